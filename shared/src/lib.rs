@@ -1,0 +1,6 @@
+//! ocsfmap engine: everything the CLI and the Lambda functions share.
+//!
+//! No AWS or ClickHouse types live here; the functions adapt their events to these types.
+
+pub mod envelope;
+pub mod parse;
