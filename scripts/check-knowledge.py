@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Validate the knowledge pack and example records against the OCSF schema.
+
+Checks every `knowledge/pack/*.jsonl` and `knowledge/examples/*.jsonl` line:
+valid JSON object, required keys with the right types, class_uid present in
+the schema and not deprecated, activity_id in that class's activity enum.
+Also checks that every active class has a minimum number of examples.
+
+Exit status is non-zero when any error is found. Warnings (e.g. a public IPv4
+address that is not a documentation or private address) do not fail the run.
+
+Usage: scripts/check-knowledge.py [--schema PATH] [--knowledge DIR]
+                                  [--min-examples N] [--report]
+The schema path defaults to $OCSF_SCHEMA, then
+../shared/data/ocsf-schema/ocsf-schema-1.8.0.json next to the repository.
+"""
+
+import argparse
+import ipaddress
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SCHEMA = REPO.parent / "shared" / "data" / "ocsf-schema" / "ocsf-schema-1.8.0.json"
+
+PACK_KEYS = {
+    "product": str,
+    "vendor": str,
+    "log_type": str,
+    "event": str,
+    "title": str,
+    "identify": dict,
+    "class_uid": int,
+    "notes": str,
+}
+EXAMPLE_KEYS = {"raw": str, "class_uid": int, "activity_id": int, "source": str}
+IDENTIFY_KEYS = ("fields", "values", "patterns")
+OPTIONAL_EMPTY = {"notes"}  # must be present, may be ""
+SLUG = re.compile(r"^pack/[a-z0-9][a-z0-9._-]*$")
+AREA = re.compile(r"^[a-z0-9][a-z0-9_-]*\.jsonl$")
+# An IPv4 literal not glued to a version string such as "Chrome/120.0.0.0".
+IPV4 = re.compile(r"(?<![\w./-])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.])")
+# Addresses fine to appear in example data: documentation, private, special.
+ALLOWED_NETS = [
+    ipaddress.ip_network(n)
+    for n in (
+        "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # RFC 5737
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
+        "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/32",
+        "255.255.255.255/32", "224.0.0.0/4", "198.18.0.0/15",
+    )
+]
+
+
+def load_schema(path):
+    """Return {class_uid: (name, deprecated, set(activity_ids))}."""
+    with open(path, encoding="utf-8") as f:
+        schema = json.load(f)
+    classes = {}
+    for name, cls in schema.get("classes", {}).items():
+        uid = cls.get("uid")
+        if not isinstance(uid, int):
+            continue
+        enum = cls.get("attributes", {}).get("activity_id", {}).get("enum", {})
+        acts = {int(k) for k in enum}
+        classes[uid] = (name, cls.get("@deprecated") is not None, acts)
+    return classes
+
+
+class Checker:
+    def __init__(self, classes):
+        self.classes = classes
+        self.errors = []
+        self.warnings = []
+
+    def err(self, where, msg):
+        self.errors.append(f"{where}: {msg}")
+
+    def warn(self, where, msg):
+        self.warnings.append(f"{where}: {msg}")
+
+    def check_class(self, where, uid, act, allow_null_act):
+        if uid not in self.classes:
+            self.err(where, f"class_uid {uid} is not in the schema")
+            return
+        name, deprecated, acts = self.classes[uid]
+        if deprecated:
+            self.err(where, f"class_uid {uid} ({name}) is deprecated")
+        if act is None:
+            if not allow_null_act:
+                self.err(where, "activity_id must be an integer")
+            return
+        if isinstance(act, bool) or not isinstance(act, int):
+            self.err(where, f"activity_id {act!r} is not an integer")
+        elif act not in acts:
+            self.err(where, f"activity_id {act} not in {name} enum {sorted(acts)}")
+
+    def check_keys(self, where, obj, spec):
+        ok = True
+        for key, typ in spec.items():
+            val = obj.get(key)
+            if val is None:
+                self.err(where, f"missing key '{key}'")
+                ok = False
+            elif isinstance(val, bool) or not isinstance(val, typ):
+                self.err(where, f"'{key}' must be {typ.__name__}")
+                ok = False
+            elif typ is str and not val.strip() and key not in OPTIONAL_EMPTY:
+                self.err(where, f"'{key}' is empty")
+                ok = False
+        return ok
+
+    def check_ips(self, where, text):
+        for m in IPV4.finditer(text):
+            try:
+                ip = ipaddress.ip_address(m.group(1))
+            except ValueError:
+                continue
+            if not any(ip in net for net in ALLOWED_NETS):
+                self.warn(where, f"public IPv4 {ip}; prefer RFC 5737 or private addresses")
+
+    def check_pack_line(self, where, obj):
+        if not self.check_keys(where, obj, PACK_KEYS):
+            return
+        if "activity_id" not in obj:
+            self.err(where, "missing key 'activity_id' (use null when it depends on the record)")
+        ident = obj["identify"]
+        for key in IDENTIFY_KEYS:
+            val = ident.get(key)
+            if not isinstance(val, list) or not all(isinstance(v, str) and v for v in val):
+                self.err(where, f"identify.{key} must be a list of non-empty strings")
+        if not any(ident.get(k) for k in IDENTIFY_KEYS):
+            self.err(where, "identify has no fields, values or patterns")
+        self.check_class(where, obj["class_uid"], obj.get("activity_id"), True)
+
+    def check_example_line(self, where, obj):
+        if not self.check_keys(where, obj, EXAMPLE_KEYS):
+            return
+        if not SLUG.match(obj["source"]):
+            self.err(where, f"source {obj['source']!r} must look like pack/<product-slug>")
+        raw = obj["raw"]
+        if raw.lstrip().startswith(("{", "[")):
+            try:
+                json.loads(raw)
+            except ValueError as e:
+                self.err(where, f"raw looks like JSON but does not parse: {e}")
+        self.check_ips(where, raw)
+        self.check_class(where, obj["class_uid"], obj["activity_id"], False)
+
+
+def read_jsonl(checker, path):
+    """Yield (where, obj) for each non-blank line that parses as an object."""
+    if not AREA.match(path.name):
+        checker.err(str(path), "file name must be <area>.jsonl in lower case")
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            where = f"{path.relative_to(path.parent.parent.parent)}:{n}"
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                checker.err(where, f"invalid JSON: {e}")
+                continue
+            if not isinstance(obj, dict):
+                checker.err(where, "line is not a JSON object")
+                continue
+            yield where, obj
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--schema", default=os.environ.get("OCSF_SCHEMA", str(DEFAULT_SCHEMA)))
+    ap.add_argument("--knowledge", default=str(REPO / "knowledge"))
+    ap.add_argument("--min-examples", type=int, default=3,
+                    help="minimum examples per active class (0 disables)")
+    ap.add_argument("--report", action="store_true", help="print per-class counts")
+    args = ap.parse_args()
+
+    try:
+        classes = load_schema(args.schema)
+    except (OSError, ValueError) as e:
+        print(f"error: cannot load schema {args.schema}: {e}", file=sys.stderr)
+        return 2
+    checker = Checker(classes)
+    root = Path(args.knowledge)
+    pack_files = sorted((root / "pack").glob("*.jsonl"))
+    example_files = sorted((root / "examples").glob("*.jsonl"))
+    if not pack_files:
+        checker.err(str(root / "pack"), "no pack files")
+    if not example_files:
+        checker.err(str(root / "examples"), "no example files")
+
+    products, pack_lines, pack_classes = set(), 0, Counter()
+    seen_pack = {}
+    for path in pack_files:
+        for where, obj in read_jsonl(checker, path):
+            pack_lines += 1
+            checker.check_pack_line(where, obj)
+            key = (obj.get("product"), obj.get("event"), obj.get("class_uid"), obj.get("activity_id"))
+            if key in seen_pack:
+                checker.err(where, f"duplicate of {seen_pack[key]}")
+            seen_pack[key] = where
+            products.add((obj.get("vendor"), obj.get("product")))
+            pack_classes[obj.get("class_uid")] += 1
+
+    ex_lines, ex_classes, seen_raw = 0, Counter(), {}
+    for path in example_files:
+        for where, obj in read_jsonl(checker, path):
+            ex_lines += 1
+            checker.check_example_line(where, obj)
+            raw = obj.get("raw")
+            if raw in seen_raw:
+                checker.err(where, f"duplicate raw record of {seen_raw[raw]}")
+            seen_raw[raw] = where
+            ex_classes[obj.get("class_uid")] += 1
+
+    active = {uid: c for uid, c in classes.items() if not c[1]}
+    thin = [(uid, active[uid][0], ex_classes.get(uid, 0)) for uid in sorted(active)
+            if ex_classes.get(uid, 0) < args.min_examples]
+    for uid, name, n in thin:
+        checker.err("coverage", f"class {uid} ({name}) has {n} examples, need {args.min_examples}")
+
+    if args.report:
+        print(f"{'uid':>7} {'class':<40} {'pack':>5} {'examples':>8}")
+        for uid in sorted(active):
+            print(f"{uid:>7} {active[uid][0]:<40} {pack_classes.get(uid, 0):>5} {ex_classes.get(uid, 0):>8}")
+    for w in checker.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for e in checker.errors:
+        print(f"error: {e}", file=sys.stderr)
+    print(f"products={len(products)} pack_lines={pack_lines} example_lines={ex_lines} "
+          f"classes_with_examples={sum(1 for u in active if ex_classes.get(u))}/{len(active)} "
+          f"errors={len(checker.errors)} warnings={len(checker.warnings)}")
+    return 1 if checker.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
