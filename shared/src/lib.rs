@@ -4,3 +4,6 @@
 
 pub mod envelope;
 pub mod parse;
+pub mod embed;
+pub mod schema;
+pub mod text;
