@@ -9,16 +9,16 @@ OCSFMAP_STATE="${OCSFMAP_STATE:-$OCSFMAP_ROOT/.cache/services}"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# A Python >= 3.12: $OCSFMAP_PYTHON, then pyenv's newest 3.12/3.13, then PATH.
+# find_python MINOR: the newest Python 3.x with x >= MINOR: $OCSFMAP_PYTHON,
+# then pyenv's installs, then PATH.
 find_python() {
-    local cand
+    local minor="$1" cand
     for cand in "${OCSFMAP_PYTHON:-}" \
-        $(ls -d "$HOME"/.pyenv/versions/3.12.*/bin/python3 2>/dev/null | sort -V | tail -1) \
-        $(ls -d "$HOME"/.pyenv/versions/3.13.*/bin/python3 2>/dev/null | sort -V | tail -1) \
-        python3.12 python3.13 python3; do
+        $(ls -d "$HOME"/.pyenv/versions/3.*/bin/python3 2>/dev/null | sort -Vr) \
+        python3.14 python3.13 python3.12 python3; do
         [ -n "$cand" ] || continue
         command -v "$cand" >/dev/null 2>&1 || continue
-        if "$cand" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+        if "$cand" -c "import sys; sys.exit(0 if sys.version_info >= (3, $minor) else 1)" 2>/dev/null; then
             command -v "$cand"
             return 0
         fi
@@ -26,14 +26,15 @@ find_python() {
     return 1
 }
 
-# ensure_venv NAME REQUIREMENTS [CONSTRAINTS] -> prints the venv's python.
+# ensure_venv NAME MINOR REQUIREMENTS [CONSTRAINTS] -> prints the venv's python
+# (built with Python >= 3.MINOR).
 # Reuses $OCSFMAP_CACHE/venvs/NAME when its stamp matches the hash of the
 # interpreter version and the requirement files; otherwise rebuilds it.
 # flock serialises concurrent installers (parallel checkouts, CI + dev).
 ensure_venv() {
-    local name="$1" req="$2" cons="${3:-}"
+    local name="$1" minor="$2" req="$3" cons="${4:-}"
     local dir="$OCSFMAP_CACHE/venvs/$name" py stamp want
-    py="$(find_python)" || die "need Python >= 3.12 (pyenv 3.12.x, or set OCSFMAP_PYTHON)"
+    py="$(find_python "$minor")" || die "$name needs Python >= 3.$minor (pyenv, or set OCSFMAP_PYTHON)"
     want="$( { "$py" -VV; cat "$req"; [ -z "$cons" ] || cat "$cons"; } | sha256sum | cut -d' ' -f1)"
     mkdir -p "$OCSFMAP_CACHE/venvs"
     (
@@ -70,7 +71,7 @@ owned_pid() {
     f="$(pidfile "$1")"
     [ -f "$f" ] || return 1
     read -r pid marker <"$f" || return 1
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+    [ -n "$pid" ] && alive "$pid" || return 1
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || return 1
     echo "$pid"
 }
@@ -85,6 +86,11 @@ start_detached() {
     echo "$! $marker" >"$(pidfile "$svc")"
 }
 
+# alive PID: running and not a zombie (an unreaped zombie has already exited).
+alive() {
+    [ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "Z" ]
+}
+
 # stop_owned SERVICE: TERM the recorded process group, KILL after 20 s.
 stop_owned() {
     local svc="$1" pid i
@@ -94,26 +100,13 @@ stop_owned() {
     fi
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 200; i++)); do
-        [ -d "/proc/$pid" ] || break
-        # a zombie child of a dead parent counts as gone
-        [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = "Z" ] && break
+        alive "$pid" || break
         sleep 0.1
     done
-    if [ -d "/proc/$pid" ]; then
+    if alive "$pid"; then
         log "$svc (pid $pid) did not stop in 20 s; sending KILL"
         kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$(pidfile "$svc")"
     return 0
-}
-
-# wait_until SECONDS DESCRIPTION CMD...: poll CMD every 0.5 s, bounded.
-wait_until() {
-    local limit="$1" what="$2" deadline
-    shift 2
-    deadline=$((SECONDS + limit))
-    while ! "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.5
-    done
 }
