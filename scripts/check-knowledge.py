@@ -146,7 +146,9 @@ class Checker:
         if not SLUG.match(obj["source"]):
             self.err(where, f"source {obj['source']!r} must look like pack/<product-slug>")
         raw = obj["raw"]
-        if raw.lstrip().startswith(("{", "[")):
+        head = raw.lstrip()[:2].replace(" ", "")
+        # Bracketed text logs ("[Mon Mar 04 ...] [error]") are not JSON; arrays of objects are.
+        if head.startswith("{") or head[:2] in ("[{", "[[", '["'):
             try:
                 json.loads(raw)
             except ValueError as e:
