@@ -121,8 +121,8 @@ class Checker:
             except ValueError:
                 continue
             octets = [int(o) for o in m.group(1).split(".")]
-            if octets[0] < 10 and max(octets) < 100:
-                continue  # version numbers and OIDs such as 2.4.58.0 or 2.5.5.9
+            if (octets[0] < 10 and max(octets) < 100) or octets[2:] == [0, 0]:
+                continue  # version numbers and OIDs such as 2.4.58.0, 2.5.5.9, 122.0.0.0
             if not any(ip in net for net in ALLOWED_NETS):
                 self.warn(where, f"public IPv4 {ip}; prefer RFC 5737 or private addresses")
 
