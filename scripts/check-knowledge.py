@@ -120,6 +120,8 @@ class Checker:
                 ip = ipaddress.ip_address(m.group(1))
             except ValueError:
                 continue
+            if "version" in text[max(0, m.start() - 24):m.start()].lower():
+                continue  # "agentVersion": "23.4.2.14"
             octets = [int(o) for o in m.group(1).split(".")]
             if (octets[0] < 10 and max(octets) < 100) or octets[2:] == [0, 0]:
                 continue  # version numbers and OIDs such as 2.4.58.0, 2.5.5.9, 122.0.0.0
