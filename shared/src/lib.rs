@@ -5,5 +5,11 @@
 pub mod envelope;
 pub mod parse;
 pub mod embed;
+pub mod eval;
 pub mod schema;
 pub mod text;
+pub mod ingest;
+pub mod classify;
+pub mod features;
+pub mod kb;
+pub mod search;

@@ -1,0 +1,81 @@
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use ocsfmap::classify::{Classifier, Config};
+use ocsfmap::parse::StreamParser;
+
+use crate::{kb_cmd, progress, ModeArg};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Knowledge base artifact built by `ocsfmap kb build`.
+    #[arg(long, env = "OCSFMAP_KB")]
+    pub kb: PathBuf,
+    /// all-MiniLM-L6-v2 directory (dense search). Defaults to $OCSFMAP_MODEL_DIR.
+    #[arg(long, env = "OCSFMAP_MODEL_DIR")]
+    pub model: Option<PathBuf>,
+    /// Input file, or `-` for stdin.
+    #[arg(long, default_value = "-")]
+    pub input: String,
+    /// Treat input as JSONL whose field NAME holds the raw record.
+    #[arg(long, value_name = "NAME")]
+    pub jsonl_field: Option<String>,
+    /// Search mode.
+    #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
+    pub mode: ModeArg,
+    /// Confidence below which a decision is flagged `needs_review`.
+    #[arg(long, default_value_t = 0.6)]
+    pub review_threshold: f32,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    if !(0.0..=1.0).contains(&a.review_threshold) {
+        bail!("--review-threshold must be between 0 and 1");
+    }
+    let kb = Arc::new(ocsfmap::kb::artifact::load(&a.kb)?);
+    let embedder = if matches!(a.mode, ModeArg::Lexical) { None } else { kb_cmd::load_embedder(a.model.as_deref())?.map(Arc::new) };
+    let cfg = Config { mode: a.mode.into(), review_threshold: a.review_threshold, ..Config::default() };
+    let clf = Classifier::new(kb, embedder, cfg);
+
+    let reader: Box<dyn BufRead> = if a.input == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(&a.input).with_context(|| format!("opening {}", a.input))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let pb = progress::bar(0, "classifying");
+    let mut stream = StreamParser::new();
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line.with_context(|| format!("reading {} at line {}", a.input, n + 1))?;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches('\r');
+        if text.trim().is_empty() {
+            continue;
+        }
+        let record = match &a.jsonl_field {
+            Some(field) => {
+                let v: serde_json::Value =
+                    serde_json::from_str(text).with_context(|| format!("{} line {}: not valid JSON", a.input, n + 1))?;
+                let raw = match v.get(field) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => bail!("{} line {}: no field `{field}`", a.input, n + 1),
+                };
+                Some(ocsfmap::parse::parse(&raw))
+            }
+            None => stream.feed(text),
+        };
+        let Some(record) = record else { continue };
+        let d = clf.classify_record(&record);
+        serde_json::to_writer(&mut out, &d)?;
+        out.write_all(b"\n")?;
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! Leave-one-source-out evaluation: for each source of the labelled set, a knowledge base
+//! without that source's records classifies them, as it would a source it has never seen.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::classify::{Classifier, Config, Decision};
+use crate::embed::{Embedder, DIM};
+use crate::kb::sources::Labeled;
+use crate::kb::{artifact, DocKind, KbBody, KnowledgeBase};
+use crate::parse;
+
+/// One held-out prediction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    pub source: String,
+    pub expected_class: u32,
+    pub expected_activity: Option<i64>,
+    pub decision: Decision,
+}
+
+impl Prediction {
+    pub fn correct(&self) -> bool {
+        self.decision.class_uid == self.expected_class
+    }
+    pub fn in_top(&self, k: usize) -> bool {
+        self.decision.candidates.iter().take(k).any(|c| c.class_uid == self.expected_class)
+    }
+}
+
+/// Runs the protocol. `body` is a KB built from everything (its example documents carry
+/// their `source`); each fold drops the held-out source's documents and rebuilds the
+/// indexes from the rest, which equals building without them. `progress(done, total)`.
+pub fn leave_one_source_out(
+    body: &KbBody,
+    labeled: &[Labeled],
+    embedder: Option<Arc<Embedder>>,
+    cfg: &Config,
+    progress: &dyn Fn(usize, usize),
+) -> Vec<Prediction> {
+    let sources: BTreeSet<&str> = labeled.iter().map(|l| l.source.as_str()).collect();
+    let mut out = Vec::with_capacity(labeled.len());
+    for src in sources {
+        let kb = Arc::new(without_source(body, src));
+        let clf = Classifier::new(kb, embedder.clone(), cfg.clone());
+        for l in labeled.iter().filter(|l| l.source == src) {
+            let rec = parse::parse(&l.raw);
+            let decision = clf.classify_filtered(&rec, &|_| true, true);
+            out.push(Prediction { source: l.source.clone(), expected_class: l.class_uid, expected_activity: l.activity_id, decision });
+            progress(out.len(), labeled.len());
+        }
+    }
+    out
+}
+
+/// A KB equal to one built without the documents of `source` (examples and overrides).
+pub fn without_source(body: &KbBody, source: &str) -> KnowledgeBase {
+    let keep: Vec<usize> = (0..body.docs.len())
+        .filter(|&i| !(matches!(body.docs[i].kind, DocKind::Example | DocKind::Override) && body.docs[i].source == source))
+        .collect();
+    let docs = keep.iter().map(|&i| body.docs[i].clone()).collect();
+    let embeddings = if body.embeddings.is_empty() {
+        Vec::new()
+    } else {
+        keep.iter().flat_map(|&i| body.embeddings[i * DIM..(i + 1) * DIM].iter().copied()).collect()
+    };
+    let sub = KbBody { schema: body.schema.clone(), docs, embeddings, embedding_model: body.embedding_model.clone() };
+    let header = artifact::KbHeader::describe(&sub, String::new());
+    KnowledgeBase::from_body(header, sub)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceRow {
+    pub source: String,
+    pub records: usize,
+    pub top1: f64,
+    pub top3: f64,
+    pub activity: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub records: usize,
+    pub sources: usize,
+    pub top1: f64,
+    pub top3: f64,
+    pub macro_f1: f64,
+    /// Share of records with a labelled activity whose class and activity are both right.
+    pub activity: Option<f64>,
+    pub activity_labelled: usize,
+    /// Most frequent (expected, predicted, count) confusions.
+    pub confusions: Vec<(u32, u32, usize)>,
+    pub per_source: Vec<SourceRow>,
+    pub needs_review_share: f64,
+}
+
+fn ratio(n: usize, d: usize) -> f64 {
+    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+}
+
+pub fn report(preds: &[Prediction]) -> Report {
+    let n = preds.len();
+    let top1 = preds.iter().filter(|p| p.correct()).count();
+    let top3 = preds.iter().filter(|p| p.in_top(3)).count();
+    let act: Vec<&Prediction> = preds.iter().filter(|p| p.expected_activity.is_some()).collect();
+    let act_ok = act.iter().filter(|p| p.correct() && Some(p.decision.activity_id) == p.expected_activity).count();
+
+    let mut confusions: HashMap<(u32, u32), usize> = HashMap::new();
+    for p in preds.iter().filter(|p| !p.correct()) {
+        *confusions.entry((p.expected_class, p.decision.class_uid)).or_default() += 1;
+    }
+    let mut confusions: Vec<(u32, u32, usize)> = confusions.into_iter().map(|((a, b), c)| (a, b, c)).collect();
+    confusions.sort_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+    confusions.truncate(15);
+
+    let mut by_source: BTreeMap<&str, Vec<&Prediction>> = BTreeMap::new();
+    for p in preds {
+        by_source.entry(p.source.as_str()).or_default().push(p);
+    }
+    let per_source = by_source
+        .iter()
+        .map(|(s, ps)| {
+            let a: Vec<&&Prediction> = ps.iter().filter(|p| p.expected_activity.is_some()).collect();
+            SourceRow {
+                source: s.to_string(),
+                records: ps.len(),
+                top1: ratio(ps.iter().filter(|p| p.correct()).count(), ps.len()),
+                top3: ratio(ps.iter().filter(|p| p.in_top(3)).count(), ps.len()),
+                activity: (!a.is_empty()).then(|| {
+                    ratio(a.iter().filter(|p| p.correct() && Some(p.decision.activity_id) == p.expected_activity).count(), a.len())
+                }),
+            }
+        })
+        .collect();
+
+    Report {
+        records: n,
+        sources: by_source.len(),
+        top1: ratio(top1, n),
+        top3: ratio(top3, n),
+        macro_f1: macro_f1(preds),
+        activity: (!act.is_empty()).then(|| ratio(act_ok, act.len())),
+        activity_labelled: act.len(),
+        confusions,
+        per_source,
+        needs_review_share: ratio(preds.iter().filter(|p| p.decision.needs_review).count(), n),
+    }
+}
+
+/// Macro-averaged F1 over the classes present in the labels.
+pub fn macro_f1(preds: &[Prediction]) -> f64 {
+    let classes: BTreeSet<u32> = preds.iter().map(|p| p.expected_class).collect();
+    if classes.is_empty() {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for c in &classes {
+        let tp = preds.iter().filter(|p| p.expected_class == *c && p.decision.class_uid == *c).count() as f64;
+        let fp = preds.iter().filter(|p| p.expected_class != *c && p.decision.class_uid == *c).count() as f64;
+        let fnn = preds.iter().filter(|p| p.expected_class == *c && p.decision.class_uid != *c).count() as f64;
+        let prec = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+        let rec = if tp + fnn > 0.0 { tp / (tp + fnn) } else { 0.0 };
+        total += if prec + rec > 0.0 { 2.0 * prec * rec / (prec + rec) } else { 0.0 };
+    }
+    total / classes.len() as f64
+}
+
+/// Reliability table: (bin lower bound, records, mean confidence, accuracy) and the
+/// expected calibration error over `bins` equal-width bins.
+pub fn reliability(preds: &[Prediction], bins: usize) -> (Vec<(f64, usize, f64, f64)>, f64) {
+    let bins = bins.max(1);
+    let mut acc = vec![(0usize, 0f64, 0usize); bins];
+    for p in preds {
+        let c = p.decision.confidence.clamp(0.0, 1.0) as f64;
+        let b = ((c * bins as f64) as usize).min(bins - 1);
+        acc[b].0 += 1;
+        acc[b].1 += c;
+        acc[b].2 += p.correct() as usize;
+    }
+    let n = preds.len().max(1) as f64;
+    let mut ece = 0.0;
+    let rows = acc
+        .iter()
+        .enumerate()
+        .map(|(i, &(cnt, conf, ok))| {
+            let mean_conf = if cnt > 0 { conf / cnt as f64 } else { 0.0 };
+            let accuracy = ratio(ok, cnt);
+            ece += cnt as f64 / n * (mean_conf - accuracy).abs();
+            (i as f64 / bins as f64, cnt, mean_conf, accuracy)
+        })
+        .collect();
+    (rows, ece)
+}

@@ -1,0 +1,282 @@
+//! What the classifier looks at in a parsed record: field-name tokens, informative value
+//! tokens, discriminating values (event ids, event names, actions, methods), a text for the
+//! dense model, and the shape signature that keys the decision cache.
+//!
+//! Queries and example documents go through the same function, so both sides of the search
+//! see the same vocabulary.
+
+use std::hash::{Hash, Hasher};
+
+use crate::parse::{Format, Record, ValueKind};
+use crate::text;
+
+/// Field-name tokens that mark a field whose value says *what happened*.
+const DISCRIMINATING: &[&str] = &[
+    "event", "action", "method", "operation", "verb", "activity", "category", "type", "kind", "act", "outcome",
+    "eventid", "eventname", "eventtype", "subtype", "task", "opcode", "msgid", "app", "program", "tag",
+];
+
+/// Keys whose value is free text (the record's message).
+const MESSAGE_KEYS: &[&str] = &["message", "msg", "description", "display_message", "displaymessage", "summary"];
+
+/// Longest value (in bytes) whose tokens are used, except for message-like fields.
+const MAX_VALUE_LEN: usize = 256;
+/// Most value tokens taken from one record.
+const MAX_VALUE_TOKENS: usize = 256;
+/// Characters of the dense-model text (the model reads ~128 word pieces anyway).
+const MAX_DENSE_CHARS: usize = 600;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// Tokens of the field names (deduplicated, source order).
+    pub key_tokens: Vec<String>,
+    /// Tokens of informative values.
+    pub value_tokens: Vec<String>,
+    /// (field, value) pairs of discriminating fields, in source order.
+    pub discriminators: Vec<(String, String)>,
+    /// Text for the dense model: discriminators first, then field names and short values.
+    pub dense_text: String,
+    /// Shape of the record: field names plus discriminating values (see [`signature`]).
+    pub signature: u64,
+}
+
+impl Features {
+    /// Lexical query: every token, discriminating values counted twice.
+    pub fn lexical_terms(&self) -> Vec<String> {
+        let mut terms = Vec::with_capacity(self.key_tokens.len() + self.value_tokens.len());
+        terms.extend(self.key_tokens.iter().cloned());
+        terms.extend(self.value_tokens.iter().cloned());
+        for (_, v) in &self.discriminators {
+            text::for_each_token(v, |t| {
+                if keep_token(t) {
+                    terms.push(t.to_string());
+                }
+            });
+        }
+        expand(terms)
+    }
+}
+
+/// Adds the expansion of abbreviations (`src` → `source`) next to the token.
+pub fn expand(mut terms: Vec<String>) -> Vec<String> {
+    let extra: Vec<String> = terms.iter().filter_map(|t| text::expand_abbreviation(t)).filter(|e| !e.is_empty()).map(String::from).collect();
+    terms.extend(extra);
+    terms
+}
+
+/// Normalised key: array indices dropped (`items[3].id` → `items.id`), so arrays don't multiply shapes.
+pub fn normalize_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut depth = 0u32;
+    for c in key.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim_start_matches('.').replace("..", ".")
+}
+
+fn last_segment(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+pub fn is_discriminating_key(key: &str) -> bool {
+    let seg = last_segment(key).to_ascii_lowercase();
+    let compact: String = seg.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if DISCRIMINATING.contains(&compact.as_str()) {
+        return true;
+    }
+    let toks = text::tokens(last_segment(key));
+    // `eventName`, `event_type`, `EventID`, `methodName`, `action_type`, but not `user_name`.
+    toks.first().is_some_and(|t| DISCRIMINATING.contains(&t.as_str()))
+        && toks.iter().all(|t| DISCRIMINATING.contains(&t.as_str()) || matches!(t.as_str(), "name" | "id" | "type" | "code"))
+}
+
+fn is_message_key(key: &str) -> bool {
+    let seg = last_segment(key).to_ascii_lowercase();
+    MESSAGE_KEYS.contains(&seg.as_str())
+}
+
+/// Tokens worth indexing: words, short numbers; not hex ids, not long digit runs.
+pub fn keep_token(t: &str) -> bool {
+    let len = t.len();
+    if !(2..=30).contains(&len) {
+        return false;
+    }
+    let digits = t.bytes().filter(u8::is_ascii_digit).count();
+    if digits == len {
+        return len <= 5;
+    }
+    if digits > 0 {
+        return false;
+    }
+    // All-hex letter strings like "deadbeef" are ids, not words.
+    !(len >= 8 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Values that identify an instance rather than a kind of event.
+fn is_identifier_value(v: &str) -> bool {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 64 {
+        return v.is_empty();
+    }
+    let b = v.as_bytes();
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    // IPs, timestamps, UUIDs, hashes: mostly digits/hex with separators.
+    let hexish = b.iter().all(|c| c.is_ascii_hexdigit() || b"-:./_TZ+ ".contains(c));
+    (hexish && digits * 2 >= b.len()) || (hexish && b.len() >= 16)
+}
+
+pub fn extract(record: &Record) -> Features {
+    let mut f = Features::default();
+    let mut seen_keys = std::collections::HashSet::new();
+    let mut norm_keys: Vec<String> = Vec::new();
+    let mut short_values: Vec<String> = Vec::new();
+    let mut message: Option<&str> = None;
+
+    for field in &record.fields {
+        let nk = normalize_key(&field.key);
+        if seen_keys.insert(nk.clone()) {
+            text::for_each_token(&nk, |t| {
+                if t.len() >= 2 && !f.key_tokens.iter().any(|k| k == t) {
+                    f.key_tokens.push(t.to_string());
+                }
+            });
+            norm_keys.push(nk.clone());
+        }
+        let v = field.value.as_str();
+        if field.kind == ValueKind::Null || v.is_empty() {
+            continue;
+        }
+        if is_discriminating_key(&nk) && v.len() <= 96 && !is_identifier_value(v) && field.kind != ValueKind::Bool {
+            f.discriminators.push((nk.clone(), v.to_string()));
+        }
+        let msg_like = is_message_key(&nk);
+        if msg_like && message.is_none() {
+            message = Some(v);
+        }
+        if (v.len() <= MAX_VALUE_LEN || msg_like) && f.value_tokens.len() < MAX_VALUE_TOKENS && field.kind == ValueKind::String && !is_identifier_value(v) {
+            text::for_each_token(v, |t| {
+                if keep_token(t) && t.bytes().any(|b| !b.is_ascii_digit()) && f.value_tokens.len() < MAX_VALUE_TOKENS {
+                    f.value_tokens.push(t.to_string());
+                }
+            });
+            if v.len() <= 48 && short_values.len() < 24 {
+                short_values.push(v.to_string());
+            }
+        }
+    }
+
+    f.signature = signature(record.format, &norm_keys, &f.discriminators, message);
+    f.dense_text = dense_text(record.format, &f.discriminators, &norm_keys, message, &short_values);
+    f
+}
+
+/// Shape signature: format, sorted field names, discriminating values, and for line formats
+/// the message's leading words with digits masked. Records with equal signatures get the
+/// same decision.
+pub fn signature(format: Format, keys: &[String], discriminators: &[(String, String)], message: Option<&str>) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format.as_str().hash(&mut h);
+    let mut sorted: Vec<&String> = keys.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    sorted.hash(&mut h);
+    for (k, v) in discriminators {
+        k.hash(&mut h);
+        v.to_ascii_lowercase().hash(&mut h);
+    }
+    if let Some(m) = message {
+        message_template(m, 4).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// First `n` purely alphabetic words of a message, lowercased.
+pub fn message_template(m: &str, n: usize) -> Vec<String> {
+    m.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 2 && w.chars().all(char::is_alphabetic))
+        .take(n)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn humanize(key: &str) -> String {
+    text::tokens(key).join(" ")
+}
+
+fn dense_text(format: Format, disc: &[(String, String)], keys: &[String], message: Option<&str>, short: &[String]) -> String {
+    let mut s = String::new();
+    for (k, v) in disc.iter().take(8) {
+        s.push_str(&humanize(k));
+        s.push_str(": ");
+        s.push_str(v);
+        s.push_str(". ");
+    }
+    if let Some(m) = message {
+        let cut: String = m.chars().take(300).collect();
+        s.push_str(&cut);
+        s.push_str(". ");
+    }
+    if !matches!(format, Format::Text) {
+        let names: Vec<String> = keys.iter().take(40).map(|k| humanize(last_segment(k))).collect();
+        s.push_str(&names.join(", "));
+        s.push_str(". ");
+    }
+    for v in short.iter().take(12) {
+        if s.len() > MAX_DENSE_CHARS {
+            break;
+        }
+        s.push_str(v);
+        s.push(' ');
+    }
+    if s.len() > MAX_DENSE_CHARS {
+        let mut end = MAX_DENSE_CHARS;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Field;
+
+    fn rec(fields: &[(&str, &str)]) -> Record {
+        Record { format: Format::Json, fields: fields.iter().map(|(k, v)| Field::new(*k, *v)).collect() }
+    }
+
+    #[test]
+    fn discriminating_keys() {
+        for k in ["eventName", "EventID", "event_type", "action", "protoPayload.methodName", "verb", "eventType", "System.EventID"] {
+            assert!(is_discriminating_key(k), "{k}");
+        }
+        for k in ["userName", "sourceIPAddress", "user.name", "time", "requestID"] {
+            assert!(!is_discriminating_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn signature_groups_same_shape_and_splits_different_events() {
+        let a = extract(&rec(&[("eventName", "ConsoleLogin"), ("sourceIPAddress", "192.0.2.1"), ("user", "alice")]));
+        let b = extract(&rec(&[("eventName", "ConsoleLogin"), ("sourceIPAddress", "198.51.100.9"), ("user", "bob")]));
+        let c = extract(&rec(&[("eventName", "DeleteBucket"), ("sourceIPAddress", "192.0.2.1"), ("user", "alice")]));
+        assert_eq!(a.signature, b.signature);
+        assert_ne!(a.signature, c.signature);
+        assert_eq!(a.discriminators, vec![("eventName".to_string(), "ConsoleLogin".to_string())]);
+    }
+
+    #[test]
+    fn identifiers_are_not_value_tokens() {
+        let f = extract(&rec(&[("id", "3f2a9c1e-7b4d-4c2a-9e8f-0a1b2c3d4e5f"), ("ip", "203.0.113.5"), ("ts", "2024-01-02T03:04:05Z"), ("result", "Access denied")]));
+        assert_eq!(f.value_tokens, vec!["access", "denied"]);
+        assert_eq!(normalize_key("items[3].name"), "items.name");
+        assert_eq!(normalize_key("[0].a"), "a");
+    }
+}

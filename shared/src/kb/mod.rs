@@ -1,0 +1,91 @@
+//! The knowledge base: documents for every OCSF class, labelled examples, knowledge-pack
+//! entries and analyst overrides, with their lexical terms and (optionally) dense vectors.
+//! Built once, saved as one versioned artifact ([`artifact`]), searched by [`crate::search`].
+
+pub mod artifact;
+mod docs;
+pub mod sources;
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use artifact::{KbError, KbHeader, FORMAT_VERSION};
+pub use docs::{build, BuildOptions};
+
+use crate::schema::Schema;
+use crate::search::lexical::Bm25;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    Class,
+    Example,
+    Pack,
+    Override,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doc {
+    pub kind: DocKind,
+    pub class_uid: u32,
+    pub activity_id: Option<i64>,
+    /// Where it came from: `ocsf:<class name>`, the example's `source`, `pack:<product>`.
+    pub source: String,
+    /// Short human label, shown as the evidence of a decision.
+    pub title: String,
+    pub terms: Vec<String>,
+    pub dense_text: String,
+    /// Shape signature of an example or override record.
+    pub signature: Option<u64>,
+}
+
+/// What the artifact stores (the header is derived from it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KbBody {
+    pub schema: Schema,
+    pub docs: Vec<Doc>,
+    /// Row-major `docs.len() × embed::DIM`, empty when built without a model.
+    pub embeddings: Vec<f32>,
+    pub embedding_model: Option<String>,
+}
+
+/// A loaded knowledge base, ready to search.
+pub struct KnowledgeBase {
+    pub header: KbHeader,
+    pub body: KbBody,
+    pub(crate) lexical: Bm25,
+    /// Override signature → (class, activity); the latest override of a shape wins.
+    pub(crate) overrides: HashMap<u64, (u32, Option<i64>)>,
+}
+
+impl KnowledgeBase {
+    pub fn from_body(header: KbHeader, body: KbBody) -> Self {
+        let lexical = Bm25::build(body.docs.iter().map(|d| d.terms.as_slice()));
+        let overrides = body
+            .docs
+            .iter()
+            .filter(|d| d.kind == DocKind::Override)
+            .filter_map(|d| d.signature.map(|s| (s, (d.class_uid, d.activity_id))))
+            .collect();
+        KnowledgeBase { header, body, lexical, overrides }
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.body.schema
+    }
+
+    pub fn docs(&self) -> &[Doc] {
+        &self.body.docs
+    }
+
+    pub fn has_embeddings(&self) -> bool {
+        !self.body.embeddings.is_empty()
+    }
+
+    /// The dense vector of document `i`, if the KB has embeddings.
+    pub fn embedding(&self, i: usize) -> Option<&[f32]> {
+        let dim = crate::embed::DIM;
+        self.body.embeddings.get(i * dim..(i + 1) * dim)
+    }
+}

@@ -1,0 +1,92 @@
+//! BM25 over the documents' tokens.
+
+use std::collections::HashMap;
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+#[derive(Debug, Default)]
+pub struct Bm25 {
+    /// term → (doc index, term frequency)
+    postings: HashMap<String, Vec<(u32, u16)>>,
+    doc_len: Vec<f32>,
+    avg_len: f32,
+}
+
+impl Bm25 {
+    /// Builds the index from each document's tokens.
+    pub fn build<'a>(docs: impl IntoIterator<Item = &'a [String]>) -> Self {
+        let mut postings: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
+        let mut doc_len = Vec::new();
+        for (i, toks) in docs.into_iter().enumerate() {
+            let mut tf: HashMap<&str, u16> = HashMap::new();
+            for t in toks {
+                *tf.entry(t.as_str()).or_default() = tf.get(t.as_str()).copied().unwrap_or(0).saturating_add(1);
+            }
+            for (t, n) in tf {
+                postings.entry(t.to_string()).or_default().push((i as u32, n));
+            }
+            doc_len.push(toks.len() as f32);
+        }
+        let avg_len = if doc_len.is_empty() { 1.0 } else { doc_len.iter().sum::<f32>() / doc_len.len() as f32 }.max(1.0);
+        Bm25 { postings, doc_len, avg_len }
+    }
+
+    pub fn len(&self) -> usize {
+        self.doc_len.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.doc_len.is_empty()
+    }
+
+    /// Scores every document matching at least one query term; `allowed` filters documents
+    /// (used by evaluation to hide a held-out source).
+    pub fn scores(&self, query: &[String], allowed: &dyn Fn(usize) -> bool) -> Vec<(usize, f32)> {
+        let n = self.doc_len.len() as f32;
+        let mut qtf: HashMap<&str, f32> = HashMap::new();
+        for t in query {
+            *qtf.entry(t.as_str()).or_default() += 1.0;
+        }
+        let mut acc: HashMap<u32, f32> = HashMap::new();
+        for (term, qw) in qtf {
+            let Some(list) = self.postings.get(term) else { continue };
+            let df = list.len() as f32;
+            let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+            // Repeated query terms count, but with diminishing weight.
+            let qw = 1.0 + qw.ln();
+            for &(d, tf) in list {
+                if !allowed(d as usize) {
+                    continue;
+                }
+                let tf = tf as f32;
+                let norm = K1 * (1.0 - B + B * self.doc_len[d as usize] / self.avg_len);
+                *acc.entry(d).or_default() += qw * idf * tf * (K1 + 1.0) / (tf + norm);
+            }
+        }
+        let mut out: Vec<(usize, f32)> = acc.into_iter().map(|(d, s)| (d as usize, s)).collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn rare_matching_terms_rank_first() {
+        let docs = [toks("user logon failed password"), toks("network traffic source destination port"), toks("user created account")];
+        let idx = Bm25::build(docs.iter().map(|d| d.as_slice()));
+        let r = idx.scores(&toks("logon password user"), &|_| true);
+        assert_eq!(r[0].0, 0);
+        assert_eq!(r.len(), 2);
+        let r = idx.scores(&toks("logon password user"), &|d| d != 0);
+        assert_eq!(r[0].0, 2);
+        assert!(idx.scores(&toks("nothing"), &|_| true).is_empty());
+    }
+}
