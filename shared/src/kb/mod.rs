@@ -3,6 +3,7 @@
 //! Built once, saved as one versioned artifact ([`artifact`]), searched by [`crate::search`].
 
 pub mod artifact;
+pub mod pointer;
 mod docs;
 pub mod sources;
 
