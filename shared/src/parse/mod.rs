@@ -3,8 +3,49 @@
 //! [`parse`] never panics: malformed input degrades to the best format that fits, down to
 //! plain text. [`StreamParser`] remembers header lines (CSV header, Zeek `#fields`, W3C
 //! `#Fields`) so the data lines after them parse into named fields.
+//!
+//! Detection order (first match wins): JSON object/array → Windows event XML → CEF → LEEF →
+//! Zeek/W3C chunk (multi-line, starts with `#` directives) → CSV/TSV header + one row →
+//! syslog (RFC 5424, RFC 3164 with or without PRI; may hand over to an embedded
+//! CEF/LEEF/JSON payload) → Apache/Nginx access log → `key=value` line → bare TSV line
+//! (positional `col0..`) → text.
+//!
+//! Conventions every format follows:
+//! - Values are text; `ValueKind` is only non-`String` for JSON scalars.
+//! - At most [`MAX_FIELDS`] fields per record (a few more when a value is expanded); what is
+//!   left over goes, unparsed, into one [`TRUNCATED_KEY`] field. JSON nests at most
+//!   [`MAX_DEPTH`] levels and keys are at most [`MAX_KEY_LEN`] bytes; deeper subtrees are
+//!   kept as their JSON text under their path.
+//! - A JSON document cut short still parses as JSON with the fields read before the cut and a
+//!   final [`TRUNCATED_KEY`] field holding the unfinished token.
+//! - Plain text keeps the whole line as `message` (always the first field) and adds any
+//!   well-formed `key=value` pairs found in it.
+//! - Every record has at least one field.
+
+mod access;
+mod cef;
+mod delimited;
+mod json;
+mod kv;
+mod leef;
+mod stream;
+mod syslog;
+mod winxml;
+
+pub use stream::StreamParser;
 
 use serde::{Deserialize, Serialize};
+
+/// Most fields one record gets before the rest is kept whole in [`TRUNCATED_KEY`].
+pub const MAX_FIELDS: usize = 10_000;
+/// Deepest JSON/XML nesting flattened into paths.
+pub const MAX_DEPTH: usize = 64;
+/// Longest key (in bytes) built from nested names; longer paths are not descended into.
+pub const MAX_KEY_LEN: usize = 1024;
+/// Field holding the unparsed remainder when a cap was hit or the input was cut short.
+pub const TRUNCATED_KEY: &str = "_truncated";
+/// Longest single name (JSON key, XML element, SD-ID) used inside a built key.
+pub(crate) const MAX_SEGMENT: usize = 256;
 
 /// The format a record was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,7 +108,11 @@ pub struct Field {
 
 impl Field {
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Field { key: key.into(), value: value.into(), kind: ValueKind::String }
+        Field {
+            key: key.into(),
+            value: value.into(),
+            kind: ValueKind::String,
+        }
     }
 }
 
@@ -81,13 +126,21 @@ pub struct Record {
 impl Record {
     /// First value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields.iter().find(|f| f.key == key).map(|f| f.value.as_str())
+        self.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.value.as_str())
     }
 }
 
-/// Parse one raw record. Never panics.
+/// Parse one raw record. Never panics. See the module docs for the detection order.
 pub fn parse(raw: &str) -> Record {
-    Record { format: Format::Text, fields: vec![Field::new("message", raw)] }
+    let s = strip(raw);
+    let mut record = detect(s).unwrap_or_else(|| text(s));
+    if record.fields.is_empty() {
+        record.fields.push(Field::new("message", s));
+    }
+    record
 }
 
 /// Parse bytes that may not be UTF-8 (invalid sequences are replaced).
@@ -95,17 +148,81 @@ pub fn parse_bytes(raw: &[u8]) -> Record {
     parse(&String::from_utf8_lossy(raw))
 }
 
-/// Line-oriented parser that remembers header lines for the lines after them.
-#[derive(Debug, Default, Clone)]
-pub struct StreamParser {}
+/// Drop a UTF-8 BOM and surrounding whitespace (including CR/LF).
+pub(crate) fn strip(raw: &str) -> &str {
+    raw.trim_start_matches('\u{feff}').trim()
+}
 
-impl StreamParser {
-    pub fn new() -> Self {
-        Self::default()
+fn detect(s: &str) -> Option<Record> {
+    let multiline = s.contains('\n');
+    match s.as_bytes().first()? {
+        b'{' | b'[' => match json::flatten(s) {
+            json::JsonOutcome::Complete(fields) | json::JsonOutcome::Truncated(fields) => {
+                return Some(Record {
+                    format: Format::Json,
+                    fields,
+                });
+            }
+            json::JsonOutcome::Invalid => {}
+        },
+        b'<' if winxml::looks_like(s) => {
+            if let Some(r) = winxml::parse(s) {
+                return Some(r);
+            }
+        }
+        b'C' if s.starts_with("CEF:") => {
+            if let Some(r) = cef::parse(s) {
+                return Some(r);
+            }
+        }
+        b'L' if s.starts_with("LEEF:") => {
+            if let Some(r) = leef::parse(s) {
+                return Some(r);
+            }
+        }
+        b'#' if multiline => {
+            if let Some(r) = stream::first_record(s) {
+                return Some(r);
+            }
+        }
+        _ => {}
     }
+    if multiline {
+        if let Some(r) = delimited::header_and_row(s) {
+            return Some(r);
+        }
+    }
+    syslog::parse(s)
+        .or_else(|| access::parse(s))
+        .or_else(|| kv::parse(s))
+        .or_else(|| delimited::bare_tsv(s))
+}
 
-    /// Feed one line. Returns `None` for header/directive lines that carry no record.
-    pub fn feed(&mut self, line: &str) -> Option<Record> {
-        Some(parse(line))
+/// Plain text: `message` first, then any well-formed `key=value` pairs in it.
+fn text(s: &str) -> Record {
+    let mut fields = vec![Field::new("message", s)];
+    let scan = kv::scan(s);
+    kv::push_fields(&mut fields, &scan, s, |k| {
+        if k == "message" {
+            "msg.message".to_owned()
+        } else {
+            k.to_owned()
+        }
+    });
+    Record {
+        format: Format::Text,
+        fields,
     }
+}
+
+/// `s` cut to at most `max` bytes on a char boundary.
+pub(crate) fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
 }
