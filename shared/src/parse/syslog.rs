@@ -287,8 +287,8 @@ fn starts_payload(s: &str) -> bool {
     s.starts_with("CEF:") || s.starts_with("LEEF:") || s.starts_with('{')
 }
 
-/// After the timestamp: `[host] [tag[pid]:] message`. Returns the message and whether a tag
-/// was found.
+/// After the timestamp: `[host] [tag[pid]:] message`. Returns the message and whether the
+/// line has the usual shape (a tag, or a host followed by a CEF/LEEF/JSON payload).
 fn host_and_tag<'a>(s: &'a str, header: &mut Vec<Field>) -> (&'a str, bool) {
     if starts_payload(s) {
         return (s, false);
@@ -304,7 +304,7 @@ fn host_and_tag<'a>(s: &'a str, header: &mut Vec<Field>) -> (&'a str, bool) {
         return (s, false);
     };
     if starts_payload(rest) {
-        return (rest, false);
+        return (rest, true);
     }
     let (second, after_second) = token(rest);
     match tag(second) {
@@ -525,6 +525,10 @@ mod tests {
         // RFC 3339 timestamp without PRI needs a tag.
         let r = parse("2024-03-01T10:00:00.123+01:00 web01 nginx[77]: started").expect("syslog");
         assert_eq!(r.get("hostname"), Some("web01"));
+        let r =
+            parse("2024-03-01T10:00:00Z arcsight CEF:0|V|P|1|sig|n|3|src=1.2.3.4").expect("syslog");
+        assert_eq!(r.format, Format::Cef);
+        assert_eq!(r.get("hostname"), Some("arcsight"));
         assert!(parse("2024-03-01T10:00:00Z INFO starting the server").is_none());
     }
 
