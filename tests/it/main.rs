@@ -1,1 +1,6 @@
-//! Integration tests: one binary, one module per area.
+//! Integration tests: one binary, one module per area. They need the test
+//! services (LocalStack, ClickHouse): run them with `scripts/test`, or start
+//! the services with `scripts/services up` and use `cargo test`.
+
+mod harness;
+mod ingest;

@@ -1,0 +1,65 @@
+//! Paths of workspace binaries, built once per test process on first use, so
+//! that tests of `functions/*` run the real, current binary under
+//! `cargo test --workspace`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+use crate::{Error, Result};
+
+static BUILT: OnceLock<Mutex<HashMap<(String, String), PathBuf>>> = OnceLock::new();
+
+/// The binary of a function crate under `functions/` (package and binary share
+/// the name, e.g. `function_binary("ingest")`).
+pub fn function_binary(name: &str) -> Result<PathBuf> {
+    workspace_binary(name, name)
+}
+
+/// Builds `package`'s binary `bin` with `cargo build --profile test` (the
+/// profile `cargo test` uses, so the dependencies are already compiled) once
+/// per process, and returns its path. Blocking: it runs cargo.
+pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf> {
+    let cache = BUILT.get_or_init(Default::default);
+    let mut built = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let key = (package.to_string(), bin.to_string());
+    if let Some(path) = built.get(&key) {
+        return Ok(path.clone());
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    tracing::info!(package, bin, "building workspace binary");
+    let out = Command::new(&cargo)
+        .current_dir(workspace_root())
+        .args(["build", "--profile", "test", "--package", package, "--bin", bin])
+        .output()
+        .map_err(|e| Error::Build { target: bin.to_string(), message: format!("running {cargo}: {e}") })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(Error::Build { target: bin.to_string(), message: format!("{}\n{}", out.status, tail.join("\n")) });
+    }
+    let path = target_dir().join("debug").join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    if !path.is_file() {
+        return Err(Error::Build { target: bin.to_string(), message: format!("{} was not produced", path.display()) });
+    }
+    built.insert(key, path.clone());
+    Ok(path)
+}
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() { dir } else { workspace_root().join(dir) }
+        }
+        None => workspace_root().join("target"),
+    }
+}
