@@ -14,3 +14,4 @@ pub mod classify;
 pub mod features;
 pub mod kb;
 pub mod search;
+pub mod store;

@@ -1,0 +1,91 @@
+//! Where classified events and analyst overrides are stored, as the engine sees it.
+//!
+//! The row model ([`EventRow`], [`OverrideRow`]), the ClickHouse DDL as SQL text with the
+//! reasoning behind each physical choice ([`ddl`]), the ordered migrations ([`migrations`]),
+//! and the ports the edge implements with a real ClickHouse client ([`EventSink`],
+//! [`OverrideSource`]). No ClickHouse type appears here.
+
+pub mod ddl;
+pub mod migrations;
+mod rows;
+
+use std::future::Future;
+
+pub use migrations::{Migration, MIGRATIONS};
+pub use rows::{dedup_token, EventRow, OverrideRow};
+
+use crate::kb::sources::Labeled;
+
+/// Names of the tables the service writes and reads (configurable per deployment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    pub events: String,
+    pub overrides: String,
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Tables { events: "events".into(), overrides: "overrides".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Connection refused, timeout, overloaded or restarting server: the same request may
+    /// succeed later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The server refused the statement or the data (schema mismatch, bad value, auth).
+    #[error("storage refused the request: {0}")]
+    Rejected(String),
+    /// A table or column name that cannot be used safely in SQL text.
+    #[error("invalid identifier {0:?}: use letters, digits and underscores, not starting with a digit")]
+    BadIdentifier(String),
+}
+
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// Accepts classified events. One call is one INSERT.
+pub trait EventSink: Send + Sync {
+    /// Inserts `rows` as one statement. `dedup_token` identifies the content: a retried
+    /// insert with the same token must not store the rows twice (see [`ddl`]).
+    fn insert_batch(&self, rows: &[EventRow], dedup_token: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Analyst overrides joined with the raw records they correct, oldest first, so that a
+/// later override of the same shape wins when the knowledge base is built.
+pub trait OverrideSource: Send + Sync {
+    fn fetch_overrides(&self) -> impl Future<Output = Result<Vec<Labeled>, StoreError>> + Send;
+}
+
+/// Checks that `name` can be pasted into SQL as an identifier.
+pub fn check_identifier(name: &str) -> Result<&str, StoreError> {
+    let mut chars = name.chars();
+    let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 128;
+    if ok {
+        Ok(name)
+    } else {
+        Err(StoreError::BadIdentifier(name.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        for good in ["events", "_x", "Events_2024"] {
+            assert_eq!(check_identifier(good), Ok(good));
+        }
+        for bad in ["", "1events", "ev-ents", "ev`ents", "a b", "db.events", &"x".repeat(200)] {
+            assert!(check_identifier(bad).is_err(), "{bad}");
+        }
+    }
+}
