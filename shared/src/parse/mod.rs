@@ -6,18 +6,25 @@
 //!
 //! Detection order (first match wins): JSON object/array → Windows event XML → CEF → LEEF →
 //! Zeek/W3C chunk (multi-line, starts with `#` directives) → CSV/TSV header + one row →
-//! syslog (RFC 5424, RFC 3164 with or without PRI; may hand over to an embedded
-//! CEF/LEEF/JSON payload) → Apache/Nginx access log → `key=value` line → bare TSV line
-//! (positional `col0..`) → text.
+//! syslog (RFC 5424, RFC 3164 with or without PRI) → Apache/Nginx access log → `key=value`
+//! line (≥2 pairs, no more bare words than pairs) → bare TSV line (≥3 tab-separated columns,
+//! positional keys `col0..`) → text. A lone comma-separated line without a header is text:
+//! commas are too common in prose to call it CSV.
 //!
 //! Conventions every format follows:
-//! - Values are text; `ValueKind` is only non-`String` for JSON scalars.
+//! - Values are text; `ValueKind` is only non-`String` for JSON scalars. An empty JSON
+//!   object/array keeps its key with the value `{}`/`[]`.
+//! - Syslog carrying CEF/LEEF/JSON takes the inner format: syslog header fields first, then the
+//!   payload's fields; a header name the payload also uses becomes `syslog.<name>`. Pairs
+//!   found in a plain syslog message whose key is a header name become `msg.<key>`.
 //! - At most [`MAX_FIELDS`] fields per record (a few more when a value is expanded); what is
 //!   left over goes, unparsed, into one [`TRUNCATED_KEY`] field. JSON nests at most
-//!   [`MAX_DEPTH`] levels and keys are at most [`MAX_KEY_LEN`] bytes; deeper subtrees are
-//!   kept as their JSON text under their path.
+//!   [`MAX_DEPTH`] levels and stops descending once a path passes [`MAX_KEY_LEN`] bytes; the
+//!   subtree is kept as its JSON text under its path. Names inside built paths (JSON keys,
+//!   XML elements, SD-IDs) are clipped to 256 bytes.
 //! - A JSON document cut short still parses as JSON with the fields read before the cut and a
-//!   final [`TRUNCATED_KEY`] field holding the unfinished token.
+//!   final [`TRUNCATED_KEY`] field holding the unfinished token; cut Windows XML keeps the
+//!   fields read so far.
 //! - Plain text keeps the whole line as `message` (always the first field) and adds any
 //!   well-formed `key=value` pairs found in it.
 //! - Every record has at least one field.
@@ -40,7 +47,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_FIELDS: usize = 10_000;
 /// Deepest JSON/XML nesting flattened into paths.
 pub const MAX_DEPTH: usize = 64;
-/// Longest key (in bytes) built from nested names; longer paths are not descended into.
+/// Path length (bytes) past which JSON/XML nesting is not descended into.
 pub const MAX_KEY_LEN: usize = 1024;
 /// Field holding the unparsed remainder when a cap was hit or the input was cut short.
 pub const TRUNCATED_KEY: &str = "_truncated";
