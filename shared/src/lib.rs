@@ -9,9 +9,14 @@ pub mod embed;
 pub mod eval;
 pub mod schema;
 pub mod text;
+
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod ingest;
 pub mod classify;
 pub mod features;
 pub mod kb;
 pub mod search;
+pub mod rebuild;
 pub mod store;
+pub mod pipeline;

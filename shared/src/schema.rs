@@ -131,7 +131,9 @@ impl Schema {
             .to_string();
 
         let mut categories = BTreeMap::new();
-        for (name, c) in obj_entries(root.get("categories")) {
+        // The server export nests categories under `attributes`; the compiled file does not.
+        let cats = root.get("categories").map(|c| c.get("attributes").filter(|a| a.is_object()).unwrap_or(c));
+        for (name, c) in obj_entries(cats) {
             let uid = c.get("uid").and_then(Value::as_u64).ok_or_else(|| invalid(format!("category `{name}` has no uid")))?;
             categories.insert(
                 name.clone(),
@@ -375,6 +377,21 @@ mod tests {
         assert!(e.contains("class `x` has no integer uid"), "{e}");
         let e = Schema::load(Path::new("/nonexistent/schema.json")).unwrap_err().to_string();
         assert!(e.contains("/nonexistent/schema.json"), "{e}");
+    }
+
+    /// The schema server's export (PyPI `ocsf-json-schema`), when `OCSF_SCHEMA` names it.
+    #[test]
+    fn loads_the_server_export_when_available() {
+        let Some(path) = std::env::var_os("OCSF_SCHEMA") else {
+            eprintln!("skipping: OCSF_SCHEMA not set");
+            return;
+        };
+        let s = Schema::load(Path::new(&path)).unwrap();
+        assert!(s.categories.contains_key("network"), "categories: {:?}", s.categories.keys());
+        let http = s.class(4002).unwrap();
+        assert_eq!(http.category_uid, 4);
+        assert_eq!(http.attributes["http_request"].object_type.as_deref(), Some("http_request"));
+        assert!(s.active_classes().any(|c| c.uid == 3002));
     }
 
     /// The real compiled 1.8.0 file from the shared data folder, when present.

@@ -275,3 +275,67 @@ impl Classifier {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kb::artifact::KbHeader;
+    use crate::testutil::{labeled, mini_body};
+
+    fn classifier(overrides: Vec<crate::kb::sources::Labeled>, cap: usize) -> Classifier {
+        let body = mini_body(overrides);
+        let header = KbHeader::describe(&body, String::new());
+        let kb = Arc::new(KnowledgeBase::from_body(header, body));
+        Classifier::new(kb, None, Config { cache_capacity: cap, ..Config::default() })
+    }
+
+    #[test]
+    fn nearest_examples_decide_class_and_activity() {
+        let c = classifier(Vec::new(), 16);
+        let d = c.classify(r#"{"eventName":"ConsoleLogin","userName":"bob","sourceIPAddress":"203.0.113.4"}"#);
+        assert_eq!((d.class_uid, d.activity_id, d.type_uid), (3002, 1, 300201));
+        assert_eq!(d.class_name, "Authentication");
+        assert_eq!(d.category_uid, 3);
+        assert_eq!(d.decided_by, DecidedBy::Search);
+        assert!(d.candidates.len() > 1 && d.candidates[0].class_uid == 3002);
+        assert!(!d.evidence.is_empty());
+        let d = c.classify(r#"{"action":"deny","src_ip":"192.0.2.7","dst_ip":"198.51.100.3","dst_port":443,"protocol":"tcp"}"#);
+        assert_eq!((d.class_uid, d.activity_id), (4001, 5));
+    }
+
+    #[test]
+    fn a_record_matching_nothing_is_base_event() {
+        let c = classifier(Vec::new(), 16);
+        let d = c.classify("zzqx qqzz");
+        assert_eq!(d.class_uid, 0);
+        assert_eq!(d.decided_by, DecidedBy::Nothing);
+        assert!(d.needs_review);
+    }
+
+    #[test]
+    fn shape_cache_reuses_decisions_and_is_bounded() {
+        let c = classifier(Vec::new(), 2);
+        let a = c.classify(r#"{"eventName":"ConsoleLogin","userName":"bob"}"#);
+        assert!(!a.cached);
+        let b = c.classify(r#"{"eventName":"ConsoleLogin","userName":"carol"}"#);
+        assert!(b.cached, "same shape must come from the cache");
+        assert_eq!(a.class_uid, b.class_uid);
+        let other = c.classify(r#"{"eventName":"DeleteBucket","bucketName":"x"}"#);
+        assert!(!other.cached);
+        c.classify(r#"{"action":"deny","src_ip":"192.0.2.7"}"#);
+        assert_eq!(c.cache_len(), 2);
+        // The first shape was evicted (capacity 2), so it is searched again.
+        assert!(!c.classify(r#"{"eventName":"ConsoleLogin","userName":"dave"}"#).cached);
+    }
+
+    #[test]
+    fn an_override_wins_for_its_shape_only() {
+        let raw = r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#;
+        let c = classifier(vec![labeled(raw, 6003, 99, "analyst")], 16);
+        let d = c.classify(r#"{"eventName":"ConsoleLogin","userName":"zed","sourceIPAddress":"198.51.100.1"}"#);
+        assert_eq!((d.class_uid, d.activity_id, d.decided_by), (6003, 99, DecidedBy::Override));
+        assert_eq!(d.confidence, 1.0);
+        let d = c.classify(r#"{"eventName":"DeleteBucket","bucketName":"b"}"#);
+        assert_eq!(d.decided_by, DecidedBy::Search);
+    }
+}

@@ -139,3 +139,60 @@ pub fn load(path: &Path) -> Result<KnowledgeBase, KbError> {
     let bytes = std::fs::read(path).map_err(|source| KbError::Io { path: path.display().to_string(), source })?;
     from_bytes(&bytes, &path.display().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::mini_body;
+
+    #[test]
+    fn round_trip_keeps_everything_and_header_describes_it() {
+        let body = mini_body(Vec::new());
+        let (bytes, header) = to_bytes(&body).unwrap();
+        assert_eq!(header.format_version, FORMAT_VERSION);
+        assert_eq!(header.ocsf_version, "1.8.0");
+        assert_eq!(header.counts.classes, 4);
+        assert_eq!(header.counts.examples, 3);
+        let kb = from_bytes(&bytes, "mem").unwrap();
+        assert_eq!(kb.header, header);
+        assert_eq!(kb.body.docs, body.docs);
+        // Same inputs, same content hash (build time is outside the hash).
+        let (_, again) = to_bytes(&mini_body(Vec::new())).unwrap();
+        assert_eq!(again.content_hash, header.content_hash);
+    }
+
+    #[test]
+    fn save_and_load_through_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kb.kb");
+        let header = save(&mini_body(Vec::new()), &path).unwrap();
+        assert_eq!(load(&path).unwrap().header, header);
+        assert!(load(&dir.path().join("missing.kb")).unwrap_err().to_string().contains("missing.kb"));
+    }
+
+    #[test]
+    fn corruption_is_refused_with_a_clear_error() {
+        let (bytes, _) = to_bytes(&mini_body(Vec::new())).unwrap();
+        let err = |b: &[u8]| from_bytes(b, "kb.bin").err().map(|e| e.to_string()).unwrap_or_default();
+
+        assert!(err(b"hello world, not a kb").contains("not an ocsfmap knowledge base"));
+        assert!(err(&[]).contains("not an ocsfmap knowledge base"));
+
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0xff;
+        assert!(err(&flipped).contains("content hash"), "{}", err(&flipped));
+
+        let truncated = &bytes[..bytes.len() - 10];
+        assert!(err(truncated).contains("corrupt"));
+
+        let mut future = bytes.clone();
+        future[MAGIC.len()..MAGIC.len() + 4].copy_from_slice(&99u32.to_le_bytes());
+        let e = err(&future);
+        assert!(e.contains("format version 99") && e.contains("kb build"), "{e}");
+
+        let mut bad_header_len = bytes;
+        bad_header_len[MAGIC.len() + 4..MAGIC.len() + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(err(&bad_header_len).contains("header length"));
+    }
+}

@@ -90,3 +90,9 @@ impl KnowledgeBase {
         self.body.embeddings.get(i * dim..(i + 1) * dim)
     }
 }
+
+impl std::fmt::Debug for KnowledgeBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnowledgeBase").field("header", &self.header).field("docs", &self.body.docs.len()).finish()
+    }
+}
