@@ -4,6 +4,7 @@
 
 pub mod blob;
 pub mod envelope;
+pub mod event;
 pub mod parse;
 pub mod embed;
 pub mod eval;

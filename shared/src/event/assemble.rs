@@ -1,0 +1,727 @@
+//! Plan + record → event JSON: base attributes, mapped fields (converted to their schema
+//! types; a value that does not convert stays in `unmapped`), time, severity, metadata,
+//! then validation and repair until the event validates (bounded).
+
+use serde_json::{Map, Value};
+
+use super::extract;
+use super::keys::Conv;
+use super::mapping::{Leaf, Plan, Target};
+use super::rules;
+use super::severity;
+use super::validate::{self, is_ip, ErrorKind, ValidationError};
+use super::{EventContext, MappedField, OcsfEvent};
+use crate::classify::Decision;
+use crate::parse::{Field, Record, ValueKind};
+use crate::schema::{Attribute, Requirement, Schema};
+
+/// Repair rounds before giving up (each round fixes every error it can see).
+const MAX_REPAIR_ROUNDS: usize = 4;
+
+pub(crate) fn assemble(schema: &Schema, plan: &Plan, record: &Record, raw: Option<&str>, _decision: &Decision, ctx: &EventContext) -> OcsfEvent {
+    let mut b = Builder { ev: Map::new(), unmapped: Map::new(), mapped: Vec::with_capacity(record.fields.len()) };
+    let fits = plan.fits(record);
+
+    // Time and severity first: the fields they use count as mapped.
+    let (time, time_src) = event_time(plan, record, fits, ctx.received_at_ms);
+    let time_from_record = time.is_some();
+    let sev_field = if fits { plan.severity } else { None };
+
+    for (i, f) in record.fields.iter().enumerate() {
+        let fp = if fits { plan.fields.get(i) } else { None };
+        let mut used = false;
+        if let Some(fp) = fp {
+            for t in &fp.targets {
+                if b.put_field(t, f, fp.index) {
+                    b.mapped.push(MappedField { attribute: t.path.clone(), source: f.key.clone() });
+                    used = true;
+                }
+            }
+        }
+        let is_time = time_src.as_ref().is_some_and(|(idx, _)| *idx == Some(i));
+        let is_sev = sev_field.is_some_and(|(idx, _)| idx == i);
+        if is_time {
+            b.mapped.push(MappedField { attribute: "time".into(), source: f.key.clone() });
+        }
+        if is_sev {
+            b.mapped.push(MappedField { attribute: "severity_id".into(), source: f.key.clone() });
+        }
+        if !used && !is_time && !is_sev {
+            b.unmapped.insert(f.key.clone(), json_value(f));
+        }
+    }
+
+    if let Some(msg_idx) = plan.scan_text.filter(|_| fits) {
+        if let Some(f) = record.fields.get(msg_idx) {
+            for (path, v) in extract::scan(&f.value) {
+                if let Some(t) = plan.target(path) {
+                    if b.get(t).is_none() && b.put_value(t, v, 0) {
+                        b.mapped.push(MappedField { attribute: path.to_string(), source: f.key.clone() });
+                    }
+                }
+            }
+        }
+    }
+
+    // Base attributes.
+    let activity_id = plan.activity_id;
+    b.ev.insert("class_uid".into(), Value::from(plan.class_uid));
+    b.ev.insert("class_name".into(), Value::from(plan.class_name.clone()));
+    b.ev.insert("category_uid".into(), Value::from(plan.category_uid));
+    b.ev.insert("category_name".into(), Value::from(plan.category_name.clone()));
+    b.ev.insert("activity_id".into(), Value::from(activity_id));
+    b.ev.insert("activity_name".into(), Value::from(plan.activity_name.clone()));
+    b.ev.insert("type_uid".into(), Value::from(i64::from(plan.class_uid) * 100 + activity_id));
+    b.ev.insert("type_name".into(), Value::from(format!("{}: {}", plan.class_name, plan.activity_name)));
+    let sev = sev_field
+        .and_then(|(i, scale)| record.fields.get(i).and_then(|f| severity::severity_id(scale, &f.value)))
+        .unwrap_or(severity::UNKNOWN);
+    b.ev.insert("severity_id".into(), Value::from(sev));
+    b.ev.insert("severity".into(), Value::from(severity::caption(sev)));
+    let (time_ms, original) = match (time, time_src) {
+        (Some(t), Some((_, text))) => {
+            if let Some(off) = t.offset_minutes {
+                b.ev.insert("timezone_offset".into(), Value::from(off));
+            }
+            (t.ms, Some(text))
+        }
+        _ => (ctx.received_at_ms, None),
+    };
+    b.ev.insert("time".into(), Value::from(time_ms));
+    b.ev.insert("raw_data".into(), Value::from(raw.map(str::to_string).unwrap_or_else(|| render_raw(record))));
+
+    // Metadata: what the record said (log name, event code, ...) plus ours.
+    let mut md = match b.ev.remove("metadata") {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    md.insert("version".into(), Value::from(schema.version.clone()));
+    let mut product = Map::new();
+    product.insert("name".into(), Value::from(plan.product.clone().unwrap_or_else(|| "Unknown".into())));
+    if let Some(v) = &plan.vendor {
+        product.insert("vendor_name".into(), Value::from(v.clone()));
+    }
+    md.insert("product".into(), Value::Object(product));
+    if !md.contains_key("log_name") {
+        if let Some(s) = plan.log_name.clone().or_else(|| ctx.source.clone()) {
+            md.insert("log_name".into(), Value::from(s));
+        }
+    }
+    if let Some(id) = ctx.event_id {
+        md.insert("uid".into(), Value::from(id.to_string()));
+    }
+    if let Some(o) = original {
+        md.insert("original_time".into(), Value::from(o));
+    }
+    md.insert("log_format".into(), Value::from(plan.format.as_str()));
+    b.ev.insert("metadata".into(), Value::Object(md));
+
+    finish_cloud(&mut b, plan);
+    endpoint_from_device(&mut b, schema, plan);
+    declare_profiles(&mut b.ev, plan.class_uid);
+
+    if !b.unmapped.is_empty() {
+        b.ev.insert("unmapped".into(), Value::Object(std::mem::take(&mut b.unmapped)));
+    }
+    let mut ev = Value::Object(b.ev);
+    let mut mapped = b.mapped;
+    let (repairs, errors) = repair(schema, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
+    OcsfEvent { event: ev, repairs, errors, time_from_record, mapped }
+}
+
+struct Builder {
+    ev: Map<String, Value>,
+    unmapped: Map<String, Value>,
+    mapped: Vec<MappedField>,
+}
+
+impl Builder {
+    /// Converts a field's value for a target and stores it; false when it does not fit.
+    fn put_field(&mut self, t: &Target, f: &Field, index: usize) -> bool {
+        if f.kind == ValueKind::Null {
+            return false;
+        }
+        let v = f.value.trim();
+        if v.is_empty() || v == "-" {
+            return false;
+        }
+        let value = match t.conv {
+            Conv::HostOrIp => {
+                let want_ip = t.path.ends_with(".ip");
+                if is_ip(v) != want_ip {
+                    return false;
+                }
+                Value::from(v)
+            }
+            Conv::Url => match url_part(&t.path, v) {
+                Some(s) => Value::from(s),
+                None => return false,
+            },
+            Conv::Outcome => {
+                if t.path == "status_id" {
+                    Value::from(outcome_id(v))
+                } else {
+                    Value::from(v)
+                }
+            }
+            Conv::Pid => match parse_pid(v) {
+                Some(n) => Value::from(n),
+                None => return false,
+            },
+            Conv::SecondsToMs => match v.parse::<f64>() {
+                Ok(s) if s.is_finite() && s >= 0.0 => Value::from((s * 1000.0).round() as i64),
+                _ => return false,
+            },
+            Conv::HttpVersion => Value::from(v.trim_start_matches("HTTP/")),
+            Conv::Basename => Value::from(v.rsplit(['/', '\\']).next().unwrap_or(v)),
+            Conv::Words => Value::Array(v.split_whitespace().map(Value::from).collect()),
+            Conv::Typed => match convert(t, f, v) {
+                Some(x) => x,
+                None => return false,
+            },
+        };
+        self.put_value(t, value, index)
+    }
+
+    fn get(&self, t: &Target) -> Option<&Value> {
+        let mut cur = self.ev.get(&t.segs.first()?.name)?;
+        for s in t.segs.iter().skip(1) {
+            cur = match cur {
+                Value::Array(a) => a.first()?.get(&s.name)?,
+                v => v.get(&s.name)?,
+            };
+        }
+        Some(cur)
+    }
+
+    /// Stores `value` at the target path; false if something is already there.
+    fn put_value(&mut self, t: &Target, value: Value, index: usize) -> bool {
+        let value = match (&value, t.segs.last()) {
+            (Value::Array(_), _) => value,
+            (_, Some(s)) if s.array => Value::Array(vec![value]),
+            _ => value,
+        };
+        insert(&mut self.ev, &t.segs, value, index)
+    }
+}
+
+fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Value, index: usize) -> bool {
+    let Some((first, rest)) = segs.split_first() else { return false };
+    if rest.is_empty() {
+        if map.contains_key(&first.name) {
+            // A list leaf collects every value (answers[0], answers[1], ...).
+            if let (Some(Value::Array(a)), Value::Array(mut v)) = (map.get_mut(&first.name), value) {
+                a.append(&mut v);
+                return true;
+            }
+            return false;
+        }
+        map.insert(first.name.clone(), value);
+        return true;
+    }
+    let slot = map.entry(first.name.clone()).or_insert_with(|| if first.array { Value::Array(Vec::new()) } else { Value::Object(Map::new()) });
+    let obj = match slot {
+        Value::Object(o) => o,
+        Value::Array(items) => {
+            let i = index.min(items.len());
+            if i == items.len() {
+                items.push(Value::Object(Map::new()));
+            }
+            match items.get_mut(i) {
+                Some(Value::Object(o)) => o,
+                _ => return false,
+            }
+        }
+        _ => return false,
+    };
+    insert(obj, rest, value, index)
+}
+
+fn convert(t: &Target, f: &Field, v: &str) -> Option<Value> {
+    let value = match t.leaf {
+        Leaf::Str => Value::from(v),
+        Leaf::Ip => {
+            if !is_ip(v) {
+                return None;
+            }
+            Value::from(v)
+        }
+        Leaf::Int => {
+            let n: i64 = v.parse().ok()?;
+            i32::try_from(n).ok()?;
+            Value::from(n)
+        }
+        Leaf::Long => Value::from(v.parse::<i64>().ok()?),
+        Leaf::Port => Value::from(v.parse::<u16>().ok()?),
+        Leaf::Timestamp => Value::from(super::time::parse(v, 0)?.ms),
+        Leaf::Bool => Value::from(match v.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => true,
+            "false" | "no" | "0" => false,
+            _ => return None,
+        }),
+        Leaf::Float => {
+            let x: f64 = v.parse().ok()?;
+            if !x.is_finite() {
+                return None;
+            }
+            Value::from(x)
+        }
+        Leaf::Any => json_value(f),
+    };
+    if !t.enum_ids.is_empty() {
+        if let Some(n) = value.as_i64() {
+            if !t.enum_ids.contains(&n) {
+                return None;
+            }
+        }
+    }
+    Some(value)
+}
+
+/// Splits a URL-ish value for the `url` object's parts.
+fn url_part(path: &str, v: &str) -> Option<String> {
+    let leaf = path.rsplit('.').next()?;
+    let (before_query, query) = match v.split_once('?') {
+        Some((a, b)) => (a, Some(b)),
+        None => (v, None),
+    };
+    let (host, rel) = match before_query.split_once("://") {
+        Some((_, rest)) => match rest.find('/') {
+            Some(i) => (Some(&rest[..i]), &rest[i..]),
+            None => (Some(rest), "/"),
+        },
+        None => (None, before_query),
+    };
+    match leaf {
+        "url_string" => Some(v.to_string()),
+        "path" if rel.starts_with('/') => Some(rel.to_string()),
+        "query_string" => query.filter(|q| !q.is_empty()).map(str::to_string),
+        "hostname" => host.filter(|h| !h.is_empty()).map(|h| h.split(':').next().unwrap_or(h).to_string()),
+        _ => None,
+    }
+}
+
+fn parse_pid(v: &str) -> Option<i64> {
+    let n = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(h) => i64::from_str_radix(h, 16).ok()?,
+        None => v.parse().ok()?,
+    };
+    i32::try_from(n).ok().map(i64::from)
+}
+
+/// OCSF status_id of an outcome word: 1 success, 2 failure, 99 other.
+pub(crate) fn outcome_id(v: &str) -> i64 {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "success" | "succeeded" | "successful" | "allow" | "allowed" | "accept" | "accepted" | "pass" | "passed" | "true" | "yes" | "ok"
+        | "0" | "granted" | "permitted" => 1,
+        "failure" | "failed" | "fail" | "deny" | "denied" | "block" | "blocked" | "reject" | "rejected" | "error" | "false" | "no"
+        | "drop" | "dropped" | "refused" => 2,
+        "unknown" | "" => 0,
+        _ => 99,
+    }
+}
+
+/// A field's value as JSON, keeping its source type.
+fn json_value(f: &Field) -> Value {
+    match f.kind {
+        ValueKind::String => Value::from(f.value.clone()),
+        ValueKind::Bool => Value::from(f.value == "true"),
+        ValueKind::Null => Value::Null,
+        ValueKind::Number => {
+            if let Ok(n) = f.value.parse::<i64>() {
+                Value::from(n)
+            } else if let Some(n) = f.value.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+                Value::Number(n)
+            } else {
+                Value::from(f.value.clone())
+            }
+        }
+    }
+}
+
+/// Without the original text: the parsed fields as one JSON object (content-complete, not
+/// byte-identical).
+fn render_raw(record: &Record) -> String {
+    if let [only] = record.fields.as_slice() {
+        if only.key == "message" {
+            return only.value.clone();
+        }
+    }
+    let m: Map<String, Value> = record.fields.iter().map(|f| (f.key.clone(), json_value(f))).collect();
+    Value::Object(m).to_string()
+}
+
+/// The event time: the best time field that parses, else W3C date+time, else a timestamp
+/// leading the message or an auditd serial. `(time, (field index, original text))`.
+#[allow(clippy::type_complexity)]
+fn event_time(plan: &Plan, record: &Record, fits: bool, reference: i64) -> (Option<super::time::Timestamp>, Option<(Option<usize>, String)>) {
+    let candidates: Vec<usize> = if fits { plan.time_fields.clone() } else { Vec::new() };
+    for i in candidates {
+        if let Some(f) = record.fields.get(i) {
+            if let Some(t) = super::time::parse(&f.value, reference) {
+                return (Some(t), Some((Some(i), f.value.clone())));
+            }
+        }
+    }
+    if let Some((d, t)) = plan.date_time.filter(|_| fits) {
+        if let (Some(df), Some(tf)) = (record.fields.get(d), record.fields.get(t)) {
+            let text = format!("{} {}", df.value, tf.value);
+            if let Some(ts) = super::time::parse(&text, reference) {
+                return (Some(ts), Some((Some(t), text)));
+            }
+        }
+    }
+    for (i, f) in record.fields.iter().enumerate() {
+        if let Some((t, text)) = extract::audit_time(&f.value) {
+            return (Some(t), Some((Some(i), text)));
+        }
+    }
+    if let Some(f) = record.fields.iter().find(|f| f.key == "message") {
+        if let Some((t, text)) = extract::leading_time(&f.value, reference) {
+            return (Some(t), Some((None, text)));
+        }
+    }
+    (None, None)
+}
+
+/// `cloud` needs a provider: add it when the record's cloud is known, otherwise any cloud
+/// details go back to `unmapped`.
+fn finish_cloud(b: &mut Builder, plan: &Plan) {
+    let wants_cloud = b.ev.contains_key("cloud") || plan.class_uid == 6003 || b.ev.contains_key("api") && plan.class_uid != 6003;
+    if !wants_cloud {
+        return;
+    }
+    match plan.cloud_provider {
+        Some(p) => {
+            let cloud = b.ev.entry("cloud").or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(c) = cloud {
+                c.insert("provider".into(), Value::from(p));
+            }
+        }
+        None => {
+            if let Some(c) = b.ev.remove("cloud") {
+                b.unmapped.insert("cloud".into(), c);
+                b.mapped.retain(|m| !m.attribute.starts_with("cloud."));
+            }
+        }
+    }
+}
+
+/// Authentication needs a service or a destination: the host that logged the logon is
+/// where it happened.
+fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
+    let Some(class) = schema.class(plan.class_uid) else { return };
+    let needs = class.constraints.get("at_least_one").is_some_and(|l| l.iter().any(|a| a == "dst_endpoint"));
+    if !needs || b.ev.contains_key("dst_endpoint") || class.constraints.get("at_least_one").is_some_and(|l| l.iter().any(|a| b.ev.contains_key(a))) {
+        return;
+    }
+    let Some(host) = b.ev.get("device").and_then(|d| d.get("hostname")).cloned() else { return };
+    let src = b.mapped.iter().find(|m| m.attribute == "device.hostname").map(|m| m.source.clone());
+    let mut ep = Map::new();
+    ep.insert("hostname".into(), host);
+    b.ev.insert("dst_endpoint".into(), Value::Object(ep));
+    if let Some(s) = src {
+        b.mapped.push(MappedField { attribute: "dst_endpoint.hostname".into(), source: s });
+    }
+}
+
+/// Lists in `metadata.profiles` every profile a top-level attribute needs.
+fn declare_profiles(ev: &mut Map<String, Value>, class_uid: u32) {
+    let mut profiles: Vec<&str> = Vec::new();
+    for k in ev.keys() {
+        for p in rules::class_attribute_profiles(class_uid, k) {
+            if !profiles.contains(p) {
+                profiles.push(p);
+                break;
+            }
+        }
+    }
+    if profiles.is_empty() {
+        return;
+    }
+    profiles.sort_unstable();
+    if let Some(Value::Object(md)) = ev.get_mut("metadata") {
+        md.insert("profiles".into(), Value::Array(profiles.into_iter().map(Value::from).collect()));
+    }
+}
+
+/// Validates and repairs until clean (or out of rounds): offending values move to
+/// `unmapped` under their source key (or OCSF path), missing required attributes and
+/// unmet constraints get the schema's "unknown" value. Returns (repairs, first errors).
+fn repair(schema: &Schema, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, reference: i64) -> (usize, Vec<String>) {
+    let mut repairs = 0;
+    let mut first_errors = Vec::new();
+    for round in 0..MAX_REPAIR_ROUNDS {
+        let errors = validate::validate(schema, class_uid, ev);
+        if errors.is_empty() {
+            break;
+        }
+        if round == 0 {
+            first_errors = errors.iter().map(ToString::to_string).collect();
+        }
+        let mut fixed = 0;
+        for e in &errors {
+            if fix(schema, class_uid, ev, mapped, e, reference) {
+                fixed += 1;
+            }
+        }
+        repairs += fixed;
+        if fixed == 0 {
+            tracing::warn!(class_uid, errors = errors.len(), first = %errors[0], "event still invalid after repair");
+            break;
+        }
+    }
+    (repairs, first_errors)
+}
+
+fn fix(schema: &Schema, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, e: &ValidationError, reference: i64) -> bool {
+    if e.is_removable() {
+        let Some(v) = take(ev, &e.path) else { return false };
+        let clean = strip_index(&e.path);
+        let key = mapped.iter().find(|m| m.attribute == clean).map(|m| m.source.clone()).unwrap_or_else(|| format!("ocsf.{}", e.path));
+        mapped.retain(|m| m.attribute != clean && !m.attribute.starts_with(&format!("{clean}.")));
+        let Some(obj) = ev.as_object_mut() else { return false };
+        let um = obj.entry("unmapped").or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(um) = um {
+            um.insert(key, v);
+        }
+        return true;
+    }
+    match e.kind {
+        ErrorKind::MissingRequired => {
+            let Some((parent, name)) = locate_attr(schema, class_uid, ev, &e.path) else { return false };
+            let Some(value) = default_for(schema, &parent, &name, reference) else { return false };
+            set(ev, &e.path, value)
+        }
+        ErrorKind::Constraint => fix_constraint(schema, class_uid, ev, &e.path, e.detail.starts_with("just_one"), reference),
+        _ => false,
+    }
+}
+
+fn strip_index(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Path steps: `a.b[2].c` → [("a", None), ("b", Some(2)), ("c", None)].
+fn steps(path: &str) -> Vec<(&str, Option<usize>)> {
+    path.split('.')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse().ok()),
+            None => (s, None),
+        })
+        .collect()
+}
+
+fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    let mut cur = v;
+    for (name, idx) in steps(path) {
+        cur = cur.get_mut(name)?;
+        if let Some(i) = idx {
+            cur = cur.get_mut(i)?;
+        }
+    }
+    Some(cur)
+}
+
+fn take(ev: &mut Value, path: &str) -> Option<Value> {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let holder = match parent {
+        Some(p) => get_mut(ev, p)?,
+        None => ev,
+    };
+    match last.split_once('[') {
+        Some((name, rest)) => {
+            let i: usize = rest.trim_end_matches(']').parse().ok()?;
+            let arr = holder.get_mut(name)?.as_array_mut()?;
+            (i < arr.len()).then(|| arr.remove(i))
+        }
+        None => holder.as_object_mut()?.remove(last),
+    }
+}
+
+fn set(ev: &mut Value, path: &str, value: Value) -> bool {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let holder = match parent {
+        Some(p) => get_mut(ev, p),
+        None => Some(ev),
+    };
+    match holder.and_then(Value::as_object_mut) {
+        Some(o) => {
+            o.insert(last.to_string(), value);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The attributes of whatever holds `path`'s last step: (attributes, name).
+fn locate_attr<'s>(schema: &'s Schema, class_uid: u32, ev: &Value, path: &str) -> Option<(Owner<'s>, String)> {
+    let st = steps(path);
+    let (last, parents) = st.split_last()?;
+    let class = schema.class(class_uid)?;
+    let mut attrs = &class.attributes;
+    let mut owner = Owner { attrs };
+    let _ = ev;
+    for (name, _) in parents {
+        let a = attrs.get(*name)?;
+        let o = a.object_type.as_deref()?;
+        attrs = &schema.objects.get(o)?.attributes;
+        owner = Owner { attrs };
+    }
+    Some((owner, last.0.to_string()))
+}
+
+struct Owner<'s> {
+    attrs: &'s std::collections::BTreeMap<String, Attribute>,
+}
+
+/// The schema's "unknown" for an attribute: enum 0 (or Other), `Unknown` text, the ingest
+/// time for timestamps, and for objects the smallest object that satisfies its own rules.
+fn default_for(schema: &Schema, owner: &Owner, name: &str, reference: i64) -> Option<Value> {
+    let a = owner.attrs.get(name)?;
+    let one = default_scalar_or_object(schema, a, reference, 0)?;
+    Some(if a.is_array { Value::Array(vec![one]) } else { one })
+}
+
+fn default_scalar_or_object(schema: &Schema, a: &Attribute, reference: i64, depth: usize) -> Option<Value> {
+    if depth > 4 {
+        return None;
+    }
+    if !a.enum_values.is_empty() {
+        let id = if a.enum_values.contains_key(&0) { 0 } else if a.enum_values.contains_key(&99) { 99 } else { *a.enum_values.keys().next()? };
+        return Some(Value::from(id));
+    }
+    Some(match a.type_name.as_str() {
+        "object_t" => {
+            let oname = a.object_type.as_deref()?;
+            let obj = schema.objects.get(oname)?;
+            let mut m = Map::new();
+            for (n, sub) in &obj.attributes {
+                if sub.requirement == Requirement::Required && rules::object_attribute_profiles(oname, n).is_empty() {
+                    let v = default_scalar_or_object(schema, sub, reference, depth + 1)?;
+                    m.insert(n.clone(), if sub.is_array { Value::Array(vec![v]) } else { v });
+                }
+            }
+            for (kind, names) in rules::object_constraints(oname) {
+                if kind == "at_least_one" && !names.iter().any(|n| m.contains_key(*n)) {
+                    let (n, v) = fillable(schema, &obj.attributes, names, reference, depth)?;
+                    m.insert(n, v);
+                }
+            }
+            Value::Object(m)
+        }
+        "timestamp_t" => Value::from(reference),
+        "integer_t" | "long_t" | "port_t" => Value::from(0),
+        "float_t" => Value::from(0.0),
+        "boolean_t" => Value::from(false),
+        "ip_t" | "mac_t" | "uuid_t" | "email_t" | "datetime_t" => return None,
+        _ => Value::from("Unknown"),
+    })
+}
+
+/// The first attribute of a constraint list that can take an "unknown" value, `name` first.
+fn fillable(schema: &Schema, attrs: &std::collections::BTreeMap<String, Attribute>, names: &[&str], reference: i64, depth: usize) -> Option<(String, Value)> {
+    let order = names.iter().filter(|n| **n == "name").chain(names.iter().filter(|n| **n != "name"));
+    for n in order {
+        let Some(a) = attrs.get(*n) else { continue };
+        if let Some(v) = default_scalar_or_object(schema, a, reference, depth + 1) {
+            return Some((n.to_string(), if a.is_array { Value::Array(vec![v]) } else { v }));
+        }
+    }
+    None
+}
+
+/// `at_least_one`: add the first fillable attribute; `just_one`: keep the first present.
+fn fix_constraint(schema: &Schema, class_uid: u32, ev: &mut Value, path: &str, just_one: bool, reference: i64) -> bool {
+    let Some(class) = schema.class(class_uid) else { return false };
+    let (attrs, names): (&std::collections::BTreeMap<String, Attribute>, Vec<String>) = if path.is_empty() {
+        let kind = if just_one { "just_one" } else { "at_least_one" };
+        (&class.attributes, class.constraints.get(kind).cloned().unwrap_or_default())
+    } else {
+        let Some((owner, name)) = locate_attr(schema, class_uid, ev, path) else { return false };
+        let Some(a) = owner.attrs.get(&name) else { return false };
+        let Some(oname) = a.object_type.as_deref() else { return false };
+        let Some(obj) = schema.objects.get(oname) else { return false };
+        let kind = if just_one { "just_one" } else { "at_least_one" };
+        let names = rules::object_constraints(oname).filter(|(k, _)| *k == kind).flat_map(|(_, n)| n.iter().map(|s| s.to_string())).collect();
+        (&obj.attributes, names)
+    };
+    let Some(holder) = (if path.is_empty() { Some(&mut *ev) } else { get_mut(ev, path) }).and_then(Value::as_object_mut) else { return false };
+    if just_one {
+        let present: Vec<String> = names.iter().filter(|n| holder.contains_key(n.as_str())).cloned().collect();
+        if present.len() > 1 {
+            let mut moved = Map::new();
+            for n in present.iter().skip(1) {
+                if let Some(v) = holder.remove(n) {
+                    moved.insert(n.clone(), v);
+                }
+            }
+            if let Some(Value::Object(um)) = ev.as_object_mut().map(|o| o.entry("unmapped").or_insert_with(|| Value::Object(Map::new()))) {
+                for (k, v) in moved {
+                    um.insert(format!("ocsf.{}", if path.is_empty() { k } else { format!("{path}.{k}") }), v);
+                }
+            }
+            return true;
+        }
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    match fillable(schema, attrs, &refs, reference, 0) {
+        Some((n, v)) => {
+            holder.insert(n, v);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parts() {
+        assert_eq!(url_part("http_request.url.path", "/a/b?x=1").as_deref(), Some("/a/b"));
+        assert_eq!(url_part("http_request.url.query_string", "/a/b?x=1").as_deref(), Some("x=1"));
+        assert_eq!(url_part("http_request.url.hostname", "https://ex.com:8443/p").as_deref(), Some("ex.com"));
+        assert_eq!(url_part("http_request.url.path", "https://ex.com").as_deref(), Some("/"));
+        assert_eq!(url_part("http_request.url.query_string", "/a").as_deref(), None);
+    }
+
+    #[test]
+    fn pids_and_outcomes() {
+        assert_eq!(parse_pid("0x1a"), Some(26));
+        assert_eq!(parse_pid("123"), Some(123));
+        assert_eq!(parse_pid("0xffffffffff"), None);
+        assert_eq!(outcome_id("SUCCESS"), 1);
+        assert_eq!(outcome_id("denied"), 2);
+        assert_eq!(outcome_id("maybe"), 99);
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(strip_index("answers[1].rdata"), "answers.rdata");
+        assert_eq!(steps("a.b[2].c"), vec![("a", None), ("b", Some(2)), ("c", None)]);
+        let mut v: Value = serde_json::json!({"a": {"b": [{"c": 1}, {"c": 2}]}});
+        assert_eq!(take(&mut v, "a.b[1].c"), Some(Value::from(2)));
+        assert_eq!(take(&mut v, "a.b[0]"), Some(serde_json::json!({"c": 1})));
+        assert!(set(&mut v, "a.d", Value::from(3)));
+        assert_eq!(v, serde_json::json!({"a": {"b": [{}], "d": 3}}));
+    }
+}

@@ -1,0 +1,424 @@
+//! A mapping plan for one record shape and class: for every source field, the OCSF
+//! attributes it feeds (resolved against the class through the schema, so only attributes
+//! the class really has are used, each with its schema type), plus which fields give the
+//! event time and severity. Plans depend on field names only, so one plan serves every
+//! record of a shape; values are converted (and checked) when the event is assembled.
+
+use super::keys::{self, Cand, Conv, KeyWords};
+use super::rules;
+use super::severity::{self, Scale};
+use crate::classify::{Decision, DecidedBy};
+use crate::kb::DocKind;
+use crate::parse::{Format, Record};
+use crate::schema::{Attribute, Class, Schema};
+
+/// Profiles the builder may declare in `metadata.profiles` to use an attribute. Others
+/// (osint, security_control, ...) would add requirements a log record cannot meet.
+const USABLE_PROFILES: &[&str] = &["host", "cloud"];
+
+/// How a leaf value is written, from the attribute's schema type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Leaf {
+    Str,
+    Ip,
+    Int,
+    Long,
+    Port,
+    Timestamp,
+    Bool,
+    Float,
+    Any,
+}
+
+/// One step of an attribute path; `array` when the attribute is a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seg {
+    pub name: String,
+    pub array: bool,
+}
+
+/// A resolved attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Target {
+    pub path: String,
+    pub segs: Vec<Seg>,
+    pub leaf: Leaf,
+    /// Integer enum of the leaf (empty when none): values outside are not mapped.
+    pub enum_ids: Vec<i64>,
+    pub conv: Conv,
+    pub profiles: &'static [&'static str],
+}
+
+/// What the builder does with one source field.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FieldPlan {
+    pub targets: Vec<Target>,
+    /// Array index taken from the source key (`answers[2]`), for array attributes.
+    pub index: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plan {
+    pub keys: Vec<String>,
+    pub fields: Vec<FieldPlan>,
+    /// Fields that may hold the event time, best first.
+    pub time_fields: Vec<usize>,
+    /// W3C-style separate `date` and `time` fields.
+    pub date_time: Option<(usize, usize)>,
+    pub severity: Option<(usize, Scale)>,
+    /// Scan the message text for addresses, users and a leading timestamp.
+    pub scan_text: Option<usize>,
+    pub class_uid: u32,
+    pub class_name: String,
+    pub category_uid: u32,
+    pub category_name: String,
+    pub activity_id: i64,
+    pub activity_name: String,
+    pub product: Option<String>,
+    pub vendor: Option<String>,
+    /// `metadata.log_name` when the record names no log itself.
+    pub log_name: Option<String>,
+    pub cloud_provider: Option<&'static str>,
+    /// Resolved targets for text extraction (`src_endpoint.ip`, ...), by path.
+    pub text_targets: Vec<Target>,
+    pub format: Format,
+}
+
+impl Plan {
+    /// True when `record` has exactly the fields this plan was made for.
+    pub fn fits(&self, record: &Record) -> bool {
+        self.keys.len() == record.fields.len() && self.keys.iter().zip(&record.fields).all(|(k, f)| *k == f.key)
+    }
+
+    pub fn target(&self, path: &str) -> Option<&Target> {
+        self.text_targets.iter().find(|t| t.path == path)
+    }
+}
+
+/// Paths text extraction may fill (resolved per class; missing ones are skipped).
+const TEXT_PATHS: &[&str] = &[
+    "src_endpoint.ip",
+    "src_endpoint.port",
+    "dst_endpoint.ip",
+    "dst_endpoint.port",
+    "user.name",
+    "actor.user.name",
+    "connection_info.protocol_name",
+    "http_request.url",
+    "process.name",
+    "process.pid",
+    "status",
+    "status_id",
+    "device.hostname",
+    "dst_endpoint.hostname",
+];
+
+pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision) -> Plan {
+    let class = schema.class(decision.class_uid).or_else(|| schema.class(0));
+    let (class_uid, class_name, category_uid) = match class {
+        Some(c) => (c.uid, c.caption.clone(), c.category_uid),
+        None => (decision.class_uid, decision.class_name.clone(), decision.category_uid),
+    };
+    let category_name = schema.categories.values().find(|c| c.uid == category_uid).map(|c| c.caption.clone()).unwrap_or_default();
+    let activity_id = class.and_then(|c| c.activity(decision.activity_id)).map(|a| a.id).unwrap_or(0);
+    let activity_name = class.and_then(|c| c.activity(activity_id)).map(|a| a.caption.clone()).unwrap_or_else(|| "Unknown".into());
+    let product = product_of(decision);
+    let cloud_provider = cloud_provider(record, product.as_deref());
+    let usable = |p: &'static [&'static str]| {
+        p.is_empty() || p.iter().any(|x| USABLE_PROFILES.contains(x) && (*x != "cloud" || cloud_provider.is_some()))
+    };
+
+    let mut fields: Vec<FieldPlan> = Vec::with_capacity(record.fields.len());
+    // (field, target index, score) of every claim on a path, to settle conflicts.
+    let mut claims: Vec<(String, usize, i32)> = Vec::new();
+    for (i, f) in record.fields.iter().enumerate() {
+        let k = KeyWords::new(&f.key);
+        let mut targets = Vec::new();
+        let mut score = 0;
+        if let Some(c) = class {
+            if let Some(cand) = keys::concept(&k, &f.value, class_uid).or_else(|| dictionary(schema, c, &k, &f.value)) {
+                score = cand.score;
+                targets = resolve_cand(schema, c, &cand, &usable);
+            }
+        }
+        for t in &targets {
+            claims.push((t.path.clone(), i, score));
+        }
+        fields.push(FieldPlan { targets, index: k.index.unwrap_or(0) });
+    }
+    settle_conflicts(&mut fields, &claims);
+
+    let time_fields = time_fields(record);
+    let date_time = date_time_pair(record);
+    let severity = record.fields.iter().enumerate().find_map(|(i, f)| {
+        let s = severity::scale_for_key(&f.key)?;
+        severity::severity_id(s, &f.value).map(|_| (i, s))
+    });
+    let scan_text = match record.format {
+        Format::Text | Format::Syslog3164 | Format::Syslog5424 => record.fields.iter().position(|f| f.key == "message"),
+        _ => None,
+    };
+    let text_targets = match (class, scan_text) {
+        (Some(c), Some(_)) => TEXT_PATHS.iter().filter_map(|p| resolve(schema, c, p, Conv::Typed)).filter(|t| usable(t.profiles)).collect(),
+        _ => Vec::new(),
+    };
+    Plan {
+        keys: record.fields.iter().map(|f| f.key.clone()).collect(),
+        fields,
+        time_fields,
+        date_time,
+        severity,
+        scan_text,
+        class_uid,
+        class_name,
+        category_uid,
+        category_name,
+        activity_id,
+        activity_name,
+        product,
+        vendor: None,
+        log_name: None,
+        cloud_provider,
+        text_targets,
+        format: record.format,
+    }
+}
+
+/// The product a decision's best knowledge-pack evidence names (`pack:<product>`).
+fn product_of(decision: &Decision) -> Option<String> {
+    if decision.decided_by == DecidedBy::Nothing {
+        return None;
+    }
+    decision
+        .evidence
+        .iter()
+        .filter(|e| e.kind == DocKind::Pack)
+        .find_map(|e| e.source.strip_prefix("pack:").map(str::to_string))
+}
+
+/// The cloud the record comes from, when it says so unmistakably.
+fn cloud_provider(record: &Record, product: Option<&str>) -> Option<&'static str> {
+    for f in &record.fields {
+        let k = f.key.as_str();
+        let v = f.value.as_str();
+        if k == "awsRegion" || v.starts_with("arn:aws:") || (k == "eventSource" && v.ends_with(".amazonaws.com")) {
+            return Some("AWS");
+        }
+        if k.starts_with("protoPayload.") || (k.ends_with("serviceName") && v.ends_with(".googleapis.com")) {
+            return Some("GCP");
+        }
+        if k == "resourceId" && v.contains("/providers/Microsoft.") {
+            return Some("Azure");
+        }
+    }
+    let p = product?.to_ascii_lowercase();
+    if p.contains("aws") || p.contains("amazon") {
+        Some("AWS")
+    } else if p.contains("google cloud") || p.contains("gcp") {
+        Some("GCP")
+    } else if p.contains("azure") || p.contains("entra") {
+        Some("Azure")
+    } else {
+        None
+    }
+}
+
+fn resolve_cand(schema: &Schema, class: &Class, cand: &Cand, usable: &dyn Fn(&'static [&'static str]) -> bool) -> Vec<Target> {
+    let mut out = Vec::new();
+    match cand.conv {
+        // Both a path and the name of the executable, from one field.
+        _ if cand.paths == ["process.file.path", "process.name"] => {
+            if let Some(t) = resolve(schema, class, "process.file.path", Conv::Typed).filter(|t| usable(t.profiles)) {
+                out.push(t);
+            }
+            if let Some(t) = resolve(schema, class, "process.name", Conv::Basename).filter(|t| usable(t.profiles)) {
+                out.push(t);
+            }
+        }
+        Conv::HostOrIp => {
+            // Decided per value: resolve both the name and the address attribute.
+            for p in &cand.paths {
+                let base = p.rsplit_once('.').map(|(b, _)| b).unwrap_or(p);
+                for leaf in ["hostname", "ip"] {
+                    if let Some(t) = resolve(schema, class, &format!("{base}.{leaf}"), Conv::HostOrIp).filter(|t| usable(t.profiles)) {
+                        out.push(t);
+                    }
+                }
+                if !out.is_empty() {
+                    break;
+                }
+            }
+        }
+        Conv::Url => {
+            if let Some(t) = resolve(schema, class, "http_request.url.url_string", Conv::Url).filter(|t| usable(t.profiles)) {
+                out.push(t);
+                for p in ["http_request.url.path", "http_request.url.query_string", "http_request.url.hostname"] {
+                    if let Some(t) = resolve(schema, class, p, Conv::Url) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        Conv::Outcome => {
+            for p in ["status", "status_id"] {
+                if let Some(t) = resolve(schema, class, p, Conv::Outcome) {
+                    out.push(t);
+                }
+            }
+        }
+        _ => {
+            if let Some(t) = cand.paths.iter().find_map(|p| resolve(schema, class, p, cand.conv).filter(|t| usable(t.profiles))) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// Resolves a dotted attribute path in a class to its segments and leaf type.
+pub(crate) fn resolve(schema: &Schema, class: &Class, path: &str, conv: Conv) -> Option<Target> {
+    let mut attrs = &class.attributes;
+    let mut owner: Option<&str> = None;
+    let mut segs = Vec::new();
+    let mut profiles: &'static [&'static str] = &[];
+    let mut parts = path.split('.').peekable();
+    while let Some(name) = parts.next() {
+        let attr: &Attribute = attrs.get(name)?;
+        let need = match owner {
+            None => rules::class_attribute_profiles(class.uid, name),
+            Some(o) => rules::object_attribute_profiles(o, name),
+        };
+        if !need.is_empty() {
+            if !profiles.is_empty() && profiles != need {
+                return None;
+            }
+            profiles = need;
+        }
+        segs.push(Seg { name: name.to_string(), array: attr.is_array });
+        if parts.peek().is_none() {
+            let leaf = leaf_of(&attr.type_name)?;
+            let enum_ids = attr.enum_values.keys().copied().collect();
+            return Some(Target { path: path.to_string(), segs, leaf, enum_ids, conv, profiles });
+        }
+        let obj = attr.object_type.as_deref()?;
+        attrs = &schema.objects.get(obj)?.attributes;
+        owner = Some(obj);
+    }
+    None
+}
+
+fn leaf_of(type_name: &str) -> Option<Leaf> {
+    Some(match type_name {
+        "object_t" => return None,
+        "ip_t" => Leaf::Ip,
+        "integer_t" => Leaf::Int,
+        "long_t" => Leaf::Long,
+        "port_t" => Leaf::Port,
+        "timestamp_t" => Leaf::Timestamp,
+        "boolean_t" => Leaf::Bool,
+        "float_t" => Leaf::Float,
+        "json_t" => Leaf::Any,
+        // Formats with patterns are checked by validation.
+        _ => Leaf::Str,
+    })
+}
+
+/// Attributes the builder writes itself; the dictionary fallback must not land on them.
+const RESERVED: &[&str] = &[
+    "class_uid", "class_name", "category_uid", "category_name", "activity_id", "activity_name", "type_uid", "type_name",
+    "severity_id", "severity", "time", "metadata", "raw_data", "unmapped", "message", "observables", "enrichments",
+    "start_time", "end_time", "count", "timezone_offset", "raw_data_size", "raw_data_hash",
+];
+
+/// Fallback: the key, in snake case, names one of the class's attributes (or
+/// `<object attribute>.<attribute>` for a two-level key). An integer value of an
+/// attribute with an enumerated `_id` sibling goes to the sibling.
+fn dictionary(schema: &Schema, class: &Class, k: &KeyWords, value: &str) -> Option<Cand> {
+    let leaf = k.leaf.join("_");
+    if leaf.is_empty() {
+        return None;
+    }
+    let static_name = |s: &str| -> Option<&'static str> { INTERN.iter().find(|x| **x == s).copied() };
+    if k.parents.is_empty() {
+        if RESERVED.contains(&leaf.as_str()) {
+            return None;
+        }
+        let id_name = format!("{leaf}_id");
+        if let (Some(a), Ok(n)) = (class.attributes.get(&id_name), value.parse::<i64>()) {
+            if a.enum_values.contains_key(&n) {
+                return Some(Cand { paths: vec![static_name(&id_name)?], conv: Conv::Typed, score: 30 });
+            }
+        }
+        let a = class.attributes.get(&leaf)?;
+        if a.type_name == "object_t" {
+            // A plain value for an object attribute names the object (`service` → service.name).
+            let obj = schema.objects.get(a.object_type.as_deref()?)?;
+            obj.attributes.get("name")?;
+            let path = format!("{leaf}.name");
+            return Some(Cand { paths: vec![static_name(&path)?], conv: Conv::Typed, score: 30 });
+        }
+        return Some(Cand { paths: vec![static_name(&leaf)?], conv: Conv::Typed, score: 30 });
+    }
+    None
+}
+
+/// Paths the dictionary fallback can produce, as `'static` strings.
+const INTERN: &[&str] = &[
+    "logon_type", "logon_type_id", "auth_protocol", "auth_protocol_id", "is_mfa", "is_remote", "is_new_logon", "is_cleartext",
+    "status_code", "status_detail", "share", "share_type", "share_type_id", "direction", "direction_id", "rcode", "rcode_id",
+    "service.name", "session.uid", "privileges", "log_name", "log_provider", "log_type", "job.name", "entity.name",
+    "group.name", "disposition", "disposition_id", "action", "action_id", "risk_score", "confidence", "is_alert", "duration",
+    "file.name", "query.hostname", "account_switch_type", "account_switch_type_id", "certificate.serial_number",
+];
+
+/// Two fields on one attribute: the higher score keeps it, the other loses that target.
+fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(String, usize, i32)]) {
+    for (path, i, score) in claims {
+        let beaten = claims.iter().any(|(p, j, s)| p == path && j != i && (s > score || (s == score && j < i)));
+        if beaten {
+            if let Some(f) = fields.get_mut(*i) {
+                f.targets.retain(|t| &t.path != path);
+            }
+        }
+    }
+}
+
+/// Words that mark a field as a time of something other than the event.
+const NOT_EVENT_TIME: &[&str] =
+    &["received", "receive", "ingest", "ingested", "processed", "updated", "modified", "last", "end", "expiration", "expires", "till", "creation", "stage", "first", "seen", "started", "completed", "export"];
+
+/// Candidate time fields, best first: a time word in the key, no word that marks another
+/// time, shallow keys before nested ones.
+fn time_fields(record: &Record) -> Vec<usize> {
+    let mut scored: Vec<(i32, usize)> = Vec::new();
+    for (i, f) in record.fields.iter().enumerate() {
+        let k = KeyWords::new(&f.key);
+        let leaf: Vec<&str> = k.leaf.iter().map(String::as_str).collect();
+        let timeish = leaf.iter().any(|w| matches!(*w, "time" | "timestamp" | "ts" | "date" | "published" | "datetime" | "created" | "when"))
+            || f.key == "@timestamp"
+            || f.key == "at_sign_timestamp";
+        if !timeish || f.value.is_empty() {
+            continue;
+        }
+        let mut score = 100 - 10 * k.depth() as i32 - leaf.len() as i32;
+        if leaf.iter().any(|w| NOT_EVENT_TIME.contains(w)) || k.parents.iter().flatten().any(|w| NOT_EVENT_TIME.contains(&w.as_str())) {
+            score -= 50;
+        }
+        if matches!(leaf.as_slice(), ["time"] | ["timestamp"] | ["ts"] | ["event", "time"] | ["time", "created"] | ["published"]) {
+            score += 20;
+        }
+        if leaf.contains(&"event") {
+            score += 5;
+        }
+        scored.push((score, i));
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+/// W3C logs split the time into `date` and `time` fields.
+fn date_time_pair(record: &Record) -> Option<(usize, usize)> {
+    let d = record.fields.iter().position(|f| f.key == "date")?;
+    let t = record.fields.iter().position(|f| f.key == "time")?;
+    Some((d, t))
+}

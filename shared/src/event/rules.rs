@@ -1,0 +1,301 @@
+//! OCSF 1.8.0 facts the compiled schema export in [`crate::schema`] does not carry, taken
+//! from the official 1.8.0 export: which attributes a profile adds (and so are only allowed,
+//! and only required, when the event lists that profile in `metadata.profiles`), and the
+//! `at_least_one` / `just_one` constraints of objects. `tests/event_rules.rs` checks these
+//! tables against the export when it is available.
+
+/// Profiles a class attribute needs; empty when the class defines it itself.
+pub(crate) fn class_attribute_profiles(class_uid: u32, name: &str) -> &'static [&'static str] {
+    if !is_profile_name(name) {
+        return &[];
+    }
+    if let Ok(i) = CLASS_NATIVE.binary_search_by_key(&class_uid, |(uid, _)| *uid) {
+        if CLASS_NATIVE[i].1.contains(&name) {
+            return &[];
+        }
+    }
+    profiles_defining(name)
+}
+
+/// Profiles an object attribute needs; empty when always allowed.
+pub(crate) fn object_attribute_profiles(object: &str, name: &str) -> &'static [&'static str] {
+    if name.ends_with("_dt") {
+        return &["datetime"];
+    }
+    OBJECT_PROFILE_ATTRIBUTES
+        .iter()
+        .find(|(o, a, _)| *a == name && *o == object)
+        .map(|(_, _, p)| *p)
+        .unwrap_or(&[])
+}
+
+/// Constraints of an object: (kind, attributes).
+pub(crate) fn object_constraints(object: &str) -> impl Iterator<Item = (&'static str, &'static [&'static str])> + '_ {
+    let start = OBJECT_CONSTRAINTS.partition_point(|(o, _, _)| *o < object);
+    OBJECT_CONSTRAINTS[start..].iter().take_while(move |(o, _, _)| *o == object).map(|(_, k, a)| (*k, *a))
+}
+
+/// Fast pre-check: only these names (and `*_dt`) come from profiles at class level.
+fn is_profile_name(name: &str) -> bool {
+    name.ends_with("_dt") || PROFILE_ATTRIBUTES.iter().any(|(_, attrs)| attrs.contains(&name))
+}
+
+fn profiles_defining(name: &str) -> &'static [&'static str] {
+    if name.ends_with("_dt") {
+        return &["datetime"];
+    }
+    // An attribute two profiles define (`egid`, `euid`) is allowed by either.
+    match name {
+        "egid" | "euid" => &["linux/linux_users", "macos/macos_users"],
+        _ => PROFILE_NAMES
+            .iter()
+            .zip(PROFILE_ATTRIBUTES)
+            .find(|(_, (_, attrs))| attrs.contains(&name))
+            .map(|(p, _)| *p)
+            .unwrap_or(&[]),
+    }
+}
+
+/// `PROFILE_ATTRIBUTES[i].0` as a one-element slice, so lookups can return `&'static [&str]`.
+const PROFILE_NAMES: &[&[&str]] = &[
+    &["ai_operation"],
+    &["cloud"],
+    &["container"],
+    &["data_classification"],
+    &["host"],
+    &["incident"],
+    &["linux/linux_users"],
+    &["load_balancer"],
+    &["macos/macos_users"],
+    &["network_proxy"],
+    &["osint"],
+    &["security_control"],
+    &["trace"],
+];
+
+/// Class-level attributes each profile adds (`*_dt` attributes belong to `datetime`).
+pub(crate) const PROFILE_ATTRIBUTES: &[(&str, &[&str])] = &[
+    ("ai_operation", &["ai_model", "message_context"]),
+    ("cloud", &["api", "cloud"]),
+    ("container", &["container", "namespace_pid"]),
+    ("data_classification", &["data_classification", "data_classifications"]),
+    ("host", &["actor", "device"]),
+    ("incident", &["assignee", "assignee_group", "impact", "impact_id", "impact_score", "is_suspected_breach", "priority", "priority_id", "src_url", "ticket", "tickets", "verdict", "verdict_id"]),
+    ("linux/linux_users", &["auid", "egid", "euid", "group"]),
+    ("load_balancer", &["load_balancer"]),
+    ("macos/macos_users", &["egid", "euid"]),
+    ("network_proxy", &["proxy_connection_info", "proxy_endpoint", "proxy_http_request", "proxy_http_response", "proxy_tls", "proxy_traffic"]),
+    ("osint", &["osint"]),
+    ("security_control", &["action", "action_id", "attacks", "authorizations", "confidence", "confidence_id", "confidence_score", "disposition", "disposition_id", "firewall_rule", "is_alert", "malware", "malware_scan_info", "policy", "risk_details", "risk_level", "risk_level_id", "risk_score"]),
+    ("trace", &["trace"]),
+];
+
+/// Class attributes a profile also defines but the class defines itself (not profile-gated).
+pub(crate) const CLASS_NATIVE: &[(u32, &[&str])] = &[
+    (1001, &["actor", "device"]),
+    (1002, &["actor", "device"]),
+    (1003, &["actor", "device"]),
+    (1004, &["actor", "device"]),
+    (1005, &["actor", "device"]),
+    (1006, &["actor", "device"]),
+    (1007, &["actor", "device"]),
+    (1008, &["actor", "device"]),
+    (1009, &["actor", "device"]),
+    (1010, &["actor", "device"]),
+    (2001, &["attacks", "confidence", "confidence_id", "confidence_score", "impact", "impact_id", "impact_score", "malware", "risk_level", "risk_level_id", "risk_score"]),
+    (2002, &["confidence", "confidence_id", "confidence_score", "device"]),
+    (2003, &["confidence", "confidence_id", "confidence_score", "device"]),
+    (2004, &["confidence", "confidence_id", "confidence_score", "device", "impact", "impact_id", "impact_score", "is_alert", "malware", "malware_scan_info", "risk_details", "risk_level", "risk_level_id", "risk_score"]),
+    (2005, &["assignee", "assignee_group", "attacks", "confidence", "confidence_id", "confidence_score", "impact", "impact_id", "impact_score", "is_suspected_breach", "priority", "priority_id", "src_url", "ticket", "tickets", "verdict", "verdict_id"]),
+    (2006, &["actor", "confidence", "confidence_id", "confidence_score", "device", "impact", "impact_id", "impact_score", "is_alert", "risk_details", "risk_level", "risk_level_id", "risk_score"]),
+    (2007, &["confidence", "confidence_id", "confidence_score", "device"]),
+    (2008, &["confidence", "confidence_id", "confidence_score", "device"]),
+    (3001, &["actor", "policy"]),
+    (3002, &["actor"]),
+    (3003, &["actor", "group"]),
+    (3004, &["actor"]),
+    (3005, &["actor"]),
+    (3006, &["actor", "group"]),
+    (4005, &["device"]),
+    (4010, &["actor"]),
+    (4014, &["device"]),
+    (5001, &["actor", "device"]),
+    (5002, &["actor", "device"]),
+    (5003, &["actor"]),
+    (5004, &["device"]),
+    (5009, &["group"]),
+    (5019, &["actor", "device"]),
+    (5020, &["actor", "device"]),
+    (5021, &["actor", "osint"]),
+    (5023, &["cloud", "container"]),
+    (5040, &["device"]),
+    (6003, &["actor", "api"]),
+    (6005, &["actor"]),
+    (6006, &["actor"]),
+    (6007, &["policy"]),
+    (8001, &["proxy_endpoint"]),
+    (8002, &["proxy_endpoint"]),
+    (201001, &["actor", "device"]),
+    (201002, &["actor", "device"]),
+    (201003, &["actor", "device"]),
+    (201004, &["actor", "device"]),
+];
+
+/// Object attributes gated by a profile (besides `*_dt` → `datetime`): (object, attribute, profiles).
+pub(crate) const OBJECT_PROFILE_ATTRIBUTES: &[(&str, &str, &[&str])] = &[
+    ("application", "region", &["cloud"]),
+    ("database", "data_classification", &["data_classification"]),
+    ("database", "data_classifications", &["data_classification"]),
+    ("databucket", "cloud_partition", &["cloud"]),
+    ("databucket", "data_classification", &["data_classification"]),
+    ("databucket", "data_classifications", &["data_classification"]),
+    ("databucket", "region", &["cloud"]),
+    ("databucket", "zone", &["cloud"]),
+    ("device", "container", &["container"]),
+    ("device", "namespace_pid", &["container"]),
+    ("email", "data_classification", &["data_classification"]),
+    ("email", "data_classifications", &["data_classification"]),
+    ("endpoint", "container", &["container"]),
+    ("endpoint", "namespace_pid", &["container"]),
+    ("file", "data_classification", &["data_classification"]),
+    ("file", "data_classifications", &["data_classification"]),
+    ("file", "is_public", &["cloud"]),
+    ("file", "storage_class", &["cloud"]),
+    ("metadata", "data_classification", &["data_classification"]),
+    ("metadata", "data_classifications", &["data_classification"]),
+    ("network_endpoint", "container", &["container"]),
+    ("network_endpoint", "namespace_pid", &["container"]),
+    ("network_proxy", "container", &["container"]),
+    ("network_proxy", "namespace_pid", &["container"]),
+    ("process", "auid", &["linux/linux_users"]),
+    ("process", "container", &["container"]),
+    ("process", "egid", &["linux/linux_users", "macos/macos_users"]),
+    ("process", "euid", &["linux/linux_users", "macos/macos_users"]),
+    ("process", "group", &["linux/linux_users"]),
+    ("process", "namespace_pid", &["container"]),
+    ("product", "data_classification", &["data_classification"]),
+    ("product", "data_classifications", &["data_classification"]),
+    ("resource_details", "cloud_partition", &["cloud"]),
+    ("resource_details", "data_classification", &["data_classification"]),
+    ("resource_details", "data_classifications", &["data_classification"]),
+    ("resource_details", "provider", &["cloud"]),
+    ("resource_details", "region", &["cloud"]),
+    ("resource_details", "zone", &["cloud"]),
+    ("web_resource", "data_classification", &["data_classification"]),
+    ("web_resource", "data_classifications", &["data_classification"]),
+    ("win/win_resource", "data_classification", &["data_classification"]),
+    ("win/win_resource", "data_classifications", &["data_classification"]),
+];
+
+/// Object constraints: (object, kind, attributes); kind is `at_least_one` or `just_one`.
+pub(crate) const OBJECT_CONSTRAINTS: &[(&str, &str, &[&str])] = &[
+    ("account", "at_least_one", &["name", "uid"]),
+    ("actor", "at_least_one", &["process", "user", "invoked_by", "session", "app_name", "app_uid"]),
+    ("agent", "at_least_one", &["uid", "name"]),
+    ("ai_model", "at_least_one", &["name", "uid"]),
+    ("aircraft", "at_least_one", &["name", "serial_number", "uid", "uid_alt"]),
+    ("analytic", "at_least_one", &["name", "uid"]),
+    ("application", "at_least_one", &["uid", "name"]),
+    ("assessment", "at_least_one", &["name", "uid"]),
+    ("attack", "at_least_one", &["tactic", "technique", "sub_technique"]),
+    ("autonomous_system", "at_least_one", &["number", "name"]),
+    ("container", "at_least_one", &["uid", "name"]),
+    ("d3f_tactic", "at_least_one", &["name", "uid"]),
+    ("d3f_technique", "at_least_one", &["name", "uid"]),
+    ("d3fend", "at_least_one", &["d3f_tactic", "d3f_technique"]),
+    ("data_classification", "at_least_one", &["category_id", "confidentiality_id"]),
+    ("data_security", "at_least_one", &["data_lifecycle_state_id", "detection_pattern", "detection_system_id", "policy"]),
+    ("database", "at_least_one", &["name", "uid"]),
+    ("databucket", "at_least_one", &["name", "uid"]),
+    ("device", "at_least_one", &["ip", "uid", "name", "hostname", "instance_uid", "interface_uid", "interface_name"]),
+    ("edge", "at_least_one", &["name", "uid"]),
+    ("email", "at_least_one", &["from", "to"]),
+    ("endpoint", "at_least_one", &["ip", "uid", "name", "hostname", "instance_uid", "interface_uid", "interface_name"]),
+    ("endpoint_connection", "at_least_one", &["network_endpoint", "code"]),
+    ("evidences", "at_least_one", &["actor", "api", "connection_info", "data", "database", "databucket", "device", "dst_endpoint", "email", "file", "process", "query", "src_endpoint", "url", "user", "job", "script", "reg_key", "reg_value", "win_service"]),
+    ("extension", "at_least_one", &["name", "uid"]),
+    ("feature", "at_least_one", &["name", "uid"]),
+    ("firewall_rule", "at_least_one", &["name", "uid"]),
+    ("function_invocation", "at_least_one", &["parameters", "return_value", "error"]),
+    ("graph", "at_least_one", &["name", "uid"]),
+    ("group", "at_least_one", &["name", "uid"]),
+    ("idp", "at_least_one", &["name", "uid"]),
+    ("kb_article", "at_least_one", &["uid", "src_url"]),
+    ("key_value_object", "at_least_one", &["value", "values"]),
+    ("load_balancer", "at_least_one", &["name", "uid"]),
+    ("location", "at_least_one", &["city", "country", "postal_code", "region"]),
+    ("logger", "at_least_one", &["name", "uid"]),
+    ("malware", "at_least_one", &["name", "uid"]),
+    ("malware_scan_info", "at_least_one", &["name", "uid"]),
+    ("managed_entity", "at_least_one", &["name", "uid", "device", "group", "org", "policy", "user"]),
+    ("message_context", "at_least_one", &["application", "service"]),
+    ("mitigation", "at_least_one", &["name", "uid"]),
+    ("module", "at_least_one", &["load_type_id", "function_name"]),
+    ("network_endpoint", "at_least_one", &["ip", "uid", "name", "hostname", "svc_name", "instance_uid", "interface_uid", "interface_name", "domain"]),
+    ("network_interface", "at_least_one", &["ip", "mac", "name", "hostname", "uid"]),
+    ("network_proxy", "at_least_one", &["ip", "uid", "name", "hostname", "svc_name", "instance_uid", "interface_uid", "interface_name", "domain"]),
+    ("occurrence_details", "at_least_one", &["cell_name", "column_name", "column_number", "end_line", "json_path", "page_number", "record_index_in_array", "row_number", "start_line"]),
+    ("organization", "at_least_one", &["name", "uid"]),
+    ("parameter", "at_least_one", &["name", "pre_value", "post_value"]),
+    ("peripheral_device", "at_least_one", &["name", "uid"]),
+    ("policy", "at_least_one", &["name", "type", "uid"]),
+    ("process", "at_least_one", &["pid", "uid", "cpid"]),
+    ("process_entity", "at_least_one", &["cmd_line", "name", "path", "pid", "uid", "cpid"]),
+    ("product", "at_least_one", &["name", "uid"]),
+    ("query_evidence", "just_one", &["connection_info", "file", "folder", "group", "job", "kernel", "module", "network_interfaces", "peripheral_device", "process", "reg_key", "reg_value", "service", "session", "startup_item", "user"]),
+    ("query_info", "at_least_one", &["name", "uid"]),
+    ("reporter", "at_least_one", &["hostname", "ip", "name", "uid"]),
+    ("resource_details", "at_least_one", &["name", "uid"]),
+    ("rule", "at_least_one", &["name", "uid"]),
+    ("scan", "at_least_one", &["name", "uid"]),
+    ("service", "at_least_one", &["name", "uid"]),
+    ("startup_item", "just_one", &["driver", "job", "process", "win_service"]),
+    ("sub_technique", "at_least_one", &["name", "uid"]),
+    ("table", "at_least_one", &["name", "uid"]),
+    ("tactic", "at_least_one", &["name", "uid"]),
+    ("technique", "at_least_one", &["name", "uid"]),
+    ("ticket", "at_least_one", &["src_url", "uid"]),
+    ("timespan", "at_least_one", &["duration", "duration_days", "duration_hours", "duration_mins", "duration_months", "duration_secs", "duration_weeks", "duration_years", "end_time", "start_time"]),
+    ("trait", "at_least_one", &["name", "uid"]),
+    ("transformation_info", "at_least_one", &["name", "uid"]),
+    ("unmanned_aerial_system", "at_least_one", &["name", "serial_number", "uid", "uid_alt"]),
+    ("unmanned_system_operating_area", "at_least_one", &["city", "country", "postal_code", "region"]),
+    ("url", "at_least_one", &["url_string", "path"]),
+    ("user", "at_least_one", &["account", "name", "uid"]),
+    ("vulnerability", "just_one", &["advisory", "cve", "cwe"]),
+    ("web_resource", "at_least_one", &["name", "uid"]),
+    ("win/win_resource", "at_least_one", &["name", "uid"]),
+    ("win/win_service", "at_least_one", &["cmd_line", "service_category_id", "service_dependencies", "service_error_control_id", "service_start_name", "service_start_type_id", "service_type_id"]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_and_aligned() {
+        assert!(CLASS_NATIVE.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(OBJECT_CONSTRAINTS.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert_eq!(PROFILE_NAMES.len(), PROFILE_ATTRIBUTES.len());
+        for (names, (p, _)) in PROFILE_NAMES.iter().zip(PROFILE_ATTRIBUTES) {
+            assert_eq!(names, &[*p]);
+        }
+    }
+
+    #[test]
+    fn lookups() {
+        // Authentication defines actor itself; api only comes with the cloud profile.
+        assert_eq!(class_attribute_profiles(3002, "actor"), &[] as &[&str]);
+        assert_eq!(class_attribute_profiles(3002, "api"), &["cloud"]);
+        assert_eq!(class_attribute_profiles(6003, "api"), &[] as &[&str]);
+        assert_eq!(class_attribute_profiles(6003, "cloud"), &["cloud"]);
+        assert_eq!(class_attribute_profiles(4001, "osint"), &["osint"]);
+        assert_eq!(class_attribute_profiles(4001, "time_dt"), &["datetime"]);
+        assert_eq!(class_attribute_profiles(4001, "src_endpoint"), &[] as &[&str]);
+        assert_eq!(object_attribute_profiles("process", "auid"), &["linux/linux_users"]);
+        assert_eq!(object_attribute_profiles("user", "name"), &[] as &[&str]);
+        let user: Vec<_> = object_constraints("user").collect();
+        assert_eq!(user, vec![("at_least_one", &["account", "name", "uid"][..])]);
+        assert_eq!(object_constraints("nonexistent").count(), 0);
+    }
+}
