@@ -24,9 +24,11 @@ OUT_BLOCK = 1 << 20
 
 
 def checksum(data):
-    """CityHash128 (v1.0.2) as ClickHouse lays it out: low 64 bits first."""
+    """CityHash128 (v1.0.2) laid out as ClickHouse does: two little-endian
+    u64 halves, the high half of the Python integer first (checked against
+    the clickhouse crate's encoder)."""
     value = CityHash128(data)
-    return struct.pack("<QQ", value & 0xFFFFFFFFFFFFFFFF, value >> 64)
+    return struct.pack("<QQ", value >> 64, value & 0xFFFFFFFFFFFFFFFF)
 
 
 def decompress(data, verify=True):

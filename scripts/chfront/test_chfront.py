@@ -28,6 +28,19 @@ def test_framing_round_trip_lz4_and_none():
         assert framing.decompress(packed) == data
 
 
+# One block as the clickhouse crate (0.15.3, `_priv::lz4_compress`) encodes
+# "ocsfmap chfront checksum fixture\n" * 3: pins the checksum layout.
+CRATE_BLOCK = bytes.fromhex(
+    "e3d90a0eff85c60c9b3719923cb569c5823600000063000000ff126f6373666d617020636866726f"
+    "6e7420636865636b73756d20666978747572650a2100296078747572650a")
+
+
+def test_framing_reads_the_crates_blocks():
+    assert framing.decompress(CRATE_BLOCK) == b"ocsfmap chfront checksum fixture\n" * 3
+    block = CRATE_BLOCK[framing.CHECKSUM_SIZE:]
+    assert framing.checksum(block) == CRATE_BLOCK[:framing.CHECKSUM_SIZE]
+
+
 def test_framing_rejects_corruption():
     packed = bytearray(framing.compress(b"hello world" * 100))
     packed[-1] ^= 0xFF
