@@ -119,6 +119,16 @@ def v2(name, body: bytes, content_type, encoding=None, query="", b64=False, url=
     return ev
 
 
+def zeros_bomb(total: int) -> bytes:
+    """`total` bytes of zeros as one gzip member, compressed without ever holding them."""
+    import zlib
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = bytes(1 << 20)
+    out = [c.compress(chunk) for _ in range(total >> 20)]
+    out.append(c.flush())
+    return b"".join(out)
+
+
 def main():
     BODIES.mkdir(exist_ok=True)
     b = bodies()
@@ -136,6 +146,10 @@ def main():
         "vector-ndjson-gzip.json": v2("vector-ndjson-gzip", b["vector-ndjson.ndjson.gz"], "application/x-ndjson", "gzip", b64=True),
         "fluentbit-json.json": v2("fluentbit-json", b["fluentbit-json.json"], "application/json", url=True),
         "fluentbit-json-lines-gzip.json": v2("fluentbit-json-lines", gz(b["fluentbit-json-lines.json"]), "application/json", "gzip", b64=True, url=True),
+        # Hostile: 128 MiB of zeros in ~130 KB (twice the default MAX_DECOMPRESSED_BYTES),
+        # and a gzip body cut in half.
+        "hostile-gzip-bomb.json": v2("gzip-bomb", zeros_bomb(128 << 20), "application/x-ndjson", "gzip", b64=True),
+        "hostile-gzip-truncated.json": v2("gzip-truncated", gz(b["cloudtrail.ndjson"])[:200], "application/x-ndjson", "gzip", b64=True),
     }
     for name, ev in events.items():
         (HERE / name).write_text(json.dumps(ev, indent=2) + "\n")
