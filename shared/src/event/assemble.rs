@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::extract;
+use super::index::{Index, Kind, Node};
 use super::keys::Conv;
 use super::mapping::{Leaf, Plan, Target};
 use super::rules;
@@ -18,7 +19,7 @@ use crate::schema::{Attribute, Requirement, Schema};
 /// Repair rounds before giving up (each round fixes every error it can see).
 const MAX_REPAIR_ROUNDS: usize = 4;
 
-pub(crate) fn assemble(schema: &Schema, plan: &Plan, record: &Record, raw: Option<&str>, _decision: &Decision, ctx: &EventContext) -> OcsfEvent {
+pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Record, raw: Option<&str>, _decision: &Decision, ctx: &EventContext) -> OcsfEvent {
     let mut b = Builder { ev: Map::new(), unmapped: Map::new(), mapped: Vec::with_capacity(record.fields.len()) };
     let fits = plan.fits(record);
 
@@ -117,15 +118,20 @@ pub(crate) fn assemble(schema: &Schema, plan: &Plan, record: &Record, raw: Optio
     b.ev.insert("metadata".into(), Value::Object(md));
 
     finish_cloud(&mut b, plan);
+    if let Some(class) = schema.class(plan.class_uid) {
+        complete(&mut b, schema, index, class, record);
+    }
     endpoint_from_device(&mut b, schema, plan);
-    declare_profiles(&mut b.ev, plan.class_uid);
+    if let Some(node) = index.class(schema, plan.class_uid) {
+        declare_profiles(&mut b.ev, node);
+    }
 
     if !b.unmapped.is_empty() {
         b.ev.insert("unmapped".into(), Value::Object(std::mem::take(&mut b.unmapped)));
     }
     let mut ev = Value::Object(b.ev);
     let mut mapped = b.mapped;
-    let (repairs, errors) = repair(schema, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
+    let (repairs, errors) = repair(schema, index, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
     OcsfEvent { event: ev, repairs, errors, time_from_record, mapped }
 }
 
@@ -219,7 +225,10 @@ fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Val
         map.insert(first.name.clone(), value);
         return true;
     }
-    let slot = map.entry(first.name.clone()).or_insert_with(|| if first.array { Value::Array(Vec::new()) } else { Value::Object(Map::new()) });
+    if !map.contains_key(&first.name) {
+        map.insert(first.name.clone(), if first.array { Value::Array(Vec::new()) } else { Value::Object(Map::new()) });
+    }
+    let Some(slot) = map.get_mut(&first.name) else { return false };
     let obj = match slot {
         Value::Object(o) => o,
         Value::Array(items) => {
@@ -240,6 +249,10 @@ fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Val
 fn convert(t: &Target, f: &Field, v: &str) -> Option<Value> {
     let value = match t.leaf {
         Leaf::Str => Value::from(v),
+        Leaf::Checked(ty) => {
+            validate::check_string_format(ty, v).ok()?;
+            Value::from(v)
+        }
         Leaf::Ip => {
             if !is_ip(v) {
                 return None;
@@ -355,8 +368,8 @@ fn render_raw(record: &Record) -> String {
 /// leading the message or an auditd serial. `(time, (field index, original text))`.
 #[allow(clippy::type_complexity)]
 fn event_time(plan: &Plan, record: &Record, fits: bool, reference: i64) -> (Option<super::time::Timestamp>, Option<(Option<usize>, String)>) {
-    let candidates: Vec<usize> = if fits { plan.time_fields.clone() } else { Vec::new() };
-    for i in candidates {
+    let candidates: &[usize] = if fits { &plan.time_fields } else { &[] };
+    for &i in candidates {
         if let Some(f) = record.fields.get(i) {
             if let Some(t) = super::time::parse(&f.value, reference) {
                 return (Some(t), Some((Some(i), f.value.clone())));
@@ -407,6 +420,125 @@ fn finish_cloud(b: &mut Builder, plan: &Plan) {
     }
 }
 
+/// What the builder can state without the record: required enumerations as 0 (Unknown),
+/// `file.name` from `file.path`, the actor's user as the event's user when the class needs
+/// one and only the actor was named; objects nothing identifies (an endpoint with only a
+/// port) go back to `unmapped`.
+fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::schema::Class, record: &Record) {
+    let needs_user = class.attributes.get("user").is_some_and(|a| a.requirement == Requirement::Required);
+    if needs_user && !b.ev.contains_key("user") {
+        if let Some(u) = b.ev.get("actor").and_then(|a| a.get("user")).cloned() {
+            b.ev.insert("user".into(), u);
+            let extra: Vec<MappedField> = b
+                .mapped
+                .iter()
+                .filter_map(|m| m.attribute.strip_prefix("actor.").filter(|a| a.starts_with("user.")).map(|a| MappedField { attribute: a.to_string(), source: m.source.clone() }))
+                .collect();
+            b.mapped.extend(extra);
+        }
+    }
+    let mut dropped: Vec<String> = Vec::new();
+    let Some(cnode) = index.class(schema, class.uid) else { return };
+    let mut path = String::with_capacity(64);
+    for (k, v) in b.ev.iter_mut() {
+        let Some(Kind::Object(Some(i))) = cnode.attrs.get(k.as_str()).map(|a| a.kind) else { continue };
+        let Some(node) = index.object(schema, i) else { continue };
+        path.clear();
+        path.push_str(k);
+        complete_value(schema, index, node, v, &mut path, &mut b.mapped, &mut dropped, 0);
+        if !identified(node, v) {
+            dropped.push(k.clone());
+        }
+    }
+    for path in dropped {
+        remove_path(&mut b.ev, &path);
+        let prefix = format!("{path}.");
+        let sources: Vec<String> = b.mapped.iter().filter(|m| m.attribute.starts_with(&prefix)).map(|m| m.source.clone()).collect();
+        b.mapped.retain(|m| !m.attribute.starts_with(&prefix));
+        for s in sources {
+            if b.mapped.iter().any(|m| m.source == s) {
+                continue;
+            }
+            if let Some(f) = record.fields.iter().find(|f| f.key == s) {
+                b.unmapped.insert(s, json_value(f));
+            }
+        }
+    }
+}
+
+/// Removes a dotted path (no indices) from a map.
+fn remove_path(map: &mut Map<String, Value>, path: &str) {
+    match path.split_once('.') {
+        None => {
+            map.remove(path);
+        }
+        Some((head, rest)) => {
+            if let Some(Value::Object(m)) = map.get_mut(head) {
+                remove_path(m, rest);
+            }
+        }
+    }
+}
+
+/// True when an object meets its `at_least_one` constraints (arrays: every item).
+fn identified(node: &Node, v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().all(|i| identified(node, i)),
+        Value::Object(m) => node.identified(m),
+        _ => true,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn complete_value(schema: &Schema, index: &Index, node: &Node, v: &mut Value, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
+    match v {
+        Value::Array(items) => {
+            for it in items {
+                complete_value(schema, index, node, it, path, mapped, dropped, depth);
+            }
+        }
+        Value::Object(m) => complete_object(schema, index, node, m, path, mapped, dropped, depth),
+        _ => {}
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Map<String, Value>, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    for (k, sub) in m.iter_mut() {
+        let Some(Kind::Object(Some(i))) = node.attrs.get(k.as_str()).map(|a| a.kind) else { continue };
+        let Some(child) = index.object(schema, i) else { continue };
+        let len = path.len();
+        path.push('.');
+        path.push_str(k);
+        complete_value(schema, index, child, sub, path, mapped, dropped, depth + 1);
+        if !sub.is_array() && !identified(child, sub) {
+            dropped.push(path.clone());
+        }
+        path.truncate(len);
+    }
+    if node.object.as_deref() == Some("file") && !m.contains_key("name") {
+        if let Some(p) = m.get("path").and_then(Value::as_str) {
+            let name = p.rsplit(['/', '\\']).next().unwrap_or(p).to_string();
+            if !name.is_empty() {
+                let want = format!("{path}.path");
+                let src = mapped.iter().find(|x| x.attribute == want).map(|x| x.source.clone());
+                m.insert("name".into(), Value::from(name));
+                if let Some(s) = src {
+                    mapped.push(MappedField { attribute: format!("{path}.name"), source: s });
+                }
+            }
+        }
+    }
+    for n in &node.unknown_defaults {
+        if !m.contains_key(&**n) {
+            m.insert(n.to_string(), Value::from(0));
+        }
+    }
+}
+
 /// Authentication needs a service or a destination: the host that logged the logon is
 /// where it happened.
 fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
@@ -426,10 +558,11 @@ fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
 }
 
 /// Lists in `metadata.profiles` every profile a top-level attribute needs.
-fn declare_profiles(ev: &mut Map<String, Value>, class_uid: u32) {
+fn declare_profiles(ev: &mut Map<String, Value>, class: &Node) {
     let mut profiles: Vec<&str> = Vec::new();
     for k in ev.keys() {
-        for p in rules::class_attribute_profiles(class_uid, k) {
+        let Some(a) = class.attrs.get(k.as_str()) else { continue };
+        for p in a.profiles {
             if !profiles.contains(p) {
                 profiles.push(p);
                 break;
@@ -448,11 +581,11 @@ fn declare_profiles(ev: &mut Map<String, Value>, class_uid: u32) {
 /// Validates and repairs until clean (or out of rounds): offending values move to
 /// `unmapped` under their source key (or OCSF path), missing required attributes and
 /// unmet constraints get the schema's "unknown" value. Returns (repairs, first errors).
-fn repair(schema: &Schema, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, reference: i64) -> (usize, Vec<String>) {
+fn repair(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, reference: i64) -> (usize, Vec<String>) {
     let mut repairs = 0;
     let mut first_errors = Vec::new();
     for round in 0..MAX_REPAIR_ROUNDS {
-        let errors = validate::validate(schema, class_uid, ev);
+        let errors = validate::validate_with(index, schema, class_uid, ev);
         if errors.is_empty() {
             break;
         }

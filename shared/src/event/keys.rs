@@ -35,6 +35,8 @@ pub(crate) enum Conv {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Cand {
     pub paths: Vec<&'static str>,
+    /// Further attributes the same value also fills (an e-mail is also the user name).
+    pub also: Vec<&'static str>,
     pub conv: Conv,
     /// Higher wins when two fields land on the same attribute.
     pub score: i32,
@@ -42,7 +44,12 @@ pub(crate) struct Cand {
 
 impl Cand {
     fn new(paths: &[&'static str], conv: Conv, score: i32) -> Option<Cand> {
-        Some(Cand { paths: paths.to_vec(), conv, score })
+        Some(Cand { paths: paths.to_vec(), also: Vec::new(), conv, score })
+    }
+
+    fn with_also(mut self, also: &[&'static str]) -> Self {
+        self.also = also.to_vec();
+        self
     }
 }
 
@@ -113,6 +120,9 @@ fn role(k: &KeyWords, for_user: bool) -> Role {
         for w in words {
             let w = w.as_str();
             if for_user {
+                if w == "principal" && k.leaf_has("user") {
+                    continue;
+                }
                 if ACTOR.contains(&w) {
                     return Some(Role::Actor);
                 }
@@ -149,6 +159,14 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     let leaf: Vec<&str> = k.leaf.iter().map(String::as_str).collect();
     let last = *leaf.last()?;
     let depth_penalty = k.depth() as i32;
+
+    // A bare role key holding an address (`SRC=`, `dst=`).
+    if k.leaf.len() == 1 && is_ip(value) && (SRC.contains(&last) || DST.contains(&last)) {
+        return endpoint(role(k, false), "ip", k, class_uid, Conv::Typed, 60 - depth_penalty);
+    }
+    if let Some(c) = location(k, &leaf) {
+        return Some(c);
+    }
 
     // Endpoint properties: ip, port, mac, hostname, interface.
     let ip_word = leaf.iter().any(|w| matches!(*w, "ip" | "ips" | "ipaddress" | "ipv4" | "ipv6"))
@@ -260,16 +278,30 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         return Cand::new(&["api.operation"], Conv::Typed, 55);
     }
     if matches!(leaf.as_slice(), ["event", "source"] | ["service", "name"]) && value.contains('.') {
-        return Cand::new(&["api.service.name"], Conv::Typed, 50 - depth_penalty);
+        return Cand::new(&["service.name", "api.service.name"], Conv::Typed, 50 - depth_penalty);
+    }
+    if class_uid == 6003 && matches!(leaf.as_slice(), ["event", "type"]) && k.depth() == 0 {
+        return Cand::new(&["api.operation"], Conv::Typed, 45);
+    }
+    if k.leaf_is(&["api"]) && !value.starts_with('{') {
+        return Cand::new(&["api.operation"], Conv::Typed, 45);
+    }
+    if matches!(leaf.as_slice(), ["app", "display", "name"] | ["application", "name"] | ["resource", "display", "name"])
+        || (k.leaf_is(&["application"]) && !value.starts_with('{') && !value.contains('\\') && !value.contains('/'))
+    {
+        let score = if leaf.contains(&"app") || leaf.contains(&"application") { 45 } else { 40 };
+        return Cand::new(&["service.name"], Conv::Typed, score);
     }
     if matches!(leaf.as_slice(), ["request", "id"]) {
         return Cand::new(&["api.request.uid"], Conv::Typed, 40 - depth_penalty);
     }
     if matches!(leaf.as_slice(), ["error", "code"]) {
-        return Cand::new(&["api.response.error", "status_code"], Conv::Typed, 45);
+        let p: &[&str] = if class_uid == 6003 { &["api.response.error", "status_code"] } else { &["status_code"] };
+        return Cand::new(p, Conv::Typed, 45);
     }
-    if matches!(leaf.as_slice(), ["error", "message"] | ["failure", "reason"]) {
-        return Cand::new(&["api.response.error_message", "status_detail"], Conv::Typed, 45);
+    if matches!(leaf.as_slice(), ["error", "message"] | ["failure", "reason"] | ["error", "msg"]) {
+        let p: &[&str] = if class_uid == 6003 { &["api.response.error_message", "status_detail"] } else { &["status_detail"] };
+        return Cand::new(p, Conv::Typed, 45);
     }
     if k.parent_has("object") && k.parent_has("ref") || k.parents.last().is_some_and(|p| p.as_slice() == ["resource"]) {
         let p: Option<&[&str]> = match last {
@@ -373,6 +405,29 @@ fn endpoint(role: Role, prop: &'static str, k: &KeyWords, class_uid: u32, conv: 
         _ => return None,
     };
     Cand::new(&[path], conv, score)
+}
+
+/// Geography of the caller (`client.geographicalContext.city`, `actor_location.country_code`).
+fn location(k: &KeyWords, leaf: &[&str]) -> Option<Cand> {
+    let geo = k.parents.iter().flatten().any(|w| matches!(w.as_str(), "location" | "geographical" | "geolocation" | "geo"))
+        || leaf.first().is_some_and(|w| *w == "location") && leaf.len() > 1;
+    if !geo {
+        return None;
+    }
+    if leaf.contains(&"country") {
+        return Cand::new(&["src_endpoint.location.country"], Conv::Typed, 45);
+    }
+    let p: &[&str] = match leaf.last().copied()? {
+        "city" => &["src_endpoint.location.city"],
+        "country" | "code" if leaf.contains(&"country") => &["src_endpoint.location.country"],
+        "state" | "region" => &["src_endpoint.location.region"],
+        "lat" | "latitude" => &["src_endpoint.location.lat"],
+        "lon" | "long" | "longitude" => &["src_endpoint.location.long"],
+        "postal" | "postalcode" => &["src_endpoint.location.postal_code"],
+        "code" if leaf.contains(&"postal") => &["src_endpoint.location.postal_code"],
+        _ => return None,
+    };
+    Cand::new(p, Conv::Typed, 45)
 }
 
 fn traffic(leaf: &[&str]) -> Option<&'static [&'static str]> {
@@ -503,6 +558,14 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
     }
     let role = role(k, true);
     let score = 50 - k.depth() as i32 + i32::from(prop == "name") * 5;
+    if prop == "email_addr" {
+        // An address is also how the person is named when nothing else names them.
+        let (main, also): (&[&str], &[&str]) = match role {
+            Role::Actor => (&["actor.user.email_addr"], &["actor.user.name"]),
+            _ => (&["user.email_addr", "actor.user.email_addr"], &["user.name", "actor.user.name"]),
+        };
+        return Cand::new(main, Conv::Typed, score).map(|c| c.with_also(also));
+    }
     let in_group_class = matches!(class_uid, 3006);
     let paths: &[&str] = match (role, prop, in_group_class) {
         (Role::Target, "name", true) => &["group.name"],

@@ -20,6 +20,8 @@ const USABLE_PROFILES: &[&str] = &["host", "cloud"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Leaf {
     Str,
+    /// A string whose format the schema constrains (`email_t`, `mac_t`, ...): checked first.
+    Checked(&'static str),
     Ip,
     Int,
     Long,
@@ -136,13 +138,28 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision) -> Pla
         let mut targets = Vec::new();
         let mut score = 0;
         if let Some(c) = class {
-            if let Some(cand) = keys::concept(&k, &f.value, class_uid).or_else(|| dictionary(schema, c, &k, &f.value)) {
+            let cand = keys::concept(&k, &f.value, class_uid).or_else(|| dictionary(schema, c, &k, &f.value));
+            if let Some(mut cand) = cand {
+                if k.leaf.as_slice() == ["process", "id"] && parent_pid_key(record) {
+                    // Next to a `NewProcessId`, `ProcessId` is the creator.
+                    cand.paths = vec!["process.parent_process.pid"];
+                }
                 score = cand.score;
                 targets = resolve_cand(schema, c, &cand, &usable);
+                for p in &cand.also {
+                    if let Some(t) = resolve(schema, c, p, Conv::Typed).filter(|t| usable(t.profiles)) {
+                        if !targets.iter().any(|x| x.path == t.path) {
+                            claims.push((t.path.clone(), i, score - 10));
+                            targets.push(t);
+                        }
+                    }
+                }
             }
         }
         for t in &targets {
-            claims.push((t.path.clone(), i, score));
+            if !claims.iter().any(|(p, j, _)| *j == i && *p == t.path) {
+                claims.push((t.path.clone(), i, score));
+            }
         }
         fields.push(FieldPlan { targets, index: k.index.unwrap_or(0) });
     }
@@ -182,6 +199,10 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision) -> Pla
         text_targets,
         format: record.format,
     }
+}
+
+fn parent_pid_key(record: &Record) -> bool {
+    record.fields.iter().any(|f| f.key.ends_with("NewProcessId") || f.key.ends_with("new_process_id"))
 }
 
 /// The product a decision's best knowledge-pack evidence names (`pack:<product>`).
@@ -318,7 +339,11 @@ fn leaf_of(type_name: &str) -> Option<Leaf> {
         "boolean_t" => Leaf::Bool,
         "float_t" => Leaf::Float,
         "json_t" => Leaf::Any,
-        // Formats with patterns are checked by validation.
+        "email_t" => Leaf::Checked("email_t"),
+        "mac_t" => Leaf::Checked("mac_t"),
+        "uuid_t" => Leaf::Checked("uuid_t"),
+        "datetime_t" => Leaf::Checked("datetime_t"),
+        "subnet_t" => Leaf::Checked("subnet_t"),
         _ => Leaf::Str,
     })
 }
@@ -346,7 +371,7 @@ fn dictionary(schema: &Schema, class: &Class, k: &KeyWords, value: &str) -> Opti
         let id_name = format!("{leaf}_id");
         if let (Some(a), Ok(n)) = (class.attributes.get(&id_name), value.parse::<i64>()) {
             if a.enum_values.contains_key(&n) {
-                return Some(Cand { paths: vec![static_name(&id_name)?], conv: Conv::Typed, score: 30 });
+                return Some(Cand { paths: vec![static_name(&id_name)?], also: Vec::new(), conv: Conv::Typed, score: 30 });
             }
         }
         let a = class.attributes.get(&leaf)?;
@@ -355,9 +380,9 @@ fn dictionary(schema: &Schema, class: &Class, k: &KeyWords, value: &str) -> Opti
             let obj = schema.objects.get(a.object_type.as_deref()?)?;
             obj.attributes.get("name")?;
             let path = format!("{leaf}.name");
-            return Some(Cand { paths: vec![static_name(&path)?], conv: Conv::Typed, score: 30 });
+            return Some(Cand { paths: vec![static_name(&path)?], also: Vec::new(), conv: Conv::Typed, score: 30 });
         }
-        return Some(Cand { paths: vec![static_name(&leaf)?], conv: Conv::Typed, score: 30 });
+        return Some(Cand { paths: vec![static_name(&leaf)?], also: Vec::new(), conv: Conv::Typed, score: 30 });
     }
     None
 }

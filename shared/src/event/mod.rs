@@ -7,6 +7,7 @@
 
 mod assemble;
 mod extract;
+mod index;
 mod keys;
 mod mapping;
 mod rules;
@@ -63,19 +64,22 @@ pub struct OcsfEvent {
 /// text, `raw_data` is the parsed fields as one JSON object; prefer [`build_raw`].
 pub fn build(schema: &Schema, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
     let plan = mapping::plan(schema, record, decision);
-    assemble::assemble(schema, &plan, record, None, decision, ctx)
+    assemble::assemble(schema, &index::Index::new(schema), &plan, record, None, decision, ctx)
 }
 
 /// [`build`] with the record's original text, which becomes `raw_data`.
 pub fn build_raw(schema: &Schema, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
     let plan = mapping::plan(schema, record, decision);
-    assemble::assemble(schema, &plan, record, Some(raw), decision, ctx)
+    assemble::assemble(schema, &index::Index::new(schema), &plan, record, Some(raw), decision, ctx)
 }
 
 /// Checks an event against class `class_uid` of `schema`. Never panics.
 pub fn validate(schema: &Schema, class_uid: u32, event: &serde_json::Value) -> Vec<ValidationError> {
     validate::validate(schema, class_uid, event)
 }
+
+/// Exact-key variants kept per shape signature.
+const PLAN_VARIANTS: usize = 8;
 
 /// Default number of (shape, class) plans a [`Mapper`] keeps.
 pub const DEFAULT_PLAN_CACHE: usize = 4096;
@@ -84,7 +88,10 @@ pub const DEFAULT_PLAN_CACHE: usize = 4096;
 /// record shape (`decision.signature`) and class. Build one per knowledge-base version.
 pub struct Mapper {
     schema: Arc<Schema>,
-    plans: Mutex<lru::LruCache<PlanKey, Arc<mapping::Plan>>>,
+    index: index::Index,
+    /// Plans per (shape, class, activity); a few variants each, because records of one
+    /// shape signature can still differ in their exact keys (array lengths, optional fields).
+    plans: Mutex<lru::LruCache<PlanKey, Vec<Arc<mapping::Plan>>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -102,7 +109,8 @@ impl Mapper {
 
     pub fn from_arc(schema: Arc<Schema>, cache_capacity: usize) -> Self {
         let cap = NonZeroUsize::new(cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
-        Mapper { schema, plans: Mutex::new(lru::LruCache::new(cap)) }
+        let index = index::Index::new(&schema);
+        Mapper { schema, index, plans: Mutex::new(lru::LruCache::new(cap)) }
     }
 
     pub fn schema(&self) -> &Schema {
@@ -112,17 +120,17 @@ impl Mapper {
     /// See [`build`]; the plan for the record's shape comes from the cache when warm.
     pub fn build(&self, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
         let plan = self.plan_for(record, decision);
-        assemble::assemble(&self.schema, &plan, record, None, decision, ctx)
+        assemble::assemble(&self.schema, &self.index, &plan, record, None, decision, ctx)
     }
 
     /// See [`build_raw`].
     pub fn build_raw(&self, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
         let plan = self.plan_for(record, decision);
-        assemble::assemble(&self.schema, &plan, record, Some(raw), decision, ctx)
+        assemble::assemble(&self.schema, &self.index, &plan, record, Some(raw), decision, ctx)
     }
 
     pub fn validate(&self, class_uid: u32, event: &serde_json::Value) -> Vec<ValidationError> {
-        validate::validate(&self.schema, class_uid, event)
+        validate::validate_with(&self.index, &self.schema, class_uid, event)
     }
 
     /// Plans cached so far.
@@ -136,14 +144,24 @@ impl Mapper {
             return Arc::new(mapping::plan(&self.schema, record, decision));
         }
         let key = PlanKey { signature: decision.signature.clone(), class_uid: decision.class_uid, activity_id: decision.activity_id };
-        if let Some(p) = self.plans.lock().ok().and_then(|mut c| c.get(&key).cloned()) {
-            if p.fits(record) {
-                return p;
+        if let Ok(mut c) = self.plans.lock() {
+            if let Some(p) = c.get(&key).and_then(|v| v.iter().find(|p| p.fits(record))) {
+                return p.clone();
             }
         }
         let p = Arc::new(mapping::plan(&self.schema, record, decision));
         if let Ok(mut c) = self.plans.lock() {
-            c.put(key, p.clone());
+            match c.get_mut(&key) {
+                Some(v) => {
+                    if v.len() >= PLAN_VARIANTS {
+                        v.remove(0);
+                    }
+                    v.push(p.clone());
+                }
+                None => {
+                    c.put(key, vec![p.clone()]);
+                }
+            }
         }
         p
     }

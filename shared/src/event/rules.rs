@@ -6,7 +6,8 @@
 
 /// Profiles a class attribute needs; empty when the class defines it itself.
 pub(crate) fn class_attribute_profiles(class_uid: u32, name: &str) -> &'static [&'static str] {
-    if !is_profile_name(name) {
+    let profiles = profiles_defining(name);
+    if profiles.is_empty() {
         return &[];
     }
     if let Ok(i) = CLASS_NATIVE.binary_search_by_key(&class_uid, |(uid, _)| *uid) {
@@ -14,7 +15,7 @@ pub(crate) fn class_attribute_profiles(class_uid: u32, name: &str) -> &'static [
             return &[];
         }
     }
-    profiles_defining(name)
+    profiles
 }
 
 /// Profiles an object attribute needs; empty when always allowed.
@@ -35,45 +36,74 @@ pub(crate) fn object_constraints(object: &str) -> impl Iterator<Item = (&'static
     OBJECT_CONSTRAINTS[start..].iter().take_while(move |(o, _, _)| *o == object).map(|(_, k, a)| (*k, *a))
 }
 
-/// Fast pre-check: only these names (and `*_dt`) come from profiles at class level.
-fn is_profile_name(name: &str) -> bool {
-    name.ends_with("_dt") || PROFILE_ATTRIBUTES.iter().any(|(_, attrs)| attrs.contains(&name))
-}
-
+/// Profiles that define a class-level attribute name (`*_dt` → `datetime`).
 fn profiles_defining(name: &str) -> &'static [&'static str] {
     if name.ends_with("_dt") {
         return &["datetime"];
     }
-    // An attribute two profiles define (`egid`, `euid`) is allowed by either.
-    match name {
-        "egid" | "euid" => &["linux/linux_users", "macos/macos_users"],
-        _ => PROFILE_NAMES
-            .iter()
-            .zip(PROFILE_ATTRIBUTES)
-            .find(|(_, (_, attrs))| attrs.contains(&name))
-            .map(|(p, _)| *p)
-            .unwrap_or(&[]),
-    }
+    PROFILE_BY_ATTRIBUTE.binary_search_by(|(n, _)| (*n).cmp(name)).map(|i| PROFILE_BY_ATTRIBUTE[i].1).unwrap_or(&[])
 }
 
-/// `PROFILE_ATTRIBUTES[i].0` as a one-element slice, so lookups can return `&'static [&str]`.
-const PROFILE_NAMES: &[&[&str]] = &[
-    &["ai_operation"],
-    &["cloud"],
-    &["container"],
-    &["data_classification"],
-    &["host"],
-    &["incident"],
-    &["linux/linux_users"],
-    &["load_balancer"],
-    &["macos/macos_users"],
-    &["network_proxy"],
-    &["osint"],
-    &["security_control"],
-    &["trace"],
+/// Every class-level profile attribute → the profiles that define it, sorted by name.
+pub(crate) const PROFILE_BY_ATTRIBUTE: &[(&str, &[&str])] = &[
+    ("action", &["security_control"]),
+    ("action_id", &["security_control"]),
+    ("actor", &["host"]),
+    ("ai_model", &["ai_operation"]),
+    ("api", &["cloud"]),
+    ("assignee", &["incident"]),
+    ("assignee_group", &["incident"]),
+    ("attacks", &["security_control"]),
+    ("auid", &["linux/linux_users"]),
+    ("authorizations", &["security_control"]),
+    ("cloud", &["cloud"]),
+    ("confidence", &["security_control"]),
+    ("confidence_id", &["security_control"]),
+    ("confidence_score", &["security_control"]),
+    ("container", &["container"]),
+    ("data_classification", &["data_classification"]),
+    ("data_classifications", &["data_classification"]),
+    ("device", &["host"]),
+    ("disposition", &["security_control"]),
+    ("disposition_id", &["security_control"]),
+    ("egid", &["linux/linux_users", "macos/macos_users"]),
+    ("euid", &["linux/linux_users", "macos/macos_users"]),
+    ("firewall_rule", &["security_control"]),
+    ("group", &["linux/linux_users"]),
+    ("impact", &["incident"]),
+    ("impact_id", &["incident"]),
+    ("impact_score", &["incident"]),
+    ("is_alert", &["security_control"]),
+    ("is_suspected_breach", &["incident"]),
+    ("load_balancer", &["load_balancer"]),
+    ("malware", &["security_control"]),
+    ("malware_scan_info", &["security_control"]),
+    ("message_context", &["ai_operation"]),
+    ("namespace_pid", &["container"]),
+    ("osint", &["osint"]),
+    ("policy", &["security_control"]),
+    ("priority", &["incident"]),
+    ("priority_id", &["incident"]),
+    ("proxy_connection_info", &["network_proxy"]),
+    ("proxy_endpoint", &["network_proxy"]),
+    ("proxy_http_request", &["network_proxy"]),
+    ("proxy_http_response", &["network_proxy"]),
+    ("proxy_tls", &["network_proxy"]),
+    ("proxy_traffic", &["network_proxy"]),
+    ("risk_details", &["security_control"]),
+    ("risk_level", &["security_control"]),
+    ("risk_level_id", &["security_control"]),
+    ("risk_score", &["security_control"]),
+    ("src_url", &["incident"]),
+    ("ticket", &["incident"]),
+    ("tickets", &["incident"]),
+    ("trace", &["trace"]),
+    ("verdict", &["incident"]),
+    ("verdict_id", &["incident"]),
 ];
 
 /// Class-level attributes each profile adds (`*_dt` attributes belong to `datetime`).
+#[cfg(test)]
 pub(crate) const PROFILE_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("ai_operation", &["ai_model", "message_context"]),
     ("cloud", &["api", "cloud"]),
@@ -273,13 +303,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_are_sorted_and_aligned() {
+    fn tables_are_sorted_and_agree() {
         assert!(CLASS_NATIVE.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(OBJECT_CONSTRAINTS.windows(2).all(|w| w[0].0 <= w[1].0));
-        assert_eq!(PROFILE_NAMES.len(), PROFILE_ATTRIBUTES.len());
-        for (names, (p, _)) in PROFILE_NAMES.iter().zip(PROFILE_ATTRIBUTES) {
-            assert_eq!(names, &[*p]);
+        assert!(PROFILE_BY_ATTRIBUTE.windows(2).all(|w| w[0].0 < w[1].0));
+        // The by-name index is the inverse of the per-profile lists.
+        for (p, attrs) in PROFILE_ATTRIBUTES {
+            for a in *attrs {
+                assert!(profiles_defining(a).contains(p), "{a} / {p}");
+            }
         }
+        let pairs: usize = PROFILE_BY_ATTRIBUTE.iter().map(|(_, p)| p.len()).sum();
+        assert_eq!(pairs, PROFILE_ATTRIBUTES.iter().map(|(_, a)| a.len()).sum::<usize>());
     }
 
     #[test]

@@ -5,14 +5,13 @@
 //!
 //! Errors carry the attribute path so the builder can repair by moving that value out.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::rules;
-use crate::schema::{Attribute, Requirement, Schema};
+use super::index::{AttrNode, Format, Index, Kind, Node};
+use crate::schema::Schema;
 
 /// Nesting deeper than this is reported rather than followed (objects can be recursive).
 const MAX_DEPTH: usize = 24;
@@ -55,21 +54,20 @@ impl ValidationError {
     }
 }
 
-/// Whose attributes a JSON object is checked against.
-#[derive(Clone, Copy)]
-enum Owner<'a> {
-    Class(u32),
-    Object(&'a str),
-}
-
 struct Ctx<'a> {
     schema: &'a Schema,
+    index: &'a Index,
     profiles: Vec<&'a str>,
     errors: Vec<ValidationError>,
 }
 
 pub(crate) fn validate(schema: &Schema, class_uid: u32, event: &Value) -> Vec<ValidationError> {
-    let Some(class) = schema.class(class_uid) else {
+    validate_with(&Index::new(schema), schema, class_uid, event)
+}
+
+/// Validation through a (shared, lazily compiled) index of the schema.
+pub(crate) fn validate_with(index: &Index, schema: &Schema, class_uid: u32, event: &Value) -> Vec<ValidationError> {
+    let Some(class) = index.class(schema, class_uid) else {
         return vec![ValidationError::new("", ErrorKind::UnknownClass, format!("class {class_uid} is not in OCSF {}", schema.version))];
     };
     let Some(obj) = event.as_object() else {
@@ -81,10 +79,11 @@ pub(crate) fn validate(schema: &Schema, class_uid: u32, event: &Value) -> Vec<Va
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let mut cx = Ctx { schema, profiles, errors: Vec::new() };
-    check_object(&mut cx, Owner::Class(class_uid), &class.attributes, obj, "", 0);
-    check_constraints(&mut cx, class.constraints.iter().map(|(k, v)| (k.as_str(), v.as_slice())), obj, "");
-    consistency(&mut cx, class_uid, i64::from(class.category_uid), obj);
+    let mut cx = Ctx { schema, index, profiles, errors: Vec::new() };
+    let mut path = String::with_capacity(64);
+    check_object(&mut cx, class, obj, &mut path, 0, true);
+    let category_uid = schema.class(class_uid).map(|c| i64::from(c.category_uid)).unwrap_or(0);
+    consistency(&mut cx, class_uid, category_uid, obj);
     cx.errors
 }
 
@@ -108,86 +107,76 @@ fn consistency(cx: &mut Ctx, class_uid: u32, category_uid: i64, obj: &Map<String
     }
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
+/// Appends `.name` (or `name` at the top) to the path buffer; returns the length to restore.
+fn push(path: &mut String, name: &str) -> usize {
+    let len = path.len();
+    if !path.is_empty() {
+        path.push('.');
     }
+    path.push_str(name);
+    len
 }
 
-fn needed_profiles(owner: Owner, name: &str) -> &'static [&'static str] {
-    match owner {
-        Owner::Class(uid) => rules::class_attribute_profiles(uid, name),
-        Owner::Object(o) => rules::object_attribute_profiles(o, name),
-    }
+fn declared(cx: &Ctx, need: &[&str]) -> bool {
+    need.is_empty() || need.iter().any(|n| cx.profiles.contains(n))
 }
 
-fn check_object(cx: &mut Ctx, owner: Owner, attrs: &BTreeMap<String, Attribute>, obj: &Map<String, Value>, path: &str, depth: usize) {
+fn check_object(cx: &mut Ctx, node: &Node, obj: &Map<String, Value>, path: &mut String, depth: usize, is_class: bool) {
     if depth > MAX_DEPTH {
         cx.errors.push(ValidationError::new(path, ErrorKind::TooDeep, format!("nested more than {MAX_DEPTH} levels")));
         return;
     }
     for (name, value) in obj {
-        if matches!(owner, Owner::Class(_)) && name == "unmapped" {
+        if is_class && name == "unmapped" {
             if !value.is_object() {
                 cx.errors.push(ValidationError::new("unmapped", ErrorKind::WrongType, "must be an object"));
             }
             continue;
         }
-        let p = join(path, name);
-        let Some(attr) = attrs.get(name) else {
-            let whose = match owner {
-                Owner::Class(uid) => format!("class {uid}"),
-                Owner::Object(o) => format!("object `{o}`"),
-            };
-            cx.errors.push(ValidationError::new(&p, ErrorKind::UnknownAttribute, format!("{whose} has no attribute `{name}`")));
-            continue;
-        };
-        let need = needed_profiles(owner, name);
-        if !need.is_empty() && !need.iter().any(|n| cx.profiles.contains(n)) {
+        let len = push(path, name);
+        match node.attrs.get(name.as_str()) {
+            None => {
+                cx.errors.push(ValidationError::new(path, ErrorKind::UnknownAttribute, format!("{} has no attribute `{name}`", node.label)));
+            }
+            Some(attr) if !declared(cx, attr.profiles) => {
+                cx.errors.push(ValidationError::new(
+                    path,
+                    ErrorKind::UnknownAttribute,
+                    format!("`{name}` comes with profile {} which metadata.profiles does not list", attr.profiles.join("/")),
+                ));
+            }
+            Some(attr) => check_value(cx, attr, value, path, depth),
+        }
+        path.truncate(len);
+    }
+    for (name, need) in &node.required {
+        if !obj.contains_key(&**name) && declared(cx, need) {
+            let len = push(path, name);
+            cx.errors.push(ValidationError::new(path, ErrorKind::MissingRequired, format!("`{name}` is required")));
+            path.truncate(len);
+        }
+    }
+    for (just_one, names) in &node.constraints {
+        let present = names.iter().filter(|n| present(obj, n)).count();
+        let ok = if *just_one { present == 1 } else { present >= 1 };
+        if !ok {
+            let kind = if *just_one { "just_one" } else { "at_least_one" };
+            let what = if path.is_empty() { "the event".to_string() } else { format!("`{path}`") };
+            let list: Vec<&str> = names.iter().map(|n| &**n).collect();
             cx.errors.push(ValidationError::new(
-                &p,
-                ErrorKind::UnknownAttribute,
-                format!("`{name}` comes with profile {} which metadata.profiles does not list", need.join("/")),
+                path,
+                ErrorKind::Constraint,
+                format!("{kind} of [{}] must hold for {what} ({present} present)", list.join(", ")),
             ));
-            continue;
         }
-        check_value(cx, attr, value, &p, depth);
-    }
-    for (name, attr) in attrs {
-        if attr.requirement != Requirement::Required || obj.contains_key(name.as_str()) {
-            continue;
-        }
-        let need = needed_profiles(owner, name);
-        if need.is_empty() || need.iter().any(|n| cx.profiles.contains(n)) {
-            cx.errors.push(ValidationError::new(&join(path, name), ErrorKind::MissingRequired, format!("`{name}` is required")));
-        }
-    }
-}
-
-fn check_constraints<'c>(cx: &mut Ctx, constraints: impl Iterator<Item = (&'c str, &'c [String])>, obj: &Map<String, Value>, path: &str) {
-    for (kind, names) in constraints {
-        check_constraint(cx, kind, names.iter().map(String::as_str), obj, path);
-    }
-}
-
-fn check_constraint<'n>(cx: &mut Ctx, kind: &str, names: impl Iterator<Item = &'n str> + Clone, obj: &Map<String, Value>, path: &str) {
-    let present = names.clone().filter(|n| present(obj, n)).count();
-    let ok = match kind {
-        "at_least_one" => present >= 1,
-        "just_one" => present == 1,
-        _ => true,
-    };
-    if !ok {
-        let list: Vec<&str> = names.collect();
-        let what = if path.is_empty() { "the event".to_string() } else { format!("`{path}`") };
-        cx.errors.push(ValidationError::new(path, ErrorKind::Constraint, format!("{kind} of [{}] must hold for {what} ({present} present)", list.join(", "))));
     }
 }
 
 /// Constraint names may be paths (`device.os.version`).
 fn present(obj: &Map<String, Value>, name: &str) -> bool {
+    if !name.contains('.') {
+        return obj.get(name).is_some_and(|v| !v.is_null());
+    }
     let mut parts = name.split('.');
     let Some(first) = parts.next() else { return false };
     let mut cur = obj.get(first);
@@ -197,72 +186,76 @@ fn present(obj: &Map<String, Value>, name: &str) -> bool {
     cur.is_some_and(|v| !v.is_null())
 }
 
-fn check_value(cx: &mut Ctx, attr: &Attribute, value: &Value, path: &str, depth: usize) {
+fn check_value(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, depth: usize) {
     if attr.is_array {
         let Some(items) = value.as_array() else {
             cx.errors.push(ValidationError::new(path, ErrorKind::WrongType, "must be an array"));
             return;
         };
         for (i, item) in items.iter().enumerate() {
-            check_item(cx, attr, item, &format!("{path}[{i}]"), depth);
+            let len = path.len();
+            use std::fmt::Write as _;
+            let _ = write!(path, "[{i}]");
+            check_item(cx, attr, item, path, depth);
+            path.truncate(len);
         }
     } else {
         check_item(cx, attr, value, path, depth);
     }
 }
 
-fn check_item(cx: &mut Ctx, attr: &Attribute, value: &Value, path: &str, depth: usize) {
-    if attr.type_name == "object_t" {
+fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, depth: usize) {
+    if let Kind::Object(id) = attr.kind {
         let Some(obj) = value.as_object() else {
             cx.errors.push(ValidationError::new(path, ErrorKind::WrongType, "must be an object"));
             return;
         };
-        let name = attr.object_type.as_deref().unwrap_or("object");
         // The generic `object` object (and unknown objects) take any content.
-        let Some(def) = cx.schema.objects.get(name).filter(|o| !o.attributes.is_empty()) else { return };
-        check_object(cx, Owner::Object(name), &def.attributes, obj, path, depth + 1);
-        check_constraint_list(cx, name, obj, path);
+        let Some(node) = id.and_then(|i| cx.index.object(cx.schema, i)).filter(|n| !n.attrs.is_empty()) else { return };
+        check_object(cx, node, obj, path, depth + 1, false);
         return;
     }
-    if let Err(detail) = check_scalar(&attr.type_name, value) {
+    if let Err(detail) = check_kind(attr.kind, value) {
         let kind = if detail.starts_with("out of range") { ErrorKind::OutOfRange } else { ErrorKind::WrongType };
         cx.errors.push(ValidationError::new(path, kind, detail));
         return;
     }
-    if !attr.enum_values.is_empty() {
+    if !attr.enum_ids.is_empty() {
         if let Some(n) = value.as_i64() {
-            if !attr.enum_values.contains_key(&n) {
-                cx.errors.push(ValidationError::new(path, ErrorKind::NotInEnum, format!("{n} is not one of {:?}", attr.enum_values.keys().collect::<Vec<_>>())));
+            if !attr.enum_ids.contains(&n) {
+                cx.errors.push(ValidationError::new(path, ErrorKind::NotInEnum, format!("{n} is not one of {:?}", attr.enum_ids)));
             }
         }
     }
 }
 
-fn check_constraint_list(cx: &mut Ctx, object: &str, obj: &Map<String, Value>, path: &str) {
-    for (kind, names) in rules::object_constraints(object) {
-        check_constraint(cx, kind, names.iter().copied(), obj, path);
-    }
-}
-
-/// The base JSON type a scalar OCSF type is written as.
-fn check_scalar(type_name: &str, v: &Value) -> Result<(), String> {
+fn check_kind(kind: Kind, v: &Value) -> Result<(), String> {
     let want = |ok: bool, what: &str| if ok { Ok(()) } else { Err(format!("must be {what}, found {}", kind_of(v))) };
-    match type_name {
-        "integer_t" => want(v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) || v.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)), "a 32-bit integer"),
-        "long_t" | "timestamp_t" => want(v.is_i64() || v.is_u64(), "an integer"),
-        "port_t" => {
+    match kind {
+        Kind::Int32 => want(v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) || v.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)), "a 32-bit integer"),
+        Kind::Long => want(v.is_i64() || v.is_u64(), "an integer"),
+        Kind::Port => {
             want(v.is_i64() || v.is_u64(), "an integer port")?;
             match v.as_i64() {
                 Some(p) if (0..=65_535).contains(&p) => Ok(()),
                 _ => Err(format!("out of range: port {v} is not within 0..65535")),
             }
         }
-        "float_t" => want(v.is_number(), "a number"),
-        "boolean_t" => want(v.is_boolean(), "a boolean"),
-        "json_t" => Ok(()),
-        _ => {
+        Kind::Float => want(v.is_number(), "a number"),
+        Kind::Bool => want(v.is_boolean(), "a boolean"),
+        Kind::Json | Kind::Object(_) => Ok(()),
+        Kind::Str(f) => {
             let Some(s) = v.as_str() else { return want(false, "a string") };
-            check_string_format(type_name, s)
+            let name = match f {
+                Format::Any => return Ok(()),
+                Format::Ip => "ip_t",
+                Format::Mac => "mac_t",
+                Format::Uuid => "uuid_t",
+                Format::Datetime => "datetime_t",
+                Format::Email => "email_t",
+                Format::Subnet => "subnet_t",
+            };
+            check_string_format(name, s)
         }
     }
 }
@@ -280,7 +273,7 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 /// Formats the schema constrains with a pattern or a length.
-fn check_string_format(type_name: &str, s: &str) -> Result<(), String> {
+pub(crate) fn check_string_format(type_name: &str, s: &str) -> Result<(), String> {
     let ok = match type_name {
         "ip_t" => s.len() <= 40 && is_ip(s),
         "subnet_t" => s.len() <= 42,
@@ -334,29 +327,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scalar_types() {
-        assert!(check_scalar("integer_t", &Value::from(5)).is_ok());
-        assert!(check_scalar("integer_t", &Value::from(5_000_000_000i64)).is_err());
-        assert!(check_scalar("integer_t", &Value::from("5")).is_err());
-        assert!(check_scalar("long_t", &Value::from(5_000_000_000i64)).is_ok());
-        assert!(check_scalar("timestamp_t", &Value::from(1.5)).is_err());
-        assert!(check_scalar("port_t", &Value::from(443)).is_ok());
-        assert!(check_scalar("port_t", &Value::from(70_000)).unwrap_err().starts_with("out of range"));
-        assert!(check_scalar("port_t", &Value::from(-1)).is_err());
-        assert!(check_scalar("float_t", &Value::from(1)).is_ok());
-        assert!(check_scalar("boolean_t", &Value::from("true")).is_err());
-        assert!(check_scalar("json_t", &Value::Null).is_ok());
-        assert!(check_scalar("string_t", &Value::Null).is_err());
-        assert!(check_scalar("ip_t", &Value::from("10.0.0.1")).is_ok());
-        assert!(check_scalar("ip_t", &Value::from("fe80::1%eth0")).is_ok());
-        assert!(check_scalar("ip_t", &Value::from("host.example.com")).is_err());
-        assert!(check_scalar("mac_t", &Value::from("00:1A:2b:3c:4d:5e")).is_ok());
-        assert!(check_scalar("mac_t", &Value::from("00:1A:2b:3c:4d")).is_err());
-        assert!(check_scalar("uuid_t", &Value::from("x-123e4567-e89b-12d3-a456-426614174000")).is_ok());
-        assert!(check_scalar("uuid_t", &Value::from("123e4567")).is_err());
-        assert!(check_scalar("datetime_t", &Value::from("2024-06-01T00:00:00Z")).is_ok());
-        assert!(check_scalar("datetime_t", &Value::from("Jun  1 00:00:00")).is_err());
-        assert!(check_scalar("email_t", &Value::from("a.b@example.com")).is_ok());
-        assert!(check_scalar("email_t", &Value::from("a.b@localhost")).is_err());
+    fn scalar_kinds() {
+        let s = |f| Kind::Str(f);
+        assert!(check_kind(Kind::Int32, &Value::from(5)).is_ok());
+        assert!(check_kind(Kind::Int32, &Value::from(5_000_000_000i64)).is_err());
+        assert!(check_kind(Kind::Int32, &Value::from("5")).is_err());
+        assert!(check_kind(Kind::Long, &Value::from(5_000_000_000i64)).is_ok());
+        assert!(check_kind(Kind::Long, &Value::from(1.5)).is_err());
+        assert!(check_kind(Kind::Port, &Value::from(443)).is_ok());
+        assert!(check_kind(Kind::Port, &Value::from(70_000)).unwrap_err().starts_with("out of range"));
+        assert!(check_kind(Kind::Port, &Value::from(-1)).is_err());
+        assert!(check_kind(Kind::Float, &Value::from(1)).is_ok());
+        assert!(check_kind(Kind::Bool, &Value::from("true")).is_err());
+        assert!(check_kind(Kind::Json, &Value::Null).is_ok());
+        assert!(check_kind(s(Format::Any), &Value::Null).is_err());
+        assert!(check_kind(s(Format::Ip), &Value::from("10.0.0.1")).is_ok());
+        assert!(check_kind(s(Format::Ip), &Value::from("fe80::1%eth0")).is_ok());
+        assert!(check_kind(s(Format::Ip), &Value::from("host.example.com")).is_err());
+        assert!(check_kind(s(Format::Mac), &Value::from("00:1A:2b:3c:4d:5e")).is_ok());
+        assert!(check_kind(s(Format::Mac), &Value::from("00:1A:2b:3c:4d")).is_err());
+        assert!(check_kind(s(Format::Uuid), &Value::from("x-123e4567-e89b-12d3-a456-426614174000")).is_ok());
+        assert!(check_kind(s(Format::Uuid), &Value::from("123e4567")).is_err());
+        assert!(check_kind(s(Format::Datetime), &Value::from("2024-06-01T00:00:00Z")).is_ok());
+        assert!(check_kind(s(Format::Datetime), &Value::from("Jun  1 00:00:00")).is_err());
+        assert!(check_kind(s(Format::Email), &Value::from("a.b@example.com")).is_ok());
+        assert!(check_kind(s(Format::Email), &Value::from("a.b@localhost")).is_err());
     }
 }

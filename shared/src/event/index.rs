@@ -1,0 +1,198 @@
+//! The schema compiled for checking events fast: per class and per object, attributes in a
+//! hashed table with their value kind, enum ids and profile gating, the required ones and the
+//! constraints in lists. Nodes compile on first use and are shared afterwards, so a
+//! long-lived [`super::Mapper`] pays for each class once.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+use super::rules;
+use crate::schema::{Attribute, Requirement, Schema};
+
+/// FNV-1a: attribute names are short, so this beats SipHash by a wide margin.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// String formats the schema constrains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Any,
+    Ip,
+    Mac,
+    Uuid,
+    Datetime,
+    Email,
+    Subnet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Int32,
+    Long,
+    Port,
+    Float,
+    Bool,
+    Json,
+    Str(Format),
+    /// Index into [`Index::objects`]; `None` for the generic `object` (any content).
+    Object(Option<usize>),
+}
+
+#[derive(Debug)]
+pub(crate) struct AttrNode {
+    pub kind: Kind,
+    pub is_array: bool,
+    pub enum_ids: Box<[i64]>,
+    pub profiles: &'static [&'static str],
+}
+
+#[derive(Debug)]
+pub(crate) struct Node {
+    /// `class 3002` / `object `user`` for messages.
+    pub label: String,
+    /// Object name (`None` for a class).
+    pub object: Option<String>,
+    pub attrs: FastMap<Box<str>, AttrNode>,
+    /// Required attributes with the profiles that gate them.
+    pub required: Vec<(Box<str>, &'static [&'static str])>,
+    /// Required, single, enumerated attributes whose enum has 0 (Unknown).
+    pub unknown_defaults: Vec<Box<str>>,
+    /// (just_one?, attribute names or paths).
+    pub constraints: Vec<(bool, Vec<Box<str>>)>,
+}
+
+pub(crate) struct Index {
+    object_ids: FastMap<Box<str>, usize>,
+    object_names: Vec<String>,
+    objects: Vec<OnceLock<Node>>,
+    class_ids: FastMap<u32, usize>,
+    classes: Vec<OnceLock<Node>>,
+}
+
+impl Index {
+    pub fn new(schema: &Schema) -> Self {
+        let object_names: Vec<String> = schema.objects.keys().cloned().collect();
+        let object_ids = object_names.iter().enumerate().map(|(i, n)| (n.clone().into_boxed_str(), i)).collect();
+        let objects = object_names.iter().map(|_| OnceLock::new()).collect();
+        let class_ids = schema.classes.iter().enumerate().map(|(i, c)| (c.uid, i)).collect();
+        let classes = schema.classes.iter().map(|_| OnceLock::new()).collect();
+        Index { object_ids, object_names, objects, class_ids, classes }
+    }
+
+    pub fn class(&self, schema: &Schema, uid: u32) -> Option<&Node> {
+        let i = *self.class_ids.get(&uid)?;
+        let slot = self.classes.get(i)?;
+        if let Some(n) = slot.get() {
+            return Some(n);
+        }
+        let c = schema.classes.get(i)?;
+        Some(slot.get_or_init(|| {
+            let gate = |name: &str| rules::class_attribute_profiles(uid, name);
+            let mut n = self.compile(format!("class {uid}"), None, &c.attributes, &gate);
+            for (kind, names) in &c.constraints {
+                if let Some(just_one) = constraint_kind(kind) {
+                    n.constraints.push((just_one, names.iter().map(|s| s.clone().into_boxed_str()).collect()));
+                }
+            }
+            n
+        }))
+    }
+
+    pub fn object(&self, schema: &Schema, i: usize) -> Option<&Node> {
+        let slot = self.objects.get(i)?;
+        if let Some(n) = slot.get() {
+            return Some(n);
+        }
+        let name = self.object_names.get(i)?;
+        let o = schema.objects.get(name)?;
+        Some(slot.get_or_init(|| {
+            let gate = |attr: &str| rules::object_attribute_profiles(name, attr);
+            let mut n = self.compile(format!("object `{name}`"), Some(name.clone()), &o.attributes, &gate);
+            for (kind, names) in rules::object_constraints(name) {
+                if let Some(just_one) = constraint_kind(kind) {
+                    n.constraints.push((just_one, names.iter().map(|s| Box::<str>::from(*s)).collect()));
+                }
+            }
+            n
+        }))
+    }
+
+    fn compile(
+        &self,
+        label: String,
+        object: Option<String>,
+        attrs: &std::collections::BTreeMap<String, Attribute>,
+        gate: &dyn Fn(&str) -> &'static [&'static str],
+    ) -> Node {
+        let mut table = FastMap::default();
+        let mut required = Vec::new();
+        let mut unknown_defaults = Vec::new();
+        for (name, a) in attrs {
+            let profiles = gate(name);
+            let kind = self.kind_of(a);
+            if a.requirement == Requirement::Required {
+                required.push((name.clone().into_boxed_str(), profiles));
+                if profiles.is_empty() && !a.is_array && a.enum_values.contains_key(&0) && kind == Kind::Int32 {
+                    unknown_defaults.push(name.clone().into_boxed_str());
+                }
+            }
+            let enum_ids = a.enum_values.keys().copied().collect();
+            table.insert(name.clone().into_boxed_str(), AttrNode { kind, is_array: a.is_array, enum_ids, profiles });
+        }
+        Node { label, object, attrs: table, required, unknown_defaults, constraints: Vec::new() }
+    }
+
+    fn kind_of(&self, a: &Attribute) -> Kind {
+        match a.type_name.as_str() {
+            "object_t" => {
+                let id = a.object_type.as_deref().and_then(|o| self.object_ids.get(o).copied());
+                Kind::Object(id)
+            }
+            "integer_t" => Kind::Int32,
+            "long_t" | "timestamp_t" => Kind::Long,
+            "port_t" => Kind::Port,
+            "float_t" => Kind::Float,
+            "boolean_t" => Kind::Bool,
+            "json_t" => Kind::Json,
+            "ip_t" => Kind::Str(Format::Ip),
+            "mac_t" => Kind::Str(Format::Mac),
+            "uuid_t" => Kind::Str(Format::Uuid),
+            "datetime_t" => Kind::Str(Format::Datetime),
+            "email_t" => Kind::Str(Format::Email),
+            "subnet_t" => Kind::Str(Format::Subnet),
+            _ => Kind::Str(Format::Any),
+        }
+    }
+}
+
+fn constraint_kind(kind: &str) -> Option<bool> {
+    match kind {
+        "at_least_one" => Some(false),
+        "just_one" => Some(true),
+        _ => None,
+    }
+}
+
+impl Node {
+    /// True when every `at_least_one` constraint of this node holds in `m`.
+    pub fn identified(&self, m: &serde_json::Map<String, serde_json::Value>) -> bool {
+        self.constraints.iter().all(|(just_one, names)| *just_one || names.iter().any(|n| m.contains_key(&**n)))
+    }
+}
