@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
 
-use ocsfmap::event::{EventContext, Mapper};
+use ocsfmap::event::EventContext;
 use support::*;
 
 fn main() {
@@ -21,13 +21,14 @@ fn main() {
     let events_out = args.iter().position(|a| a == "--events").and_then(|i| args.get(i + 1)).cloned();
     let by_source = args.iter().any(|a| a == "--by-source");
     let misses = args.iter().any(|a| a == "--misses");
+    let dump_id = args.iter().position(|a| a == "--id").and_then(|i| args.get(i + 1)).cloned();
     let show_errors = args.iter().any(|a| a == "--errors");
     let mut error_counts: BTreeMap<String, usize> = BTreeMap::new();
 
     let Some(schema) = load_schema() else { return };
     let Some(records) = dev_records() else { return };
     let clf = lexical_classifier(&schema);
-    let mapper = Mapper::new(&schema);
+    let mapper = support::mapper(&schema);
     let mut out = events_out.as_ref().map(|p| std::io::BufWriter::new(std::fs::File::create(p).expect("events file")));
 
     #[derive(Default)]
@@ -49,6 +50,10 @@ fn main() {
         let ctx = EventContext { event_id: None, received_at_ms: 1_735_689_600_000 + n as i64, source: None };
         let ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
         let errors = mapper.validate(d.class_uid, &ev.event);
+        if dump_id.as_deref() == Some(r.id.as_str()) {
+            println!("{}", serde_json::to_string_pretty(&ev.event).unwrap_or_default());
+            println!("mapped: {:?}\nrepairs: {} errors before repair: {:?}", ev.mapped.iter().map(|m| format!("{} <- {}", m.attribute, m.source)).collect::<Vec<_>>(), ev.repairs, ev.errors);
+        }
         for e in &ev.errors {
             let short: String = e.split(" (").next().unwrap_or(e).chars().take(140).collect();
             *error_counts.entry(format!("{} | {}", r.source, short)).or_default() += 1;

@@ -249,6 +249,7 @@ fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Val
 fn convert(t: &Target, f: &Field, v: &str) -> Option<Value> {
     let value = match t.leaf {
         Leaf::Str => Value::from(v),
+        Leaf::OneOf(allowed) => Value::from(*allowed.iter().find(|a| a.eq_ignore_ascii_case(v))?),
         Leaf::Checked(ty) => {
             validate::check_string_format(ty, v).ok()?;
             Value::from(v)
@@ -547,7 +548,15 @@ fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
     if !needs || b.ev.contains_key("dst_endpoint") || class.constraints.get("at_least_one").is_some_and(|l| l.iter().any(|a| b.ev.contains_key(a))) {
         return;
     }
-    let Some(host) = b.ev.get("device").and_then(|d| d.get("hostname")).cloned() else { return };
+    let Some(host) = b.ev.get("device").and_then(|d| d.get("hostname")).cloned() else {
+        // Sign-in logs of a SaaS product: the product is the service signed in to.
+        if let (Some(p), true) = (&plan.product, class.attributes.contains_key("service")) {
+            let mut svc = Map::new();
+            svc.insert("name".into(), Value::from(p.clone()));
+            b.ev.insert("service".into(), Value::Object(svc));
+        }
+        return;
+    };
     let src = b.mapped.iter().find(|m| m.attribute == "device.hostname").map(|m| m.source.clone());
     let mut ep = Map::new();
     ep.insert("hostname".into(), host);
@@ -594,7 +603,7 @@ fn repair(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped
         }
         let mut fixed = 0;
         for e in &errors {
-            if fix(schema, class_uid, ev, mapped, e, reference) {
+            if fix(schema, index, class_uid, ev, mapped, e, reference) {
                 fixed += 1;
             }
         }
@@ -607,7 +616,7 @@ fn repair(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped
     (repairs, first_errors)
 }
 
-fn fix(schema: &Schema, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, e: &ValidationError, reference: i64) -> bool {
+fn fix(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, e: &ValidationError, reference: i64) -> bool {
     if e.is_removable() {
         let Some(v) = take(ev, &e.path) else { return false };
         let clean = strip_index(&e.path);
@@ -626,7 +635,7 @@ fn fix(schema: &Schema, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedF
             let Some(value) = default_for(schema, &parent, &name, reference) else { return false };
             set(ev, &e.path, value)
         }
-        ErrorKind::Constraint => fix_constraint(schema, class_uid, ev, &e.path, e.detail.starts_with("just_one"), reference),
+        ErrorKind::Constraint => fix_constraint(schema, index, class_uid, ev, &e.path, e.detail.starts_with("just_one"), reference),
         _ => false,
     }
 }
@@ -781,47 +790,58 @@ fn fillable(schema: &Schema, attrs: &std::collections::BTreeMap<String, Attribut
     None
 }
 
-/// `at_least_one`: add the first fillable attribute; `just_one`: keep the first present.
-fn fix_constraint(schema: &Schema, class_uid: u32, ev: &mut Value, path: &str, just_one: bool, reference: i64) -> bool {
+/// `at_least_one`: add the first fillable attribute; `just_one`: keep the first present and
+/// move the others to `unmapped`.
+fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, path: &str, just_one: bool, reference: i64) -> bool {
     let Some(class) = schema.class(class_uid) else { return false };
-    let (attrs, names): (&std::collections::BTreeMap<String, Attribute>, Vec<String>) = if path.is_empty() {
-        let kind = if just_one { "just_one" } else { "at_least_one" };
-        (&class.attributes, class.constraints.get(kind).cloned().unwrap_or_default())
+    // The node (class or object) at `path`, and the attribute table fills come from.
+    let (node, attrs) = if path.is_empty() {
+        match index.class(schema, class_uid) {
+            Some(n) => (n, &class.attributes),
+            None => return false,
+        }
     } else {
         let Some((owner, name)) = locate_attr(schema, class_uid, ev, path) else { return false };
-        let Some(a) = owner.attrs.get(&name) else { return false };
-        let Some(oname) = a.object_type.as_deref() else { return false };
+        let Some(oname) = owner.attrs.get(&name).and_then(|a| a.object_type.as_deref()) else { return false };
         let Some(obj) = schema.objects.get(oname) else { return false };
-        let kind = if just_one { "just_one" } else { "at_least_one" };
-        let names = rules::object_constraints(oname).filter(|(k, _)| *k == kind).flat_map(|(_, n)| n.iter().map(|s| s.to_string())).collect();
-        (&obj.attributes, names)
+        let Some(node) = index.class(schema, class_uid).and_then(|_| object_node(schema, index, oname)) else { return false };
+        (node, &obj.attributes)
     };
     let Some(holder) = (if path.is_empty() { Some(&mut *ev) } else { get_mut(ev, path) }).and_then(Value::as_object_mut) else { return false };
-    if just_one {
-        let present: Vec<String> = names.iter().filter(|n| holder.contains_key(n.as_str())).cloned().collect();
-        if present.len() > 1 {
-            let mut moved = Map::new();
-            for n in present.iter().skip(1) {
-                if let Some(v) = holder.remove(n) {
-                    moved.insert(n.clone(), v);
+    let mut fixed = false;
+    let mut moved = Map::new();
+    for (is_just_one, names) in &node.constraints {
+        if *is_just_one != just_one {
+            continue;
+        }
+        let present: Vec<&str> = names.iter().map(|n| &**n).filter(|n| holder.get(*n).is_some_and(|v| !v.is_null())).collect();
+        if just_one && present.len() > 1 {
+            for n in &present[1..] {
+                if let Some(v) = holder.remove(*n) {
+                    moved.insert(if path.is_empty() { format!("ocsf.{n}") } else { format!("ocsf.{path}.{n}") }, v);
                 }
             }
-            if let Some(Value::Object(um)) = ev.as_object_mut().map(|o| o.entry("unmapped").or_insert_with(|| Value::Object(Map::new()))) {
-                for (k, v) in moved {
-                    um.insert(format!("ocsf.{}", if path.is_empty() { k } else { format!("{path}.{k}") }), v);
-                }
+            fixed = true;
+        } else if present.is_empty() {
+            let refs: Vec<&str> = names.iter().map(|n| &**n).collect();
+            if let Some((n, v)) = fillable(schema, attrs, &refs, reference, 0) {
+                holder.insert(n, v);
+                fixed = true;
             }
-            return true;
         }
     }
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    match fillable(schema, attrs, &refs, reference, 0) {
-        Some((n, v)) => {
-            holder.insert(n, v);
-            true
+    if !moved.is_empty() {
+        if let Some(Value::Object(um)) = ev.as_object_mut().map(|o| o.entry("unmapped").or_insert_with(|| Value::Object(Map::new()))) {
+            um.extend(moved);
         }
-        None => false,
     }
+    fixed
+}
+
+/// The compiled node of an object by name.
+fn object_node<'i>(schema: &Schema, index: &'i Index, name: &str) -> Option<&'i Node> {
+    let i = schema.objects.keys().position(|k| k == name)?;
+    index.object(schema, i)
 }
 
 #[cfg(test)]

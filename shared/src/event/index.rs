@@ -60,6 +60,8 @@ pub(crate) struct AttrNode {
     pub kind: Kind,
     pub is_array: bool,
     pub enum_ids: Box<[i64]>,
+    /// Allowed values of an enumerated string attribute (empty: any).
+    pub str_enum: &'static [&'static str],
     pub profiles: &'static [&'static str],
 }
 
@@ -111,6 +113,11 @@ impl Index {
                     n.constraints.push((just_one, names.iter().map(|s| s.clone().into_boxed_str()).collect()));
                 }
             }
+            for (_, kind, names) in rules::CLASS_CONSTRAINTS.iter().filter(|(c, _, _)| *c == uid) {
+                if let Some(just_one) = constraint_kind(kind) {
+                    n.constraints.push((just_one, names.iter().map(|s| Box::<str>::from(*s)).collect()));
+                }
+            }
             n
         }))
     }
@@ -154,7 +161,8 @@ impl Index {
                 }
             }
             let enum_ids = a.enum_values.keys().copied().collect();
-            table.insert(name.clone().into_boxed_str(), AttrNode { kind, is_array: a.is_array, enum_ids, profiles });
+            let str_enum = object.as_deref().map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
+            table.insert(name.clone().into_boxed_str(), AttrNode { kind, is_array: a.is_array, enum_ids, str_enum, profiles });
         }
         Node { label, object, attrs: table, required, unknown_defaults, constraints: Vec::new() }
     }

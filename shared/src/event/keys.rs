@@ -92,6 +92,11 @@ impl KeyWords {
     }
 }
 
+/// The leaf's words run together (`source i ps` → `sourceips`).
+fn leaf_text(k: &KeyWords) -> String {
+    k.leaf.iter().filter(|w| !w.bytes().all(|c| c.is_ascii_digit())).map(String::as_str).collect()
+}
+
 fn first_index(key: &str) -> Option<usize> {
     let open = key.find('[')?;
     let close = key[open..].find(']')? + open;
@@ -169,7 +174,10 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     }
 
     // Endpoint properties: ip, port, mac, hostname, interface.
+    // `sourceIPs` splits into `source i ps`: look at the raw segment too.
+    let raw_leaf = leaf_text(k);
     let ip_word = leaf.iter().any(|w| matches!(*w, "ip" | "ips" | "ipaddress" | "ipv4" | "ipv6"))
+        || ((raw_leaf.ends_with("ips") || raw_leaf.ends_with("ip")) && is_ip(value))
         || (matches!(last, "address" | "addr") && is_ip(value))
         || (last == "h" && k.leaf.len() >= 2 && is_ip(value));
     let port_word = leaf.iter().any(|w| matches!(*w, "port" | "spt" | "dpt" | "sport" | "dport")) || (last == "p" && k.leaf.len() >= 2);
@@ -318,6 +326,9 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         return Cand::new(&["resources.name"], Conv::Typed, 40);
     }
 
+    if let Some(c) = class_specific(k, &leaf, value, class_uid) {
+        return Some(c);
+    }
     if matches!(leaf.as_slice(), ["privilege", "list"] | ["privileges"]) {
         return Cand::new(&["privileges"], Conv::Words, 50);
     }
@@ -369,6 +380,38 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         _ => {}
     }
     None
+}
+
+/// Fields whose meaning depends on the class: the group of a group change, the entity of
+/// an entity change, the job, the Windows service, the hosted file, the log of a log event.
+fn class_specific(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand> {
+    let top = k.depth() == 0;
+    let p: &[&str] = match (class_uid, leaf) {
+        (3006, ["team"] | ["group", "name"] | ["group"]) => &["group.name"],
+        (3006, ["org"] | ["organization"]) if top => return Cand::new(&["group.name"], Conv::Typed, 35),
+        (3004, ["repo"] | ["repository"] | ["entity", "name"]) => &["entity.name"],
+        (1006, ["task", "name"] | ["job", "name"]) => &["job.name"],
+        (201004, ["service", "name"]) => &["win_service.name"],
+        (201004, ["service", "file", "name"] | ["image", "path"]) => &["win_service.cmd_line"],
+        (201004, ["service", "type"]) => &["win_service.service_type"],
+        (201004, ["start", "type"]) => &["win_service.service_start_type"],
+        (201004, ["service", "account"]) => &["win_service.service_start_name"],
+        (1008, ["channel"] | ["log", "name"]) => &["log_name", "metadata.log_name"],
+        (6006 | 2004, ["name"] | ["id"]) if k.parents.last().is_some_and(|p| p.as_slice() == ["source"]) && !value.contains('@') => {
+            if leaf == ["name"] {
+                &["file.name"]
+            } else {
+                &["file.uid"]
+            }
+        }
+        (1007, ["auid"]) => &["actor.user.uid"],
+        (1007, ["uid"]) if value.bytes().all(|c| c.is_ascii_digit()) => &["process.user.uid"],
+        _ => return None,
+    };
+    if p.is_empty() {
+        return None;
+    }
+    Cand::new(p, Conv::Typed, 55)
 }
 
 fn endpoint(role: Role, prop: &'static str, k: &KeyWords, class_uid: u32, conv: Conv, score: i32) -> Option<Cand> {

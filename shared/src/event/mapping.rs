@@ -22,6 +22,8 @@ pub(crate) enum Leaf {
     Str,
     /// A string whose format the schema constrains (`email_t`, `mac_t`, ...): checked first.
     Checked(&'static str),
+    /// A string from a fixed list (`http_method`); matched case-insensitively.
+    OneOf(&'static [&'static str]),
     Ip,
     Int,
     Long,
@@ -115,7 +117,7 @@ const TEXT_PATHS: &[&str] = &[
     "dst_endpoint.hostname",
 ];
 
-pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision) -> Plan {
+pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, products: &super::Products) -> Plan {
     let class = schema.class(decision.class_uid).or_else(|| schema.class(0));
     let (class_uid, class_name, category_uid) = match class {
         Some(c) => (c.uid, c.caption.clone(), c.category_uid),
@@ -124,7 +126,10 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision) -> Pla
     let category_name = schema.categories.values().find(|c| c.uid == category_uid).map(|c| c.caption.clone()).unwrap_or_default();
     let activity_id = class.and_then(|c| c.activity(decision.activity_id)).map(|a| a.id).unwrap_or(0);
     let activity_name = class.and_then(|c| c.activity(activity_id)).map(|a| a.caption.clone()).unwrap_or_else(|| "Unknown".into());
-    let product = product_of(decision);
+    let (product, vendor) = match products.for_decision(decision) {
+        Some((p, v)) => (Some(p.to_string()), v.map(str::to_string)),
+        None => (product_of(decision), None),
+    };
     let cloud_provider = cloud_provider(record, product.as_deref());
     let usable = |p: &'static [&'static str]| {
         p.is_empty() || p.iter().any(|x| USABLE_PROFILES.contains(x) && (*x != "cloud" || cloud_provider.is_some()))
@@ -193,7 +198,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision) -> Pla
         activity_id,
         activity_name,
         product,
-        vendor: None,
+        vendor,
         log_name: None,
         cloud_provider,
         text_targets,
@@ -317,7 +322,8 @@ pub(crate) fn resolve(schema: &Schema, class: &Class, path: &str, conv: Conv) ->
         }
         segs.push(Seg { name: name.to_string(), array: attr.is_array });
         if parts.peek().is_none() {
-            let leaf = leaf_of(&attr.type_name)?;
+            let allowed = owner.map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
+            let leaf = if allowed.is_empty() { leaf_of(&attr.type_name)? } else { Leaf::OneOf(allowed) };
             let enum_ids = attr.enum_values.keys().copied().collect();
             return Some(Target { path: path.to_string(), segs, leaf, enum_ids, conv, profiles });
         }

@@ -10,6 +10,7 @@ mod extract;
 mod index;
 mod keys;
 mod mapping;
+mod products;
 mod rules;
 pub mod severity;
 pub mod time;
@@ -24,6 +25,7 @@ use crate::classify::Decision;
 use crate::parse::Record;
 use crate::schema::Schema;
 
+pub use products::Products;
 pub use validate::{ErrorKind, ValidationError};
 
 /// What the pipeline knows about a record besides its text.
@@ -63,13 +65,13 @@ pub struct OcsfEvent {
 /// Builds an event without a plan cache (plans are computed per call). Without the raw
 /// text, `raw_data` is the parsed fields as one JSON object; prefer [`build_raw`].
 pub fn build(schema: &Schema, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
-    let plan = mapping::plan(schema, record, decision);
+    let plan = mapping::plan(schema, record, decision, &Products::default());
     assemble::assemble(schema, &index::Index::new(schema), &plan, record, None, decision, ctx)
 }
 
 /// [`build`] with the record's original text, which becomes `raw_data`.
 pub fn build_raw(schema: &Schema, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
-    let plan = mapping::plan(schema, record, decision);
+    let plan = mapping::plan(schema, record, decision, &Products::default());
     assemble::assemble(schema, &index::Index::new(schema), &plan, record, Some(raw), decision, ctx)
 }
 
@@ -89,6 +91,7 @@ pub const DEFAULT_PLAN_CACHE: usize = 4096;
 pub struct Mapper {
     schema: Arc<Schema>,
     index: index::Index,
+    products: Products,
     /// Plans per (shape, class, activity); a few variants each, because records of one
     /// shape signature can still differ in their exact keys (array lengths, optional fields).
     plans: Mutex<lru::LruCache<PlanKey, Vec<Arc<mapping::Plan>>>>,
@@ -110,7 +113,17 @@ impl Mapper {
     pub fn from_arc(schema: Arc<Schema>, cache_capacity: usize) -> Self {
         let cap = NonZeroUsize::new(cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         let index = index::Index::new(&schema);
-        Mapper { schema, index, plans: Mutex::new(lru::LruCache::new(cap)) }
+        Mapper { schema, index, products: Products::default(), plans: Mutex::new(lru::LruCache::new(cap)) }
+    }
+
+    /// Names `metadata.product` (and vendor) from these products when a decision's evidence
+    /// points at one; see [`Products::from_pack`] / [`Products::from_kb`].
+    pub fn with_products(mut self, products: Products) -> Self {
+        self.products = products;
+        if let Ok(mut c) = self.plans.lock() {
+            c.clear();
+        }
+        self
     }
 
     pub fn schema(&self) -> &Schema {
@@ -141,7 +154,7 @@ impl Mapper {
     fn plan_for(&self, record: &Record, decision: &Decision) -> Arc<mapping::Plan> {
         // Without a signature the shape is unknown: plan afresh rather than share a plan.
         if decision.signature.is_empty() {
-            return Arc::new(mapping::plan(&self.schema, record, decision));
+            return Arc::new(mapping::plan(&self.schema, record, decision, &self.products));
         }
         let key = PlanKey { signature: decision.signature.clone(), class_uid: decision.class_uid, activity_id: decision.activity_id };
         if let Ok(mut c) = self.plans.lock() {
@@ -149,7 +162,7 @@ impl Mapper {
                 return p.clone();
             }
         }
-        let p = Arc::new(mapping::plan(&self.schema, record, decision));
+        let p = Arc::new(mapping::plan(&self.schema, record, decision, &self.products));
         if let Ok(mut c) = self.plans.lock() {
             match c.get_mut(&key) {
                 Some(v) => {

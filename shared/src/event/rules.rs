@@ -1,8 +1,29 @@
 //! OCSF 1.8.0 facts the compiled schema export in [`crate::schema`] does not carry, taken
 //! from the official 1.8.0 export: which attributes a profile adds (and so are only allowed,
 //! and only required, when the event lists that profile in `metadata.profiles`), and the
-//! `at_least_one` / `just_one` constraints of objects. `tests/event_rules.rs` checks these
-//! tables against the export when it is available.
+//! `at_least_one` / `just_one` constraints of objects, class constraints the compiled export
+//! states differently, and string enumerations. A unit test checks these tables against the
+//! official export when it is available (the external checker's package ships it).
+
+/// Class constraints of the official export that the compiled export states differently
+/// (it repeats the parent class's): both must hold. (class, kind, attributes).
+pub(crate) const CLASS_CONSTRAINTS: &[(u32, &str, &[&str])] = &[
+    (4002, "at_least_one", &["http_request", "http_response"]),
+    (4014, "at_least_one", &["connection_info", "session", "src_endpoint", "traffic", "tunnel_interface", "tunnel_type_id"]),
+];
+
+/// String attributes with enumerated values (the compiled model keeps integer enums only):
+/// (object, attribute, values).
+pub(crate) const STRING_ENUMS: &[(&str, &str, &[&str])] = &[
+    ("cvss", "depth", &["Base", "Environmental", "Temporal"]),
+    ("http_request", "http_method", &["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT", "PATCH"]),
+    ("osint", "tlp", &["AMBER", "AMBER STRICT", "CLEAR", "GREEN", "RED", "WHITE"]),
+];
+
+/// Allowed values of a string attribute of an object (empty: any).
+pub(crate) fn string_enum(object: &str, name: &str) -> &'static [&'static str] {
+    STRING_ENUMS.iter().find(|(o, a, _)| *a == name && *o == object).map(|(_, _, v)| *v).unwrap_or(&[])
+}
 
 /// Profiles a class attribute needs; empty when the class defines it itself.
 pub(crate) fn class_attribute_profiles(class_uid: u32, name: &str) -> &'static [&'static str] {

@@ -220,6 +220,13 @@ fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, d
         cx.errors.push(ValidationError::new(path, kind, detail));
         return;
     }
+    if !attr.str_enum.is_empty() {
+        if let Some(v) = value.as_str() {
+            if !attr.str_enum.contains(&v) {
+                cx.errors.push(ValidationError::new(path, ErrorKind::NotInEnum, format!("`{v}` is not one of {:?}", attr.str_enum)));
+            }
+        }
+    }
     if !attr.enum_ids.is_empty() {
         if let Some(n) = value.as_i64() {
             if !attr.enum_ids.contains(&n) {

@@ -78,9 +78,18 @@ pub fn dev_records() -> Option<Vec<DevRecord>> {
     Some(out)
 }
 
+pub fn knowledge() -> kb::sources::Inputs {
+    kb::sources::read_paths(&[manifest_dir().join("../knowledge")]).expect("knowledge/ reads")
+}
+
+/// A mapper that names products from the knowledge pack.
+pub fn mapper(schema: &Schema) -> ocsfmap::event::Mapper {
+    ocsfmap::event::Mapper::new(schema).with_products(ocsfmap::event::Products::from_pack(&knowledge().pack))
+}
+
 /// A lexical knowledge base from `knowledge/` (about a second to build).
 pub fn lexical_classifier(schema: &Schema) -> Classifier {
-    let inputs = kb::sources::read_paths(&[manifest_dir().join("../knowledge")]).expect("knowledge/ reads");
+    let inputs = knowledge();
     let body = kb::build(
         schema.clone(),
         kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides: Vec::new(), embedder: None, progress: None },
