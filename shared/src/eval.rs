@@ -66,7 +66,9 @@ pub fn without_source(body: &KbBody, source: &str) -> KnowledgeBase {
     } else {
         keep.iter().flat_map(|&i| body.embeddings[i * DIM..(i + 1) * DIM].iter().copied()).collect()
     };
-    let sub = KbBody { schema: body.schema.clone(), docs, embeddings, embedding_model: body.embedding_model.clone() };
+    let mut sub = KbBody { schema: body.schema.clone(), docs, embeddings, embedding_model: body.embedding_model.clone(), calibrator: None };
+    // Calibration is refitted without the held-out source too, so it never sees it.
+    sub.calibrator = crate::kb::docs::fit_calibrator(&sub);
     let header = artifact::KbHeader::describe(&sub, String::new());
     KnowledgeBase::from_body(header, sub)
 }

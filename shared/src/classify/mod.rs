@@ -81,8 +81,8 @@ pub struct Decision {
     pub cached: bool,
 }
 
-pub struct Classifier {
-    kb: Arc<KnowledgeBase>,
+pub struct Classifier<K = Arc<KnowledgeBase>> {
+    kb: K,
     embedder: Option<Arc<Embedder>>,
     cfg: Config,
     cache: Mutex<lru::LruCache<u64, Decision>>,
@@ -103,6 +103,22 @@ fn kind_weight(k: DocKind) -> f32 {
 
 /// Weights of a class's 1st, 2nd, ... best documents in its score.
 const RANK_DECAY: [f32; 4] = [1.0, 0.5, 0.25, 0.125];
+
+impl<'a> Classifier<&'a KnowledgeBase> {
+    /// A classifier over a borrowed KB with no model and a tiny cache, for calibration fitting.
+    pub(crate) fn bare(kb: &'a KnowledgeBase, cfg: Config) -> Self {
+        let cap = NonZeroUsize::MIN;
+        Classifier { kb, embedder: None, cfg, cache: Mutex::new(lru::LruCache::new(cap)), activity_prior: HashMap::new() }
+    }
+}
+
+impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
+    /// Class → combined score of its best documents, best first, for given terms and vector.
+    pub(crate) fn rank_classes(&self, terms: &[String], vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
+        let hits = search::search(&self.kb, terms, vector, self.cfg.mode, allowed);
+        self.class_scores(&hits)
+    }
+}
 
 impl Classifier {
     pub fn new(kb: Arc<KnowledgeBase>, embedder: Option<Arc<Embedder>>, mut cfg: Config) -> Self {
@@ -129,6 +145,9 @@ impl Classifier {
         let cap = NonZeroUsize::new(cfg.cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         Classifier { kb, embedder: if dense_ok { embedder } else { None }, cfg, cache: Mutex::new(lru::LruCache::new(cap)), activity_prior }
     }
+}
+
+impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 
     pub fn kb(&self) -> &KnowledgeBase {
         &self.kb
@@ -191,11 +210,12 @@ impl Classifier {
             return self.finish(format, f, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
         }
         let ranked = self.class_scores(&hits);
-        let probs = calibrate::softmax(&ranked.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
+        let probs = calibrate::softmax(&scores);
         let candidates: Vec<Candidate> =
             ranked.iter().zip(&probs).take(self.cfg.top_k).map(|((c, _), p)| Candidate { class_uid: *c, score: *p }).collect();
         let (class_uid, _) = ranked[0];
-        let confidence = calibrate::confidence(&probs);
+        let confidence = calibrate::confidence(&scores, &probs, self.kb.body.calibrator.as_ref());
         let evidence: Vec<Evidence> = hits
             .iter()
             .filter(|h| self.kb.docs()[h.doc].class_uid == class_uid)

@@ -51,7 +51,20 @@ pub fn build(schema: Schema, opts: BuildOptions<'_>) -> Result<KbBody, EmbedErro
         Some(e) => (embed_all(e, &docs, opts.progress)?, Some(e.model_id().to_string())),
         None => (Vec::new(), None),
     };
-    Ok(KbBody { schema, docs, embeddings, embedding_model })
+    let mut body = KbBody { schema, docs, embeddings, embedding_model, calibrator: None };
+    body.calibrator = fit_calibrator(&body);
+    Ok(body)
+}
+
+/// Fits the confidence calibration on the body's own examples (leave-one-source-out).
+pub fn fit_calibrator(body: &KbBody) -> Option<crate::classify::calibrate::Calibrator> {
+    let kb = super::KnowledgeBase::from_body(super::KbHeader::describe(body, String::new()), body.clone());
+    let mode = if body.embeddings.is_empty() { crate::search::Mode::Lexical } else { crate::search::Mode::Hybrid };
+    let cal = crate::classify::calibrate::fit_loso(&kb, mode);
+    if let Some(c) = &cal {
+        tracing::info!(samples = c.samples, correct = c.correct, "fitted confidence calibration");
+    }
+    cal
 }
 
 fn embed_all(e: &Embedder, docs: &[Doc], progress: Option<&dyn Fn(usize, usize)>) -> Result<Vec<f32>, EmbedError> {

@@ -4,7 +4,7 @@
 
 pub mod artifact;
 pub mod pointer;
-mod docs;
+pub(crate) mod docs;
 pub mod sources;
 
 use std::collections::HashMap;
@@ -49,6 +49,8 @@ pub struct KbBody {
     /// Row-major `docs.len() × embed::DIM`, empty when built without a model.
     pub embeddings: Vec<f32>,
     pub embedding_model: Option<String>,
+    /// Confidence calibration fitted on held-out predictions at build time.
+    pub calibrator: Option<crate::classify::calibrate::Calibrator>,
 }
 
 /// A loaded knowledge base, ready to search.
