@@ -27,6 +27,9 @@
 //!   rise within the sort order: `Delta` then `ZSTD`. The OCSF event is a `JSON` column
 //!   (paths queryable as `ocsf_event.actor.user.name`); its `raw_data` is not repeated there
 //!   since `raw` holds it.
+//! - **`candidates`** holds (class_uid, probability) pairs, best first: `candidates.1` is the
+//!   array of candidate classes (`has(candidates.1, 3002)`). `signature` is the record's
+//!   shape as a number: `leftPad(lower(hex(signature)), 16, '0')` is the CLI's hex form.
 //! - **`LowCardinality(String)`** for values with few distinct strings per part: source,
 //!   format, class name, decided_by, KB version.
 //! - **Insert deduplication**: `non_replicated_deduplication_window` keeps the hashes of
@@ -66,7 +69,7 @@ pub fn create_events(table: &str) -> Result<String, StoreError> {
     confidence    Float32,
     needs_review  Bool,
     decided_by    LowCardinality(String),
-    candidates    Array(Tuple(class_uid UInt32, score Float32)),
+    candidates    Array(Tuple(UInt32, Float32)),
     signature     UInt64,
     kb_version    LowCardinality(String),
     raw           String CODEC(ZSTD(3)),
