@@ -28,6 +28,9 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Rec
     let time_from_record = time.is_some();
     let sev_field = if fits { plan.severity } else { None };
 
+    if let Some((None, _)) = &time_src {
+        b.mapped.push(MappedField { attribute: "time".into(), source: "message".into() });
+    }
     for (i, f) in record.fields.iter().enumerate() {
         let fp = if fits { plan.fields.get(i) } else { None };
         let mut used = false;
@@ -148,7 +151,9 @@ impl Builder {
             return false;
         }
         let v = f.value.trim();
-        if v.is_empty() || v == "-" {
+        // Placeholders say nothing: they stay in `unmapped` as the record wrote them.
+        // (`S-1-0-0` is Windows' null SID.)
+        if matches!(v, "" | "-" | "{}" | "[]" | "S-1-0-0") || ["null", "unknown", "n/a"].iter().any(|p| v.eq_ignore_ascii_case(p)) {
             return false;
         }
         let value = match t.conv {
@@ -261,11 +266,11 @@ fn convert(t: &Target, f: &Field, v: &str) -> Option<Value> {
             Value::from(v)
         }
         Leaf::Int => {
-            let n: i64 = v.parse().ok()?;
+            let n = integer(v)?;
             i32::try_from(n).ok()?;
             Value::from(n)
         }
-        Leaf::Long => Value::from(v.parse::<i64>().ok()?),
+        Leaf::Long => Value::from(integer(v)?),
         Leaf::Port => Value::from(v.parse::<u16>().ok()?),
         Leaf::Timestamp => Value::from(super::time::parse(v, 0)?.ms),
         Leaf::Bool => Value::from(match v.to_ascii_lowercase().as_str() {
@@ -290,6 +295,15 @@ fn convert(t: &Target, f: &Field, v: &str) -> Option<Value> {
         }
     }
     Some(value)
+}
+
+/// An integer, also written as a decimal with no fraction (`1200.0`).
+fn integer(v: &str) -> Option<i64> {
+    if let Ok(n) = v.parse::<i64>() {
+        return Some(n);
+    }
+    let x: f64 = v.parse().ok()?;
+    (x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15).then_some(x as i64)
 }
 
 /// Splits a URL-ish value for the `url` object's parts.
@@ -447,7 +461,9 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
         path.clear();
         path.push_str(k);
         complete_value(schema, index, node, v, &mut path, &mut b.mapped, &mut dropped, 0);
-        if !identified(node, v) {
+        // A required object stays (repair completes it); an optional one nothing identifies goes.
+        let required = cnode.required.iter().any(|(n, _)| **n == **k);
+        if !required && !identified(node, v) {
             dropped.push(k.clone());
         }
     }
@@ -778,11 +794,22 @@ fn default_scalar_or_object(schema: &Schema, a: &Attribute, reference: i64, dept
     })
 }
 
-/// The first attribute of a constraint list that can take an "unknown" value, `name` first.
+/// The attribute of a constraint list best given an "unknown" value: a name, then a user,
+/// then other text; numbers and other objects last (an invented 0 says more than it knows).
 fn fillable(schema: &Schema, attrs: &std::collections::BTreeMap<String, Attribute>, names: &[&str], reference: i64, depth: usize) -> Option<(String, Value)> {
-    let order = names.iter().filter(|n| **n == "name").chain(names.iter().filter(|n| **n != "name"));
+    let rank = |n: &str| -> u8 {
+        match attrs.get(n) {
+            _ if n == "name" => 0,
+            _ if n == "user" => 1,
+            Some(a) if a.type_name == "string_t" && a.enum_values.is_empty() => 2,
+            Some(a) if a.type_name == "object_t" => 3,
+            _ => 4,
+        }
+    };
+    let mut order: Vec<&str> = names.to_vec();
+    order.sort_by_key(|n| rank(n));
     for n in order {
-        let Some(a) = attrs.get(*n) else { continue };
+        let Some(a) = attrs.get(n) else { continue };
         if let Some(v) = default_scalar_or_object(schema, a, reference, depth + 1) {
             return Some((n.to_string(), if a.is_array { Value::Array(vec![v]) } else { v }));
         }

@@ -56,6 +56,8 @@ impl Cand {
 /// Words of a key.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeyWords {
+    /// The last segment as written, lowercased, without `[n]`.
+    pub raw_leaf: String,
     pub leaf: Vec<String>,
     /// Nearest parent last.
     pub parents: Vec<Vec<String>>,
@@ -66,9 +68,12 @@ pub(crate) struct KeyWords {
 impl KeyWords {
     pub fn new(key: &str) -> KeyWords {
         let index = first_index(key);
-        let mut segs: Vec<Vec<String>> = key.split('.').map(crate::text::tokens).filter(|t| !t.is_empty()).collect();
+        let bare = strip_indices(key);
+        let mut segs: Vec<Vec<String>> =
+            bare.split('.').map(crate::text::tokens).filter(|t| !t.is_empty()).map(segment_run_together).collect();
         let leaf = segs.pop().unwrap_or_default();
-        KeyWords { leaf, parents: segs, index }
+        let raw_leaf = bare.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        KeyWords { raw_leaf, leaf, parents: segs, index }
     }
 
     fn leaf_has(&self, w: &str) -> bool {
@@ -92,9 +97,63 @@ impl KeyWords {
     }
 }
 
+/// A DNS name: dotted labels of letters, digits and hyphens.
+pub(crate) fn looks_like_hostname(v: &str) -> bool {
+    v.len() <= 253 && v.contains('.') && v.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+}
+
+/// Words log field names are made of, for splitting all-lowercase run-together names
+/// (`calleripaddress` → caller ip address).
+const VOCABULARY: &[&str] = &[
+    "account", "action", "address", "agent", "alternate", "app", "application", "auth", "authentication", "by", "caller",
+    "category", "client", "code", "computer", "correlation", "country", "created", "date", "dest", "destination", "device",
+    "display", "domain", "duration", "email", "error", "event", "host", "hostname", "id", "ip", "level", "location", "login",
+    "message", "method", "ms", "name", "operation", "port", "principal", "process", "reason", "remote", "request", "resource",
+    "result", "server", "service", "session", "severity", "signature", "source", "src", "status", "target", "tenant", "time",
+    "timestamp", "type", "uri", "url", "user", "version",
+];
+
+/// Splits one all-lowercase token that is several vocabulary words run together; other
+/// tokens are kept.
+fn segment_run_together(tokens: Vec<String>) -> Vec<String> {
+    if tokens.len() != 1 || tokens[0].len() < 7 {
+        return tokens;
+    }
+    let t = &tokens[0];
+    let mut out = Vec::new();
+    let mut rest = t.as_str();
+    while !rest.is_empty() {
+        // Longest vocabulary word at the front.
+        let Some(w) = VOCABULARY.iter().filter(|w| rest.starts_with(**w)).max_by_key(|w| w.len()) else {
+            return tokens;
+        };
+        out.push((*w).to_string());
+        rest = &rest[w.len()..];
+    }
+    if out.len() < 2 {
+        return tokens;
+    }
+    out
+}
+
 /// The leaf's words run together (`source i ps` → `sourceips`).
 fn leaf_text(k: &KeyWords) -> String {
     k.leaf.iter().filter(|w| !w.bytes().all(|c| c.is_ascii_digit())).map(String::as_str).collect()
+}
+
+/// `a[0].b[12]` → `a.b`.
+fn strip_indices(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut depth = 0usize;
+    for c in key.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn first_index(key: &str) -> Option<usize> {
@@ -165,6 +224,38 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     let last = *leaf.last()?;
     let depth_penalty = k.depth() as i32;
 
+    // The second-factor device of a sign-in is neither the event's device nor an endpoint.
+    if k.parent_has("auth") && k.parent_has("device") {
+        return None;
+    }
+    if k.leaf_is(&["os"]) && role(k, false) == Role::Src {
+        return Cand::new(&["src_endpoint.os.name"], Conv::Typed, 40);
+    }
+    // The application signed in to (Duo `application.name`).
+    if matches!(k.parents.last().map(Vec::as_slice), Some([a]) if a == "application" || a == "app") && class_uid == 3002 {
+        return match leaf.as_slice() {
+            ["name"] => Cand::new(&["service.name"], Conv::Typed, 50),
+            ["key"] | ["id"] | ["uid"] => Cand::new(&["service.uid"], Conv::Typed, 45),
+            _ => None,
+        };
+    }
+    // When the collector received the record.
+    if matches!(leaf.as_slice(), ["receive", "timestamp"] | ["event", "received", "time"] | ["received", "time"] | ["receive", "time"]) {
+        return Cand::new(&["metadata.logged_time"], Conv::Typed, 40);
+    }
+    // Cloud placement of the resource (GCP `resource.labels.*`).
+    if k.leaf_is(&["zone"]) && !k.any_has("client") {
+        return Cand::new(&["cloud.zone"], Conv::Typed, 40);
+    }
+    if k.parent_has("resource") && k.parent_has("labels") {
+        return match leaf.as_slice() {
+            ["location"] => Cand::new(&["cloud.region"], Conv::Typed, 40),
+            ["instance", "id"] => Cand::new(&["resources.uid"], Conv::Typed, 40),
+            ["project", "id"] => Cand::new(&["cloud.project_uid"], Conv::Typed, 45),
+            _ => None,
+        };
+    }
+
     // A bare role key holding an address (`SRC=`, `dst=`).
     if k.leaf.len() == 1 && is_ip(value) && (SRC.contains(&last) || DST.contains(&last)) {
         return endpoint(role(k, false), "ip", k, class_uid, Conv::Typed, 60 - depth_penalty);
@@ -181,7 +272,8 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         || (matches!(last, "address" | "addr") && is_ip(value))
         || (last == "h" && k.leaf.len() >= 2 && is_ip(value));
     let port_word = leaf.iter().any(|w| matches!(*w, "port" | "spt" | "dpt" | "sport" | "dport")) || (last == "p" && k.leaf.len() >= 2);
-    if ip_word || port_word || leaf.contains(&"mac") || (leaf.contains(&"l2") && last == "addr") {
+    let mac_word = leaf.contains(&"mac") || k.raw_leaf.contains("l2_addr") || k.raw_leaf.contains("l2addr");
+    if ip_word || port_word || mac_word {
         let prop = if ip_word {
             "ip"
         } else if port_word {
@@ -189,16 +281,21 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         } else {
             "mac"
         };
-        if prop == "ip" && !is_ip(value) && !value.is_empty() && value != "-" {
+        if prop == "ip" && !is_ip(value) && looks_like_hostname(value) {
             // An "ip" field holding a name (CloudTrail `sourceIPAddress` = a service).
             return endpoint(role(k, false), "hostname", k, class_uid, Conv::HostOrIp, 55 - depth_penalty);
+        }
+        if prop == "ip" && !is_ip(value) {
+            return None;
         }
         return endpoint(role(k, false), prop, k, class_uid, Conv::Typed, 60 - depth_penalty);
     }
     if leaf.iter().any(|w| matches!(*w, "hostname" | "computer" | "workstation" | "fqdn")) || k.leaf_is(&["host"]) || k.leaf_is(&["vhost"]) {
         let r = role(k, false);
         let r = if leaf.contains(&"workstation") && r == Role::None { Role::Src } else { r };
-        return endpoint(r, "hostname", k, class_uid, Conv::HostOrIp, 50 - depth_penalty);
+        // A bare `host` is often the collector; an explicit host name wins over it.
+        let score = if leaf.contains(&"hostname") || leaf.contains(&"computer") { 52 } else { 48 };
+        return endpoint(r, "hostname", k, class_uid, Conv::HostOrIp, score - depth_penalty);
     }
     if k.leaf_is(&["in"]) || k.leaf_is(&["out"]) {
         let paths: &[&str] = if last == "in" { &["src_endpoint.interface_name"] } else { &["dst_endpoint.interface_name"] };
@@ -252,8 +349,21 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     if let Some(p) = traffic(&leaf) {
         return Cand::new(p, Conv::Typed, 45);
     }
-    if matches!(last, "proto" | "protocol" | "transport") && value.len() <= 8 && value.bytes().all(|c| c.is_ascii_alphanumeric()) {
+    if matches!(last, "proto" | "protocol" | "transport") && k.leaf.len() == 1 && value.len() <= 8 && value.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        if value.bytes().all(|c| c.is_ascii_digit()) {
+            return Cand::new(&["connection_info.protocol_num"], Conv::Typed, 40);
+        }
         return Cand::new(&["connection_info.protocol_name"], Conv::Typed, 40);
+    }
+    // TLS details (Zeek ssl.log).
+    if k.depth() == 0 && k.leaf_is(&["cipher"]) && (value.starts_with("TLS_") || value.starts_with("SSL_")) {
+        return Cand::new(&["tls.cipher"], Conv::Typed, 40);
+    }
+    if k.depth() == 0 && k.leaf_is(&["version"]) && (value.starts_with("TLS") || value.starts_with("SSL")) {
+        return Cand::new(&["tls.version"], Conv::Typed, 40);
+    }
+    if matches!(leaf.as_slice(), ["authentication", "package", "name"] | ["auth", "protocol"] | ["authentication", "protocol"]) {
+        return Cand::new(&["auth_protocol"], Conv::Typed, 45);
     }
     if k.leaf_is(&["duration"]) && value.contains('.') {
         return Cand::new(&["duration"], Conv::SecondsToMs, 40);
@@ -343,14 +453,31 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         return Some(c);
     }
 
+    // Sessions of a cloud identity (CloudTrail `userIdentity.sessionContext`).
+    if k.parent_has("session") && k.parent_has("issuer") {
+        return if k.leaf_is(&["arn"]) { Cand::new(&["actor.session.issuer"], Conv::Typed, 45) } else { None };
+    }
+    if k.parent_has("session") && k.parent_has("context") {
+        return match leaf.as_slice() {
+            ["mfa", "authenticated"] => Cand::new(&["actor.session.is_mfa"], Conv::Typed, 45),
+            ["creation", "date"] => Cand::new(&["actor.session.created_time"], Conv::Typed, 45),
+            _ => None,
+        };
+    }
+    if k.depth() == 0 && matches!(leaf.as_slice(), ["event", "version"] | ["schema", "version"]) {
+        return Cand::new(&["metadata.log_version"], Conv::Typed, 40);
+    }
+
     // Users and groups.
     if let Some(c) = user(k, &leaf, value, class_uid) {
         return Some(c);
     }
 
     // Outcome.
+    let code_like = (value.len() > 1 && value.bytes().all(|c| c.is_ascii_digit())) || value.starts_with("0x");
     if matches!(leaf.as_slice(), ["result"] | ["outcome"] | ["success"] | ["is", "success"] | ["result", "type"] | ["conclusion"] | ["status"])
         && k.depth() <= 1
+        && !code_like
     {
         return Cand::new(&["status"], Conv::Outcome, 45 - depth_penalty);
     }
@@ -374,9 +501,10 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         ["channel"] | ["log", "name"] => return Cand::new(&["metadata.log_name"], Conv::Typed, 40),
         ["source", "name"] | ["provider", "name"] => return Cand::new(&["metadata.log_provider"], Conv::Typed, 35),
         ["uid"] if class_uid / 1000 == 4 && k.depth() == 0 => return Cand::new(&["connection_info.uid"], Conv::Typed, 40),
-        ["message"] | ["msg"] | ["display", "message"] | ["description"] if k.depth() == 0 => {
+        ["message"] | ["msg"] | ["display", "message"] | ["description"] if k.depth() == 0 && !value.starts_with("audit(") => {
             return Cand::new(&["message"], Conv::Typed, 45)
         }
+        ["id"] if k.depth() == 0 => return Cand::new(&["metadata.original_event_uid"], Conv::Typed, 35),
         _ => {}
     }
     None
@@ -388,6 +516,7 @@ fn class_specific(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> O
     let top = k.depth() == 0;
     let p: &[&str] = match (class_uid, leaf) {
         (3006, ["team"] | ["group", "name"] | ["group"]) => &["group.name"],
+        (3006, ["repo"] | ["repository"]) if top => return Cand::new(&["group.name"], Conv::Typed, 45),
         (3006, ["org"] | ["organization"]) if top => return Cand::new(&["group.name"], Conv::Typed, 35),
         (3004, ["repo"] | ["repository"] | ["entity", "name"]) => &["entity.name"],
         (1006, ["task", "name"] | ["job", "name"]) => &["job.name"],
@@ -397,6 +526,10 @@ fn class_specific(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> O
         (201004, ["start", "type"]) => &["win_service.service_start_type"],
         (201004, ["service", "account"]) => &["win_service.service_start_name"],
         (1008, ["channel"] | ["log", "name"]) => &["log_name", "metadata.log_name"],
+        (3002, ["service", "name"]) => &["service.name"],
+        (3002, ["service", "sid"] | ["service", "id"]) => &["service.uid"],
+        (3002 | 3003, ["target", "logon", "id"]) => &["session.uid"],
+        (_, ["subject", "logon", "id"]) => &["actor.session.uid"],
         (6006 | 2004, ["name"] | ["id"]) if k.parents.last().is_some_and(|p| p.as_slice() == ["source"]) && !value.contains('@') => {
             if leaf == ["name"] {
                 &["file.name"]
@@ -423,6 +556,10 @@ fn endpoint(role: Role, prop: &'static str, k: &KeyWords, class_uid: u32, conv: 
             // classes, the peer (source) for authentication and API calls, the client of a
             // web request.
             let device = k.any_has("device") && !k.any_has("access") || k.leaf_is(&["host"]) || k.leaf_is(&["hostname"]) && k.depth() == 0;
+            if prop == "port" && k.depth() > 0 {
+                // A port inside a request or a resource description is not the peer's.
+                return None;
+            }
             if device && !matches!(prop, "port") {
                 "device"
             } else {
@@ -450,15 +587,16 @@ fn endpoint(role: Role, prop: &'static str, k: &KeyWords, class_uid: u32, conv: 
     Cand::new(&[path], conv, score)
 }
 
-/// Geography of the caller (`client.geographicalContext.city`, `actor_location.country_code`).
+/// Geography of the caller (`client.geographicalContext.city`, `actor_location.country_code`,
+/// `httpRequest.country`): a record's place is where its request came from.
 fn location(k: &KeyWords, leaf: &[&str]) -> Option<Cand> {
+    if leaf.contains(&"country") && k.depth() <= 3 && !k.any_has("target") {
+        return Cand::new(&["src_endpoint.location.country"], Conv::Typed, 45);
+    }
     let geo = k.parents.iter().flatten().any(|w| matches!(w.as_str(), "location" | "geographical" | "geolocation" | "geo"))
         || leaf.first().is_some_and(|w| *w == "location") && leaf.len() > 1;
     if !geo {
         return None;
-    }
-    if leaf.contains(&"country") {
-        return Cand::new(&["src_endpoint.location.country"], Conv::Typed, 45);
     }
     let p: &[&str] = match leaf.last().copied()? {
         "city" => &["src_endpoint.location.city"],
@@ -539,6 +677,7 @@ fn file(k: &KeyWords, leaf: &[&str], class_uid: u32) -> Option<Cand> {
     let p: &[&str] = match leaf {
         ["item", "name"] | ["doc", "title"] | ["file", "name"] => &["file.name"],
         ["item", "id"] | ["doc", "id"] | ["file", "id"] => &["file.uid"],
+        ["doc", "type"] | ["item", "type"] | ["file", "type"] => &["file.type"],
         ["file", "path"] | ["filepath"] | ["target", "filename"] => &["file.path"],
         ["name"] if class_uid == 4006 && k.depth() == 0 => &["file.name"],
         ["path"] if class_uid == 4006 && k.depth() == 0 => &["share"],
@@ -560,12 +699,15 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
         || k.any_has("subject")
         || (k.any_has("created") && k.any_has("by"))
         || k.any_has("owner")
+        || (k.parent_has("target") && matches!(leaf, ["alternate", "id"] | ["display", "name"] | ["id"] | ["type"] | ["login"] | ["email"]))
+        || (matches!(leaf.first(), Some(&"target") | Some(&"subject")) && (leaf.contains(&"domain") || leaf.contains(&"sid")))
         || (class_uid == 3002 && k.leaf_is(&["client"]));
     if !userish {
         return None;
     }
     // The property.
     let prop = match leaf {
+        l if l.contains(&"result") || l.contains(&"status") => return None,
         l if l.contains(&"sid") || l.ends_with(&["id"]) && !l.contains(&"logon") && !l.contains(&"session") => {
             if l.contains(&"access") && l.contains(&"key") {
                 "credential_uid"
@@ -580,11 +722,12 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
         l if l.contains(&"email") || l.contains(&"mail") => "email_addr",
         l if l.contains(&"domain") => "domain",
         l if l.contains(&"display") || l.contains(&"full") => "full_name",
-        ["arn"] => "uid",
+        ["arn"] => "uid_alt",
         ["type"] | ["user", "type"] => "type",
         ["team"] => return None,
         ["invoked", "by"] => return Cand::new(&["actor.invoked_by"], Conv::Typed, 45),
-        l if l.iter().any(|w| matches!(*w, "name" | "user" | "username" | "login" | "actor" | "principal" | "upn" | "client" | "member"))
+        l if l.iter().any(|w| matches!(*w, "name" | "user" | "username" | "actor" | "principal" | "upn" | "client" | "member"))
+            || matches!(l, ["login"] | ["login", "name"] | ["login", "id"])
             || l.ends_with(&["principal", "name"]) =>
         {
             // A user object's plain `name` next to `login` is the person's display name.
@@ -598,6 +741,10 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
     };
     if prop == "name" && (value.is_empty() || value == "-") {
         return None;
+    }
+    if prop == "uid_alt" && role(k, true) == Role::Actor {
+        // An ARN is the alternate id, and the id too when nothing else gives one.
+        return Cand::new(&["actor.user.uid_alt"], Conv::Typed, 50).map(|c| c.with_also(&["actor.user.uid"]));
     }
     let role = role(k, true);
     let score = 50 - k.depth() as i32 + i32::from(prop == "name") * 5;
@@ -617,7 +764,9 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
         (Role::Member, "name", _) => &["user.name"],
         (Role::Member, "uid", _) => &["user.uid"],
         (Role::Actor, p, _) => actor_path(p),
-        (Role::Target | Role::None | Role::Member, p, _) => user_path(p),
+        // The affected account is never the actor.
+        (Role::Target, p, _) => &user_path(p)[..user_path(p).len().min(1)],
+        (Role::None | Role::Member, p, _) => user_path(p),
         _ => return None,
     };
     if paths.is_empty() {
@@ -636,6 +785,7 @@ fn actor_path(p: &str) -> &'static [&'static str] {
         "type" => &["actor.user.type"],
         "credential_uid" => &["actor.user.credential_uid"],
         "account.uid" => &["actor.user.account.uid"],
+        "uid_alt" => &["actor.user.uid_alt"],
         _ => &[],
     }
 }
@@ -651,6 +801,7 @@ fn user_path(p: &str) -> &'static [&'static str] {
         "type" => &["user.type", "actor.user.type"],
         "credential_uid" => &["user.credential_uid", "actor.user.credential_uid"],
         "account.uid" => &["user.account.uid", "actor.user.account.uid"],
+        "uid_alt" => &["user.uid_alt", "actor.user.uid_alt"],
         _ => &[],
     }
 }

@@ -168,12 +168,15 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         }
         fields.push(FieldPlan { targets, index: k.index.unwrap_or(0) });
     }
+    drop_non_files(record, &mut fields);
     settle_conflicts(&mut fields, &claims);
 
     let time_fields = time_fields(record);
     let date_time = date_time_pair(record);
+    let syslog = matches!(record.format, Format::Syslog3164 | Format::Syslog5424);
     let severity = record.fields.iter().enumerate().find_map(|(i, f)| {
-        let s = severity::scale_for_key(&f.key)?;
+        // The syslog header's severity is 0 (emergency) … 7 (debug).
+        let s = if syslog && f.key == "severity" { Scale::Syslog } else { severity::scale_for_key(&f.key)? };
         severity::severity_id(s, &f.value).map(|_| (i, s))
     });
     let scan_text = match record.format {
@@ -293,12 +296,32 @@ fn resolve_cand(schema: &Schema, class: &Class, cand: &Cand, usable: &dyn Fn(&'s
             }
         }
         _ => {
-            if let Some(t) = cand.paths.iter().find_map(|p| resolve(schema, class, p, cand.conv).filter(|t| usable(t.profiles))) {
+            if let Some(t) = cand.paths.iter().find_map(|p| resolve_or_nested(schema, class, p, cand.conv, usable)) {
                 out.push(t);
             }
         }
     }
     out
+}
+
+/// `p` in the class, or where classes without it keep the same thing: a finding's network
+/// and process details live in `evidences[]`, an authentication's process is its
+/// `logon_process`.
+fn resolve_or_nested(schema: &Schema, class: &Class, p: &str, conv: Conv, usable: &dyn Fn(&'static [&'static str]) -> bool) -> Option<Target> {
+    if let Some(t) = resolve(schema, class, p, conv).filter(|t| usable(t.profiles)) {
+        return Some(t);
+    }
+    let head = p.split('.').next()?;
+    if class.attributes.contains_key(head) {
+        return None;
+    }
+    if head == "process" && class.attributes.contains_key("logon_process") {
+        return resolve(schema, class, &format!("logon_{p}"), conv).filter(|t| usable(t.profiles));
+    }
+    if matches!(head, "src_endpoint" | "dst_endpoint" | "connection_info" | "process" | "file" | "query" | "url") {
+        return resolve(schema, class, &format!("evidences.{p}"), conv).filter(|t| usable(t.profiles));
+    }
+    None
 }
 
 /// Resolves a dotted attribute path in a class to its segments and leaf type.
@@ -401,6 +424,30 @@ const INTERN: &[&str] = &[
     "group.name", "disposition", "disposition_id", "action", "action_id", "risk_score", "confidence", "is_alert", "duration",
     "file.name", "query.hostname", "account_switch_type", "account_switch_type_id", "certificate.serial_number",
 ];
+
+/// An object whose sibling `type` says what it is: `file.*` from something that is not a
+/// file (Box `source` can be a user), or `user.*` from something that is not a user (Okta
+/// `target[]` can be a token or an app), is dropped.
+fn drop_non_files(record: &Record, fields: &mut [FieldPlan]) {
+    for (i, f) in record.fields.iter().enumerate() {
+        let Some((parent, _)) = f.key.rsplit_once('.') else { continue };
+        let Some(fp) = fields.get_mut(i) else { continue };
+        let files = fp.targets.iter().any(|t| t.path.starts_with("file."));
+        let users = fp.targets.iter().any(|t| t.path.starts_with("user.")) && parent.contains('[');
+        if !files && !users {
+            continue;
+        }
+        let type_key = format!("{parent}.type");
+        let Some(t) = record.get(&type_key) else { continue };
+        let t = t.to_ascii_lowercase();
+        if files && !matches!(t.as_str(), "file" | "folder" | "document" | "web_link") {
+            fp.targets.retain(|t| !t.path.starts_with("file."));
+        }
+        if users && t != "user" {
+            fp.targets.retain(|t| !t.path.starts_with("user."));
+        }
+    }
+}
 
 /// Two fields on one attribute: the higher score keeps it, the other loses that target.
 fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(String, usize, i32)]) {

@@ -338,6 +338,83 @@ mod tests {
         assert_eq!(pairs, PROFILE_ATTRIBUTES.iter().map(|(_, a)| a.len()).sum::<usize>());
     }
 
+    /// The official 1.8.0 export shipped with the external checker's package
+    /// (`scripts/validate-ocsf-events.py --print-schema-path`), or `$OCSF_OFFICIAL_SCHEMA`.
+    fn official() -> Option<serde_json::Value> {
+        let path = std::env::var_os("OCSF_OFFICIAL_SCHEMA").map(std::path::PathBuf::from).or_else(|| {
+            let cache = std::env::var_os("OCSFMAP_CACHE")
+                .map(std::path::PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/ocsfmap")))?;
+            let lib = cache.join("venvs/ocsf-validate/lib");
+            let py = std::fs::read_dir(&lib).ok()?.flatten().next()?.path();
+            Some(py.join("site-packages/ocsf_json_schema/ocsf/1.8.0.json"))
+        })?;
+        let text = std::fs::read_to_string(&path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    #[test]
+    fn tables_match_the_official_export() {
+        let Some(off) = official() else {
+            eprintln!("skipping: official OCSF 1.8.0 export not found (run scripts/validate-ocsf-events.py once)");
+            return;
+        };
+        let classes = off["classes"].as_object().expect("classes");
+        for c in classes.values() {
+            let uid = c["uid"].as_u64().expect("uid") as u32;
+            for (name, a) in c["attributes"].as_object().expect("attributes") {
+                let want: Vec<&str> = a["profiles"].as_array().map(|p| p.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+                let mut got = class_attribute_profiles(uid, name).to_vec();
+                let mut want = want;
+                got.sort_unstable();
+                want.sort_unstable();
+                assert_eq!(got, want, "class {uid} attribute {name}");
+            }
+            if let Some(cons) = c["constraints"].as_object() {
+                for (kind, names) in cons {
+                    let names: Vec<&str> = names.as_array().expect("list").iter().filter_map(|x| x.as_str()).collect();
+                    if names.is_empty() {
+                        continue;
+                    }
+                    let ours = CLASS_CONSTRAINTS.iter().any(|(u, k, n)| *u == uid && k == kind && *n == names.as_slice());
+                    let compiled_same = !CLASS_CONSTRAINTS.iter().any(|(u, _, _)| *u == uid);
+                    assert!(ours || compiled_same, "class {uid} {kind} {names:?}");
+                }
+            }
+        }
+        for (oname, o) in off["objects"].as_object().expect("objects") {
+            let want: Vec<(String, Vec<String>)> = o["constraints"]
+                .as_object()
+                .map(|c| {
+                    c.iter()
+                        .filter_map(|(k, v)| {
+                            let n: Vec<String> = v.as_array()?.iter().filter_map(|x| x.as_str().map(String::from)).collect();
+                            (!n.is_empty()).then(|| (k.clone(), n))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let got: Vec<(String, Vec<String>)> =
+                object_constraints(oname).map(|(k, n)| (k.to_string(), n.iter().map(|s| s.to_string()).collect())).collect();
+            let mut want = want;
+            want.sort();
+            let mut got = got;
+            got.sort();
+            assert_eq!(got, want, "object {oname} constraints");
+            for (name, a) in o["attributes"].as_object().expect("attributes") {
+                let want: Vec<&str> = a["profiles"].as_array().map(|p| p.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+                assert_eq!(object_attribute_profiles(oname, name).to_vec(), want, "object {oname} attribute {name}");
+                if let Some(e) = a["enum"].as_object().filter(|_| a["type"] == "string_t") {
+                    let mut want: Vec<&str> = e.keys().map(String::as_str).collect();
+                    let mut got = string_enum(oname, name).to_vec();
+                    want.sort_unstable();
+                    got.sort_unstable();
+                    assert_eq!(got, want, "object {oname} string enum {name}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn lookups() {
         // Authentication defines actor itself; api only comes with the cloud profile.

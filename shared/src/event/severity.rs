@@ -41,7 +41,6 @@ pub fn scale_for_key(key: &str) -> Option<Scale> {
     Some(match lower.as_str() {
         "severity_id" | "severityid" => Scale::Ocsf,
         "level" if whole.contains("system") || key == "Level" => Scale::WindowsLevel,
-        "severityvalue" | "severity_value" => Scale::WindowsLevel,
         "syslog_severity" | "syslogseverity" | "syslog_severity_code" => Scale::Syslog,
         "priority" | "prio" | "pri" if whole.contains("alert") || whole.contains("suricata") || whole.contains("snort") => Scale::Priority,
         "severity" | "sev" if whole.contains("alert.") => Scale::Priority,
@@ -145,6 +144,8 @@ mod tests {
         assert_eq!(scale_for_key("level"), Some(Scale::Words));
         assert_eq!(scale_for_key("severity_id"), Some(Scale::Ocsf));
         assert_eq!(scale_for_key("username"), None);
+        // NXLog's SeverityValue counts differently (2 = INFO); its `Severity` word is used.
+        assert_eq!(scale_for_key("SeverityValue"), None);
     }
 
     #[test]
