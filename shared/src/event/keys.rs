@@ -838,7 +838,7 @@ mod tests {
 
     #[test]
     fn users() {
-        assert_eq!(paths("TargetUserName", "alice", 3002), vec!["user.name", "actor.user.name"]);
+        assert_eq!(paths("TargetUserName", "alice", 3002), vec!["user.name"]);
         assert_eq!(paths("SubjectUserName", "bob", 3002), vec!["actor.user.name"]);
         assert_eq!(paths("TargetUserName", "Admins", 3006), vec!["group.name"]);
         assert_eq!(paths("userIdentity.arn", "arn:aws:iam::1:user/x", 6003), vec!["actor.user.uid"]);
