@@ -841,7 +841,7 @@ mod tests {
         assert_eq!(paths("TargetUserName", "alice", 3002), vec!["user.name"]);
         assert_eq!(paths("SubjectUserName", "bob", 3002), vec!["actor.user.name"]);
         assert_eq!(paths("TargetUserName", "Admins", 3006), vec!["group.name"]);
-        assert_eq!(paths("userIdentity.arn", "arn:aws:iam::1:user/x", 6003), vec!["actor.user.uid"]);
+        assert_eq!(paths("userIdentity.arn", "arn:aws:iam::1:user/x", 6003), vec!["actor.user.uid_alt"]);
         assert_eq!(paths("actor.alternateId", "a@example.com", 3002), vec!["actor.user.name"]);
         assert_eq!(paths("USER_NAME", "ckent", 3002), vec!["user.name", "actor.user.name"]);
         assert_eq!(paths("created_by.login", "cat@example", 6006), vec!["actor.user.name"]);
