@@ -75,7 +75,7 @@ fn main() {
             eprintln!("INVALID {} {}: {}", r.source, r.id, errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
         }
         if let Some(w) = out.as_mut() {
-            let line = serde_json::json!({"id": r.id, "source": r.source, "class_uid": d.class_uid, "event": ev.event});
+            let line = serde_json::json!({"id": r.id, "source": r.source, "class_uid": d.class_uid, "activity_id": d.activity_id, "event": ev.event, "mapped": ev.mapped});
             writeln!(w, "{line}").expect("write events");
         }
         prepared.push((record, d, ctx));
@@ -115,12 +115,14 @@ fn main() {
         }
     }
 
-    // Field precision / recall against the hand-checked fixtures.
-    if fixtures_path().exists() {
-        let fx = fixtures();
+    // Field precision / recall against the hand-checked fixtures and the held-out set.
+    for (label, path) in [("hand-checked", fixtures_path()), ("held-out", heldout_path())] {
+        if !path.exists() {
+            continue;
+        }
+        let fx: Vec<Fixture> = read_jsonl(&path);
         let mut all = Counts::default();
         let mut by: BySource = BTreeMap::new();
-        let mut sources = std::collections::BTreeSet::new();
         for f in &fx {
             let record = ocsfmap::parse::parse(&f.raw);
             let d = labelled_decision(&schema, clf.classify_record(&record), f.class_uid, f.activity_id);
@@ -128,15 +130,14 @@ fn main() {
             let (c, extra, missing) = score(&produced_pairs(&ev), &leaves(&f.expected));
             all.add(c);
             by.entry(f.source.clone()).or_default().add(c);
-            sources.insert(f.source.clone());
             if misses && (!extra.is_empty() || !missing.is_empty()) {
-                println!("fixture {} ({}): extra {:?} missing {:?}", f.id, f.source, extra, missing);
+                println!("{label} {} ({}): extra {:?} missing {:?}", f.id, f.source, extra, missing);
             }
         }
         println!(
-            "\nfield mapping vs {} hand-checked events from {} sources: precision {:.3} ({}/{}), recall {:.3} ({}/{})",
+            "\nfield mapping vs {} {label} events from {} sources: precision {:.3} ({}/{}), recall {:.3} ({}/{})",
             fx.len(),
-            sources.len(),
+            by.len(),
             all.precision(),
             all.tp,
             all.produced,

@@ -272,6 +272,8 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         || (matches!(last, "address" | "addr") && is_ip(value))
         || (last == "h" && k.leaf.len() >= 2 && is_ip(value));
     let port_word = leaf.iter().any(|w| matches!(*w, "port" | "spt" | "dpt" | "sport" | "dport")) || (last == "p" && k.leaf.len() >= 2);
+    // `IpPort` names a port, `IpAddress` an address: the last word decides.
+    let ip_word = ip_word && !(port_word && matches!(last, "port" | "p"));
     let mac_word = leaf.contains(&"mac") || k.raw_leaf.contains("l2_addr") || k.raw_leaf.contains("l2addr");
     if ip_word || port_word || mac_word {
         let prop = if ip_word {
@@ -337,7 +339,7 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
             ["trans", "id"] => Some(&["query.packet_uid"]),
             ["rcode", "name"] => Some(&["rcode"]),
             ["answers"] => Some(&["answers.rdata"]),
-            ["ttls"] => Some(&["answers.ttl"]),
+            _ if k.raw_leaf == "ttls" => Some(&["answers.ttl"]),
             _ => None,
         };
         if let Some(p) = paths {
@@ -504,7 +506,8 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         ["message"] | ["msg"] | ["display", "message"] | ["description"] if k.depth() == 0 && !value.starts_with("audit(") => {
             return Cand::new(&["message"], Conv::Typed, 45)
         }
-        ["id"] if k.depth() == 0 => return Cand::new(&["metadata.original_event_uid"], Conv::Typed, 35),
+        // A record's own id is long; short numbers named `ID` are counters (IP header ids).
+        ["id"] if k.depth() == 0 && value.len() >= 8 => return Cand::new(&["metadata.original_event_uid"], Conv::Typed, 35),
         _ => {}
     }
     None
@@ -584,7 +587,8 @@ fn endpoint(role: Role, prop: &'static str, k: &KeyWords, class_uid: u32, conv: 
         ("device", "hostname") => "device.hostname",
         _ => return None,
     };
-    Cand::new(&[path], conv, score)
+    // A more specific name (`IpPort`, `SourcePort`) beats a bare one (`port`).
+    Cand::new(&[path], conv, score + k.leaf.len().min(3) as i32)
 }
 
 /// Geography of the caller (`client.geographicalContext.city`, `actor_location.country_code`,
@@ -702,7 +706,7 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
         || (k.parent_has("target") && matches!(leaf, ["alternate", "id"] | ["display", "name"] | ["id"] | ["type"] | ["login"] | ["email"]))
         || (matches!(leaf.first(), Some(&"target") | Some(&"subject")) && (leaf.contains(&"domain") || leaf.contains(&"sid")))
         || (class_uid == 3002 && k.leaf_is(&["client"]));
-    if !userish {
+    if !userish || leaf.first() == Some(&"resource") {
         return None;
     }
     // The property.
@@ -833,6 +837,7 @@ mod tests {
         assert_eq!(paths("SPT", "5555", 4001), vec!["src_endpoint.port"]);
         assert_eq!(paths("client.ipAddress", "1.2.3.4", 3002), vec!["src_endpoint.ip"]);
         assert_eq!(paths("IpAddress", "1.2.3.4", 3002), vec!["src_endpoint.ip"]);
+        assert_eq!(paths("IpPort", "60064", 3002), vec!["src_endpoint.port"]);
         assert_eq!(paths("Hostname", "ws1.example.com", 3002), vec!["device.hostname"]);
     }
 

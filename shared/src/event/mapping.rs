@@ -64,6 +64,9 @@ pub(crate) struct FieldPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Plan {
     pub keys: Vec<String>,
+    /// [`value_class`] of each field when planned: some readings depend on the value (an
+    /// address or a name, a path or a word), so a plan only serves records that agree.
+    pub classes: Vec<u8>,
     pub fields: Vec<FieldPlan>,
     /// Fields that may hold the event time, best first.
     pub time_fields: Vec<usize>,
@@ -89,9 +92,11 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// True when `record` has exactly the fields this plan was made for.
+    /// True when `record` has exactly the fields this plan was made for, with values of the
+    /// same classes.
     pub fn fits(&self, record: &Record) -> bool {
-        self.keys.len() == record.fields.len() && self.keys.iter().zip(&record.fields).all(|(k, f)| *k == f.key)
+        self.keys.len() == record.fields.len()
+            && self.keys.iter().zip(&self.classes).zip(&record.fields).all(|((k, c), f)| *k == f.key && *c == value_class(&f.value))
     }
 
     pub fn target(&self, path: &str) -> Option<&Target> {
@@ -189,6 +194,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
     };
     Plan {
         keys: record.fields.iter().map(|f| f.key.clone()).collect(),
+        classes: record.fields.iter().map(|f| value_class(&f.value)).collect(),
         fields,
         time_fields,
         date_time,
@@ -206,6 +212,39 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         cloud_provider,
         text_targets,
         format: record.format,
+    }
+}
+
+/// What a value looks like, as far as field readings care: empty or a placeholder, digits,
+/// an IP address, a dotted name, a path, an address with `@`, a word, or long text. Looks at
+/// the first 64 bytes only.
+pub(crate) fn value_class(v: &str) -> u8 {
+    let b = v.as_bytes();
+    if b.is_empty() || v == "-" || v == "{}" || v == "[]" {
+        return 0;
+    }
+    if b.len() > 64 {
+        return 9;
+    }
+    let (mut digits, mut dots, mut colons, mut slash, mut at, mut hexish, mut space) = (true, false, false, false, false, true, false);
+    for &c in b {
+        digits &= c.is_ascii_digit();
+        dots |= c == b'.';
+        colons |= c == b':';
+        slash |= c == b'/' || c == b'\\';
+        at |= c == b'@';
+        space |= c == b' ';
+        hexish &= c.is_ascii_hexdigit() || c == b'.' || c == b':' || c == b'%';
+    }
+    match () {
+        _ if digits => 1,
+        _ if hexish && (dots || colons) && super::validate::is_ip(v) => 2,
+        _ if at => 3,
+        _ if slash => 4,
+        _ if space => 5,
+        _ if dots => 6,
+        _ if colons => 7,
+        _ => 8,
     }
 }
 

@@ -134,6 +134,15 @@ pub fn fixtures() -> Vec<Fixture> {
     read_jsonl(&fixtures_path())
 }
 
+/// Held-out expected events, written from the raw records without the mapper's output.
+pub fn heldout_path() -> PathBuf {
+    manifest_dir().join("tests/fixtures/events/heldout.jsonl")
+}
+
+pub fn heldout() -> Vec<Fixture> {
+    read_jsonl(&heldout_path())
+}
+
 /// Leaf (path, value) pairs of a JSON object; array indices are dropped from paths.
 pub fn leaves(v: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
