@@ -18,6 +18,5 @@ pub mod classify;
 pub mod features;
 pub mod kb;
 pub mod search;
-pub mod rebuild;
 pub mod store;
 pub mod pipeline;
