@@ -142,6 +142,12 @@ impl Mapper {
         assemble::assemble(&self.schema, &self.index, &plan, record, Some(raw), decision, ctx)
     }
 
+    /// [`Mapper::build_raw`] with a plan made afresh, bypassing the cache (to check it).
+    pub fn build_fresh(&self, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
+        let plan = mapping::plan(&self.schema, record, decision, &self.products);
+        assemble::assemble(&self.schema, &self.index, &plan, record, Some(raw), decision, ctx)
+    }
+
     pub fn validate(&self, class_uid: u32, event: &serde_json::Value) -> Vec<ValidationError> {
         validate::validate_with(&self.index, &self.schema, class_uid, event)
     }
