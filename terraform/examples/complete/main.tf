@@ -1,0 +1,44 @@
+# A complete deployment of ocsfmap from the three zips that
+#   cargo lambda build --release --arm64 --output-format zip -p ingest -p classify -p kb-rebuild
+# writes (README "Deploy with Terraform"). Every module input is passed through, so this root
+# takes the same settings as the SAM template's parameters.
+
+module "ocsfmap" {
+  source = "../../modules/ocsfmap"
+
+  name           = var.name
+  ingest_zip     = var.ingest_zip
+  classify_zip   = var.classify_zip
+  kb_rebuild_zip = var.kb_rebuild_zip
+  tags           = var.tags
+
+  clickhouse_url        = var.clickhouse_url
+  clickhouse_user       = var.clickhouse_user
+  clickhouse_database   = var.clickhouse_database
+  clickhouse_secret_arn = var.clickhouse_secret_arn
+  events_table          = var.events_table
+  overrides_table       = var.overrides_table
+
+  api_key_secret_arn         = var.api_key_secret_arn
+  api_throttling_rate_limit  = var.api_throttling_rate_limit
+  api_throttling_burst_limit = var.api_throttling_burst_limit
+
+  confidence_threshold             = var.confidence_threshold
+  classify_batch_size              = var.classify_batch_size
+  classify_batching_window_seconds = var.classify_batching_window_seconds
+  classify_max_concurrency         = var.classify_max_concurrency
+  classify_memory_size             = var.classify_memory_size
+
+  kb_rebuild_schedule    = var.kb_rebuild_schedule
+  kb_sources_prefix      = var.kb_sources_prefix
+  kb_versions_prefix     = var.kb_versions_prefix
+  kb_pointer_key         = var.kb_pointer_key
+  kb_rebuild_memory_size = var.kb_rebuild_memory_size
+  model_layer_arn        = var.model_layer_arn
+  model_dir              = var.model_dir
+
+  log_retention_days  = var.log_retention_days
+  log_level           = var.log_level
+  alarm_email         = var.alarm_email
+  secrets_kms_key_arn = var.secrets_kms_key_arn
+}

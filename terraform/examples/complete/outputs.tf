@@ -1,0 +1,33 @@
+output "api_url" {
+  description = "POST logs here (x-api-key header or Authorization Bearer)."
+  value       = module.ocsfmap.api_url
+}
+
+output "api_key_secret_arn" {
+  description = "Secret holding the ingest API key."
+  value       = module.ocsfmap.api_key_secret_arn
+}
+
+output "queue_url" {
+  value = module.ocsfmap.queue_url
+}
+
+output "dead_letter_queue_url" {
+  value = module.ocsfmap.dead_letter_queue_url
+}
+
+output "kb_bucket_name" {
+  value = module.ocsfmap.kb_bucket_name
+}
+
+output "ingest_function_name" {
+  value = module.ocsfmap.ingest_function_name
+}
+
+output "classify_function_name" {
+  value = module.ocsfmap.classify_function_name
+}
+
+output "kb_rebuild_function_name" {
+  value = module.ocsfmap.kb_rebuild_function_name
+}

@@ -1,0 +1,39 @@
+# The same outputs as template.yaml (ApiUrl -> api_url, ...).
+
+output "api_url" {
+  description = "POST logs here (x-api-key header or Authorization Bearer)."
+  value       = "${aws_apigatewayv2_api.ingest.api_endpoint}/v1/logs"
+}
+
+output "api_key_secret_arn" {
+  description = "Secret holding the ingest API key (aws secretsmanager get-secret-value --secret-id ARN)."
+  value       = local.api_key_secret_arn
+}
+
+output "queue_url" {
+  description = "Classify queue (ingest -> classify)."
+  value       = aws_sqs_queue.classify.id
+}
+
+output "dead_letter_queue_url" {
+  description = "Dead-letter queue of the classify queue."
+  value       = aws_sqs_queue.dead_letter.id
+}
+
+output "kb_bucket_name" {
+  description = "KB bucket; upload the sources under kb_sources_prefix (schema/, examples/, knowledge/)."
+  value       = aws_s3_bucket.kb.id
+}
+
+output "ingest_function_name" {
+  value = aws_lambda_function.ingest.function_name
+}
+
+output "classify_function_name" {
+  value = aws_lambda_function.classify.function_name
+}
+
+output "kb_rebuild_function_name" {
+  description = "Invoke with {\"action\":\"rebuild\"} to rebuild at once."
+  value       = aws_lambda_function.kb_rebuild.function_name
+}
