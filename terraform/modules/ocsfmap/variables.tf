@@ -7,9 +7,11 @@ variable "name" {
   description = "Prefix of every resource name (functions, queues, API, log groups, alarms)."
   type        = string
   default     = "ocsfmap"
+  # 24 at most: IAM role name prefixes ("<name>-kb-rebuild-") are limited to 38 characters and
+  # S3 bucket prefixes ("<name>-kb-") to 37.
   validation {
-    condition     = can(regex("^[A-Za-z0-9-]{1,40}$", var.name))
-    error_message = "name: 1-40 letters, digits or hyphens."
+    condition     = can(regex("^[A-Za-z0-9-]{1,24}$", var.name))
+    error_message = "name: 1-24 letters, digits or hyphens."
   }
 }
 
