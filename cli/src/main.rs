@@ -3,6 +3,7 @@
 mod classify_cmd;
 mod eval_cmd;
 mod kb_cmd;
+mod migrate_cmd;
 mod progress;
 
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ enum Command {
     Classify(classify_cmd::Args),
     /// Leave-one-source-out evaluation on labelled records.
     Eval(eval_cmd::Args),
+    /// Create the ClickHouse database and tables (idempotent; run at deploy time).
+    Migrate(migrate_cmd::Args),
 }
 
 #[derive(Subcommand)]
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Kb { command: KbCommand::Info { kb } } => kb_cmd::info(&kb),
         Command::Classify(a) => classify_cmd::run(a),
         Command::Eval(a) => eval_cmd::run(a),
+        Command::Migrate(a) => migrate_cmd::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

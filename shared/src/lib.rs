@@ -18,5 +18,6 @@ pub mod classify;
 pub mod features;
 pub mod kb;
 pub mod search;
+pub mod rebuild;
 pub mod store;
 pub mod pipeline;

@@ -4,3 +4,6 @@
 
 mod harness;
 mod ingest;
+mod kb_rebuild;
+mod classify;
+mod e2e;

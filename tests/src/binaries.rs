@@ -17,9 +17,13 @@ pub fn function_binary(name: &str) -> Result<PathBuf> {
     workspace_binary(name, name)
 }
 
-/// Builds `package`'s binary `bin` with `cargo build --profile test` (the
-/// profile `cargo test` uses, so the dependencies are already compiled) once
-/// per process, and returns its path. Blocking: it runs cargo.
+/// Builds the workspace's binaries once per process and returns the path of `bin`
+/// (of `package`). Blocking: it runs cargo.
+///
+/// `cargo build --profile test --workspace --bins --tests` resolves features exactly as
+/// `cargo test --workspace` does (dev-dependencies active, one unification for the whole
+/// workspace), so it reuses what the test run compiled instead of building every
+/// dependency a second time with another feature set (`-p package` would).
 pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf> {
     let cache = BUILT.get_or_init(Default::default);
     let mut built = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -31,7 +35,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf> {
     tracing::info!(package, bin, "building workspace binary");
     let out = Command::new(&cargo)
         .current_dir(workspace_root())
-        .args(["build", "--profile", "test", "--package", package, "--bin", bin])
+        .args(["build", "--profile", "test", "--workspace", "--bins", "--tests"])
         .output()
         .map_err(|e| Error::Build { target: bin.to_string(), message: format!("running {cargo}: {e}") })?;
     if !out.status.success() {
@@ -62,4 +66,13 @@ fn target_dir() -> PathBuf {
         }
         None => workspace_root().join("target"),
     }
+}
+
+/// The OCSF schema the tests build knowledge bases from: `OCSF_SCHEMA` (which
+/// `scripts/fetch-assets` exports), else the compiled 1.8.0 schema in `../shared` beside
+/// the checkout.
+pub fn schema_path() -> PathBuf {
+    std::env::var_os("OCSF_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"))
 }

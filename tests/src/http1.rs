@@ -32,10 +32,23 @@ pub(crate) async fn request(
     body: &[u8],
     timeout: Duration,
 ) -> std::io::Result<Response> {
+    request_with_headers(authority, method, path, &[], body, timeout).await
+}
+
+/// [`request`] with extra request headers.
+pub(crate) async fn request_with_headers(
+    authority: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> std::io::Result<Response> {
     tokio::time::timeout(timeout, async {
         let mut stream = TcpStream::connect(authority).await?;
+        let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n",
             body.len()
         );
         stream.write_all(head.as_bytes()).await?;

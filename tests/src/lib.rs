@@ -9,6 +9,8 @@
 //! - [`binaries`]: paths of workspace binaries, built on first use.
 //! - [`poll`]: bounded polling for eventually consistent effects.
 //! - [`names`]: unique resource names, so tests run in parallel.
+//! - [`stack`]: the whole pipeline (three functions, gateway, event source mappings) on
+//!   LocalStack and ClickHouse, for the end-to-end test and `scripts/dev`.
 //!
 //! Services are started by `scripts/test` (or `scripts/services up`); when one
 //! is not reachable, helpers fail at once with an error that says so.
@@ -21,6 +23,8 @@ pub mod names;
 pub mod poll;
 pub mod runtime_api;
 pub mod services;
+pub mod sqs_event;
+pub mod stack;
 
 pub use binaries::{function_binary, workspace_binary};
 pub use runtime_api::{FunctionProcess, InvokeError};

@@ -41,7 +41,11 @@ impl Config {
             (None, Some(arn)) => KeySource::Secret(arn.trim().to_string()),
             (None, None) => KeySource::None,
         };
-        Ok(Self { queue_url, settings, key })
+        Ok(Self {
+            queue_url,
+            settings,
+            key,
+        })
     }
 }
 
@@ -65,7 +69,10 @@ pub async fn auth_policy(
 /// The secret is either the key itself or a JSON object with an `api_key` field.
 async fn fetch_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<String, InitError> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
-    let err = |detail: String| InitError::Secret { arn: arn.to_string(), detail };
+    let err = |detail: String| InitError::Secret {
+        arn: arn.to_string(),
+        detail,
+    };
     let out = client
         .get_secret_value()
         .secret_id(arn)
@@ -81,7 +88,11 @@ async fn fetch_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<String, 
 fn key_from_secret(text: &str) -> String {
     serde_json::from_str::<serde_json::Value>(text)
         .ok()
-        .and_then(|v| v.get("api_key").and_then(|k| k.as_str()).map(str::to_string))
+        .and_then(|v| {
+            v.get("api_key")
+                .and_then(|k| k.as_str())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| text.to_string())
 }
 

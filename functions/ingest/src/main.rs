@@ -52,7 +52,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         AuthPolicy::Unconfigured => tracing::error!(
             "no API key configured (API_KEY or API_KEY_SECRET_ARN): every request will be refused"
         ),
-        AuthPolicy::Open => tracing::warn!("ALLOW_UNAUTHENTICATED=true: requests are not checked for an API key"),
+        AuthPolicy::Open => {
+            tracing::warn!("ALLOW_UNAUTHENTICATED=true: requests are not checked for an API key")
+        }
         AuthPolicy::Key(_) => {}
     }
     tracing::info!(limits = ?cfg.settings.limits, "ingest ready");

@@ -1,7 +1,5 @@
 //! The shared [`Queue`] port implemented with SQS SendMessageBatch.
 
-use std::future::Future;
-
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
@@ -38,46 +36,41 @@ const PERMANENT: &[&str] = &[
 ];
 
 impl Queue for SqsQueue {
-    fn send_batch<'a>(
-        &'a self,
-        entries: &'a [QueueEntry],
-    ) -> impl Future<Output = Result<Vec<FailedEntry>, QueueError>> + Send + 'a {
-        async move {
-            let mut request = self.client.send_message_batch().queue_url(&self.queue_url);
-            for e in entries {
-                let entry = SendMessageBatchRequestEntry::builder()
-                    .id(&e.id)
-                    .message_body(&e.body)
-                    .build()
-                    .map_err(|err| QueueError::Permanent(err.to_string()))?;
-                request = request.entries(entry);
-            }
-            let out = request.send().await.map_err(classify)?;
-            let mut failed: Vec<FailedEntry> = out
-                .failed()
-                .iter()
-                .map(|f| FailedEntry {
-                    id: f.id().to_string(),
-                    code: f.code().to_string(),
-                    sender_fault: f.sender_fault(),
-                })
-                .collect();
-            // Anything neither confirmed nor reported failed is treated as failed.
-            let confirmed = |id: &str| {
-                out.successful().iter().any(|s| s.id() == id) || failed.iter().any(|f| f.id == id)
-            };
-            let unconfirmed: Vec<FailedEntry> = entries
-                .iter()
-                .filter(|e| !confirmed(&e.id))
-                .map(|e| FailedEntry {
-                    id: e.id.clone(),
-                    code: "NotConfirmed".into(),
-                    sender_fault: false,
-                })
-                .collect();
-            failed.extend(unconfirmed);
-            Ok(failed)
+    async fn send_batch(&self, entries: &[QueueEntry]) -> Result<Vec<FailedEntry>, QueueError> {
+        let mut request = self.client.send_message_batch().queue_url(&self.queue_url);
+        for e in entries {
+            let entry = SendMessageBatchRequestEntry::builder()
+                .id(&e.id)
+                .message_body(&e.body)
+                .build()
+                .map_err(|err| QueueError::Permanent(err.to_string()))?;
+            request = request.entries(entry);
         }
+        let out = request.send().await.map_err(classify)?;
+        let mut failed: Vec<FailedEntry> = out
+            .failed()
+            .iter()
+            .map(|f| FailedEntry {
+                id: f.id().to_string(),
+                code: f.code().to_string(),
+                sender_fault: f.sender_fault(),
+            })
+            .collect();
+        // Anything neither confirmed nor reported failed is treated as failed.
+        let confirmed = |id: &str| {
+            out.successful().iter().any(|s| s.id() == id) || failed.iter().any(|f| f.id == id)
+        };
+        let unconfirmed: Vec<FailedEntry> = entries
+            .iter()
+            .filter(|e| !confirmed(&e.id))
+            .map(|e| FailedEntry {
+                id: e.id.clone(),
+                code: "NotConfirmed".into(),
+                sender_fault: false,
+            })
+            .collect();
+        failed.extend(unconfirmed);
+        Ok(failed)
     }
 }
 
@@ -89,8 +82,18 @@ where
     match &err {
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("Unknown").to_string();
-            let message = se.err().message().unwrap_or("").chars().take(200).collect::<String>();
-            let text = if message.is_empty() { code.clone() } else { format!("{code}: {message}") };
+            let message = se
+                .err()
+                .message()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect::<String>();
+            let text = if message.is_empty() {
+                code.clone()
+            } else {
+                format!("{code}: {message}")
+            };
             if PERMANENT.contains(&code.as_str()) {
                 QueueError::Permanent(text)
             } else {

@@ -88,7 +88,11 @@ pub fn decompress<'a>(
 }
 
 /// Splits a decoded body into records according to its format.
-pub fn split<'a>(body: &'a [u8], format: BodyFormat, limits: &Limits) -> Result<Split<'a>, IngestError> {
+pub fn split<'a>(
+    body: &'a [u8],
+    format: BodyFormat,
+    limits: &Limits,
+) -> Result<Split<'a>, IngestError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let split = match format {
         BodyFormat::Json => split_json(body, limits)?,
@@ -107,7 +111,10 @@ fn too_large(len: usize, limits: &Limits) -> Option<Refusal> {
     (len > limits.max_record_bytes).then(|| {
         (
             RejectCode::RecordTooLarge,
-            format!("the record is {len} bytes; the limit is {} bytes", limits.max_record_bytes),
+            format!(
+                "the record is {len} bytes; the limit is {} bytes",
+                limits.max_record_bytes
+            ),
         )
     })
 }
@@ -130,13 +137,19 @@ fn json_record<'a>(b: &'a [u8], depth: usize, limits: &Limits) -> Result<Cow<'a,
     if depth > limits.max_depth {
         return Err((
             RejectCode::TooDeep,
-            format!("the record nests {depth} levels deep; the limit is {}", limits.max_depth),
+            format!(
+                "the record nests {depth} levels deep; the limit is {}",
+                limits.max_depth
+            ),
         ));
     }
     let text = utf8(b)?;
     let invalid = |e: serde_json::Error| (RejectCode::InvalidJson, format!("invalid JSON: {e}"));
     match b.first() {
-        None => Err((RejectCode::InvalidJson, "invalid JSON: empty element".into())),
+        None => Err((
+            RejectCode::InvalidJson,
+            "invalid JSON: empty element".into(),
+        )),
         Some(b'{') => {
             serde_json::from_str::<IgnoredAny>(text).map_err(invalid)?;
             Ok(Cow::Borrowed(text))
@@ -144,7 +157,10 @@ fn json_record<'a>(b: &'a [u8], depth: usize, limits: &Limits) -> Result<Cow<'a,
         Some(b'"') => {
             let line: String = serde_json::from_str(text).map_err(invalid)?;
             if line.trim().is_empty() {
-                return Err((RejectCode::NotARecord, "the record is an empty string".into()));
+                return Err((
+                    RejectCode::NotARecord,
+                    "the record is an empty string".into(),
+                ));
             }
             Ok(Cow::Owned(line))
         }
@@ -182,7 +198,11 @@ fn split_json<'a>(body: &'a [u8], limits: &Limits) -> Result<Split<'a>, IngestEr
         let b = body.get(span.start..span.end).unwrap_or_default();
         match json_record(b, span.depth, limits) {
             Ok(raw) => out.records.push(RawRecord { index, raw }),
-            Err((code, reason)) => out.rejections.push(Rejection { index, code, reason }),
+            Err((code, reason)) => out.rejections.push(Rejection {
+                index,
+                code,
+                reason,
+            }),
         }
     }
     Ok(out)
@@ -209,7 +229,11 @@ fn split_lines<'a>(
         let result = too_large(line.len(), limits).map_or_else(|| record(line, limits), Err);
         match result {
             Ok(raw) => out.records.push(RawRecord { index, raw }),
-            Err((code, reason)) => out.rejections.push(Rejection { index, code, reason }),
+            Err((code, reason)) => out.rejections.push(Rejection {
+                index,
+                code,
+                reason,
+            }),
         }
         index += 1;
     }
@@ -230,7 +254,10 @@ mod tests {
     }
 
     fn raws<'a>(s: &'a Split<'_>) -> Vec<(usize, &'a str)> {
-        s.records.iter().map(|r| (r.index, r.raw.as_ref())).collect()
+        s.records
+            .iter()
+            .map(|r| (r.index, r.raw.as_ref()))
+            .collect()
     }
 
     fn rejected(s: &Split<'_>) -> Vec<(usize, RejectCode)> {
@@ -251,14 +278,29 @@ mod tests {
 
     #[test]
     fn json_strings_are_raw_lines() {
-        let s = split(br#"["<34>Oct 11 22:14:15 host su: fail", "a \"quoted\" \u00e9"]"#, BodyFormat::Json, &limits()).unwrap();
-        assert_eq!(raws(&s), vec![(0, "<34>Oct 11 22:14:15 host su: fail"), (1, "a \"quoted\" é")]);
+        let s = split(
+            br#"["<34>Oct 11 22:14:15 host su: fail", "a \"quoted\" \u00e9"]"#,
+            BodyFormat::Json,
+            &limits(),
+        )
+        .unwrap();
+        assert_eq!(
+            raws(&s),
+            vec![
+                (0, "<34>Oct 11 22:14:15 host su: fail"),
+                (1, "a \"quoted\" é")
+            ]
+        );
     }
 
     #[test]
     fn json_element_rejections_keep_indexes() {
         let deep = format!("{}{}", "[".repeat(9), "]".repeat(9));
-        let body = format!(r#"[{{"ok":1}}, 42, {{"bad":}}, {}, "", {{"x":"{}"}}, {{"ok":2}},]"#, deep, "y".repeat(1000));
+        let body = format!(
+            r#"[{{"ok":1}}, 42, {{"bad":}}, {}, "", {{"x":"{}"}}, {{"ok":2}},]"#,
+            deep,
+            "y".repeat(1000)
+        );
         let s = split(body.as_bytes(), BodyFormat::Json, &limits()).unwrap();
         assert_eq!(raws(&s), vec![(0, r#"{"ok":1}"#), (6, r#"{"ok":2}"#)]);
         assert_eq!(
@@ -287,12 +329,23 @@ mod tests {
     fn ndjson_mixed_valid_and_invalid() {
         let body = b"{\"a\":1}\r\n\n  \nnot json\n{\"b\":2}\n[1]\n{\"c\":\xff}\n{\"d\":4}";
         let s = split(body, BodyFormat::Ndjson, &limits()).unwrap();
-        assert_eq!(raws(&s), vec![(0, r#"{"a":1}"#), (2, r#"{"b":2}"#), (5, r#"{"d":4}"#)]);
+        assert_eq!(
+            raws(&s),
+            vec![(0, r#"{"a":1}"#), (2, r#"{"b":2}"#), (5, r#"{"d":4}"#)]
+        );
         assert_eq!(
             rejected(&s),
-            vec![(1, RejectCode::InvalidJson), (3, RejectCode::NotARecord), (4, RejectCode::InvalidUtf8)]
+            vec![
+                (1, RejectCode::InvalidJson),
+                (3, RejectCode::NotARecord),
+                (4, RejectCode::InvalidUtf8)
+            ]
         );
-        assert!(s.rejections[0].reason.contains("line 1 column"), "{}", s.rejections[0].reason);
+        assert!(
+            s.rejections[0].reason.contains("line 1 column"),
+            "{}",
+            s.rejections[0].reason
+        );
     }
 
     #[test]
@@ -303,7 +356,13 @@ mod tests {
         let s = split(body.as_bytes(), BodyFormat::Ndjson, &limits()).unwrap();
         assert_eq!(raws(&s), vec![(0, r#"{"a":1}"#)]);
         // the deep line is also over the size limit: size is checked first
-        assert_eq!(rejected(&s), vec![(1, RejectCode::RecordTooLarge), (2, RejectCode::RecordTooLarge)]);
+        assert_eq!(
+            rejected(&s),
+            vec![
+                (1, RejectCode::RecordTooLarge),
+                (2, RejectCode::RecordTooLarge)
+            ]
+        );
         let body = format!("{}\"x\"{}", "{\"a\":".repeat(9), "}".repeat(9));
         let s = split(body.as_bytes(), BodyFormat::Ndjson, &limits()).unwrap();
         assert_eq!(rejected(&s), vec![(0, RejectCode::TooDeep)]);
@@ -316,39 +375,92 @@ mod tests {
         let s = split(body, BodyFormat::Text, &limits()).unwrap();
         assert_eq!(
             raws(&s),
-            vec![(0, "<13>Jan  1 00:00:00 host app: one"), (1, "127.0.0.1 - - [x] \"GET / HTTP/1.1\" 200 1")]
+            vec![
+                (0, "<13>Jan  1 00:00:00 host app: one"),
+                (1, "127.0.0.1 - - [x] \"GET / HTTP/1.1\" 200 1")
+            ]
         );
         assert_eq!(rejected(&s), vec![(2, RejectCode::InvalidUtf8)]);
     }
 
     #[test]
     fn empty_bodies() {
-        for (b, f) in [(&b"   \n\r\n"[..], BodyFormat::Text), (b"\n\n", BodyFormat::Ndjson), (b"[]", BodyFormat::Json), (b"\xEF\xBB\xBF ", BodyFormat::Json)] {
+        for (b, f) in [
+            (&b"   \n\r\n"[..], BodyFormat::Text),
+            (b"\n\n", BodyFormat::Ndjson),
+            (b"[]", BodyFormat::Json),
+            (b"\xEF\xBB\xBF ", BodyFormat::Json),
+        ] {
             assert_eq!(split(b, f, &limits()).unwrap_err().code(), "empty_body");
         }
-        assert_eq!(transport_decode(None, false, 10).unwrap_err().code(), "empty_body");
-        assert_eq!(transport_decode(Some(""), true, 10).unwrap_err().code(), "empty_body");
+        assert_eq!(
+            transport_decode(None, false, 10).unwrap_err().code(),
+            "empty_body"
+        );
+        assert_eq!(
+            transport_decode(Some(""), true, 10).unwrap_err().code(),
+            "empty_body"
+        );
     }
 
     #[test]
     fn too_many_records() {
         let body = "x\n".repeat(51);
-        assert_eq!(split(body.as_bytes(), BodyFormat::Text, &limits()).unwrap_err().status(), 413);
+        assert_eq!(
+            split(body.as_bytes(), BodyFormat::Text, &limits())
+                .unwrap_err()
+                .status(),
+            413
+        );
         let body = format!("[{}1]", "1,".repeat(50));
-        assert_eq!(split(body.as_bytes(), BodyFormat::Json, &limits()).unwrap_err().status(), 413);
+        assert_eq!(
+            split(body.as_bytes(), BodyFormat::Json, &limits())
+                .unwrap_err()
+                .status(),
+            413
+        );
         let body = "x\n".repeat(50);
-        assert_eq!(split(body.as_bytes(), BodyFormat::Text, &limits()).unwrap().records.len(), 50);
+        assert_eq!(
+            split(body.as_bytes(), BodyFormat::Text, &limits())
+                .unwrap()
+                .records
+                .len(),
+            50
+        );
     }
 
     #[test]
     fn transport_base64_and_size() {
         let enc = base64::engine::general_purpose::STANDARD.encode(b"hello");
-        assert_eq!(transport_decode(Some(&enc), true, 100).unwrap().as_ref(), b"hello");
-        assert_eq!(transport_decode(Some("aGVsbG8"), true, 100).unwrap().as_ref(), b"hello");
-        assert_eq!(transport_decode(Some("not base64!"), true, 100).unwrap_err().code(), "bad_base64");
-        assert_eq!(transport_decode(Some("hello"), false, 4).unwrap_err().status(), 413);
+        assert_eq!(
+            transport_decode(Some(&enc), true, 100).unwrap().as_ref(),
+            b"hello"
+        );
+        assert_eq!(
+            transport_decode(Some("aGVsbG8"), true, 100)
+                .unwrap()
+                .as_ref(),
+            b"hello"
+        );
+        assert_eq!(
+            transport_decode(Some("not base64!"), true, 100)
+                .unwrap_err()
+                .code(),
+            "bad_base64"
+        );
+        assert_eq!(
+            transport_decode(Some("hello"), false, 4)
+                .unwrap_err()
+                .status(),
+            413
+        );
         let big = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 1000]);
-        assert_eq!(transport_decode(Some(&big), true, 999).unwrap_err().status(), 413);
+        assert_eq!(
+            transport_decode(Some(&big), true, 999)
+                .unwrap_err()
+                .status(),
+            413
+        );
         assert!(transport_decode(Some(&big), true, 1000).is_ok());
     }
 

@@ -244,7 +244,8 @@ mod tests {
             ("MAX_MESSAGE_BYTES", "65536"),
             ("MAX_BATCH_BYTES", "262144"),
             ("MAX_RECORD_BYTES", "60000"),
-        ]).unwrap();
+        ])
+        .unwrap();
         assert_eq!(s.limits.max_batch_bytes, 262_144);
     }
 
@@ -255,7 +256,13 @@ mod tests {
         let e = settings(&[("MAX_MESSAGE_BYTES", "2000000")]).unwrap_err();
         assert!(e.to_string().contains("MAX_MESSAGE_BYTES"), "{e}");
         let e = settings(&[("MAX_DEPTH", "500")]).unwrap_err();
-        assert!(matches!(e, ConfigError::OutOfRange { var: "MAX_DEPTH", .. }));
+        assert!(matches!(
+            e,
+            ConfigError::OutOfRange {
+                var: "MAX_DEPTH",
+                ..
+            }
+        ));
         let e = settings(&[("ALLOW_UNAUTHENTICATED", "maybe")]).unwrap_err();
         assert!(matches!(e, ConfigError::NotABool { .. }));
     }
@@ -263,13 +270,23 @@ mod tests {
     #[test]
     fn record_limit_must_leave_room_in_a_message() {
         let e = settings(&[("MAX_RECORD_BYTES", "262144")]).unwrap_err();
-        assert!(matches!(e, ConfigError::OutOfRange { var: "MAX_RECORD_BYTES", .. }));
+        assert!(matches!(
+            e,
+            ConfigError::OutOfRange {
+                var: "MAX_RECORD_BYTES",
+                ..
+            }
+        ));
         assert!(settings(&[("MAX_RECORD_BYTES", "261120")]).is_ok());
     }
 
     #[test]
     fn numbers_accept_underscores_and_bools_accept_common_spellings() {
-        let s = settings(&[("MAX_BODY_BYTES", "1_000_000"), ("ALLOW_UNAUTHENTICATED", "TRUE")]).unwrap();
+        let s = settings(&[
+            ("MAX_BODY_BYTES", "1_000_000"),
+            ("ALLOW_UNAUTHENTICATED", "TRUE"),
+        ])
+        .unwrap();
         assert_eq!(s.limits.max_body_bytes, 1_000_000);
         assert!(s.allow_unauthenticated);
     }

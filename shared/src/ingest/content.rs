@@ -34,7 +34,9 @@ pub fn body_format(content_type: Option<&str>) -> Result<BodyFormat, IngestError
     let mut parts = ct.split(';');
     let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     for param in parts {
-        let Some((k, v)) = param.split_once('=') else { continue };
+        let Some((k, v)) = param.split_once('=') else {
+            continue;
+        };
         if k.trim().eq_ignore_ascii_case("charset") {
             let cs = v.trim().trim_matches('"').to_ascii_lowercase();
             if !matches!(cs.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii") {
@@ -65,7 +67,10 @@ pub fn body_format(content_type: Option<&str>) -> Result<BodyFormat, IngestError
 
 /// Picks the decompression from `Content-Encoding`. Without the header a body that starts with
 /// the gzip magic bytes is still gunzipped: such a body could never be valid UTF-8 text.
-pub fn compression(content_encoding: Option<&str>, body: &[u8]) -> Result<Compression, IngestError> {
+pub fn compression(
+    content_encoding: Option<&str>,
+    body: &[u8],
+) -> Result<Compression, IngestError> {
     let mut gzip = false;
     for enc in content_encoding.unwrap_or("").split(',') {
         match enc.trim().to_ascii_lowercase().as_str() {
@@ -92,29 +97,57 @@ mod tests {
 
     #[test]
     fn content_types() {
-        assert_eq!(body_format(Some("application/json")).unwrap(), BodyFormat::Json);
+        assert_eq!(
+            body_format(Some("application/json")).unwrap(),
+            BodyFormat::Json
+        );
         assert_eq!(
             body_format(Some("Application/JSON; charset=UTF-8")).unwrap(),
             BodyFormat::Json
         );
-        assert_eq!(body_format(Some("application/x-ndjson")).unwrap(), BodyFormat::Ndjson);
-        assert_eq!(body_format(Some("text/plain; charset=\"utf-8\"")).unwrap(), BodyFormat::Text);
-        for bad in [None, Some(""), Some("text/html"), Some("application/msgpack"), Some("text/plain; charset=latin1")] {
+        assert_eq!(
+            body_format(Some("application/x-ndjson")).unwrap(),
+            BodyFormat::Ndjson
+        );
+        assert_eq!(
+            body_format(Some("text/plain; charset=\"utf-8\"")).unwrap(),
+            BodyFormat::Text
+        );
+        for bad in [
+            None,
+            Some(""),
+            Some("text/html"),
+            Some("application/msgpack"),
+            Some("text/plain; charset=latin1"),
+        ] {
             let e = body_format(bad).unwrap_err();
             assert_eq!(e.status(), 415, "{bad:?}");
-            assert!(e.to_string().contains("application/json") || e.to_string().contains("UTF-8"), "{e}");
+            assert!(
+                e.to_string().contains("application/json") || e.to_string().contains("UTF-8"),
+                "{e}"
+            );
         }
     }
 
     #[test]
     fn encodings() {
         assert_eq!(compression(None, b"{}").unwrap(), Compression::None);
-        assert_eq!(compression(Some("identity"), b"{}").unwrap(), Compression::None);
+        assert_eq!(
+            compression(Some("identity"), b"{}").unwrap(),
+            Compression::None
+        );
         assert_eq!(compression(Some("GZIP"), b"").unwrap(), Compression::Gzip);
         assert_eq!(compression(Some("x-gzip"), b"").unwrap(), Compression::Gzip);
-        assert_eq!(compression(None, &[0x1f, 0x8b, 8]).unwrap(), Compression::Gzip);
+        assert_eq!(
+            compression(None, &[0x1f, 0x8b, 8]).unwrap(),
+            Compression::Gzip
+        );
         for bad in ["br", "deflate", "zstd", "gzip, gzip"] {
-            assert_eq!(compression(Some(bad), b"").unwrap_err().status(), 415, "{bad}");
+            assert_eq!(
+                compression(Some(bad), b"").unwrap_err().status(),
+                415,
+                "{bad}"
+            );
         }
     }
 }

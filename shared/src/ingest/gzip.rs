@@ -116,6 +116,11 @@ mod tests {
     fn capacity_never_exceeds_the_limit() {
         let data = vec![b'a'; 3 * CHUNK + 17];
         let out = gunzip_bounded(&gz(&data), data.len()).unwrap();
-        assert!(out.capacity() <= data.len(), "{} > {}", out.capacity(), data.len());
+        assert!(
+            out.capacity() <= data.len(),
+            "{} > {}",
+            out.capacity(),
+            data.len()
+        );
     }
 }

@@ -56,14 +56,19 @@ fn scan_value(b: &[u8], i: usize) -> Result<(usize, usize), ScanError> {
     match b.get(i) {
         Some(b'"') => skip_string(b, i)
             .map(|end| (end, 0))
-            .ok_or(ScanError::Unterminated { what: "a string", at: i }),
+            .ok_or(ScanError::Unterminated {
+                what: "a string",
+                at: i,
+            }),
         Some(b'{') | Some(b'[') => {
             let (mut depth, mut max, mut j) = (0usize, 0usize, i);
             while let Some(&c) = b.get(j) {
                 match c {
                     b'"' => {
-                        j = skip_string(b, j)
-                            .ok_or(ScanError::Unterminated { what: "a string", at: j })?;
+                        j = skip_string(b, j).ok_or(ScanError::Unterminated {
+                            what: "a string",
+                            at: j,
+                        })?;
                         continue;
                     }
                     b'{' | b'[' => {
@@ -80,7 +85,10 @@ fn scan_value(b: &[u8], i: usize) -> Result<(usize, usize), ScanError> {
                 }
                 j += 1;
             }
-            Err(ScanError::Unterminated { what: "a JSON value", at: i })
+            Err(ScanError::Unterminated {
+                what: "a JSON value",
+                at: i,
+            })
         }
         _ => {
             // A bare scalar (number, true, garbage...): up to the next delimiter.
@@ -120,15 +128,28 @@ pub fn split_json(b: &[u8], limit: usize) -> Result<Vec<Span>, ScanError> {
                 loop {
                     i = skip_ws(b, i);
                     let end = match b.get(i) {
-                        None => return Err(ScanError::Unterminated { what: "the array", at: open }),
+                        None => {
+                            return Err(ScanError::Unterminated {
+                                what: "the array",
+                                at: open,
+                            })
+                        }
                         // An empty element (`[1,,2]`, `[1,]`) becomes an empty, invalid record.
                         Some(b',') | Some(b']') => {
-                            push(Span { start: i, end: i, depth: 0 })?;
+                            push(Span {
+                                start: i,
+                                end: i,
+                                depth: 0,
+                            })?;
                             i
                         }
                         Some(_) => {
                             let (end, depth) = scan_value(b, i)?;
-                            push(Span { start: i, end, depth })?;
+                            push(Span {
+                                start: i,
+                                end,
+                                depth,
+                            })?;
                             end
                         }
                     };
@@ -139,7 +160,12 @@ pub fn split_json(b: &[u8], limit: usize) -> Result<Vec<Span>, ScanError> {
                             i += 1;
                             break;
                         }
-                        None => return Err(ScanError::Unterminated { what: "the array", at: open }),
+                        None => {
+                            return Err(ScanError::Unterminated {
+                                what: "the array",
+                                at: open,
+                            })
+                        }
                         Some(&other) => {
                             return Err(ScanError::Unexpected {
                                 found: other as char,
@@ -154,12 +180,17 @@ pub fn split_json(b: &[u8], limit: usize) -> Result<Vec<Span>, ScanError> {
                 return Err(ScanError::Unexpected {
                     found: c as char,
                     at: i,
-                    expected: "expected a JSON object, an array of objects, or objects one after another",
+                    expected:
+                        "expected a JSON object, an array of objects, or objects one after another",
                 })
             }
             _ => {
                 let (end, depth) = scan_value(b, i)?;
-                push(Span { start: i, end, depth })?;
+                push(Span {
+                    start: i,
+                    end,
+                    depth,
+                })?;
                 i = end;
             }
         }
@@ -208,10 +239,19 @@ mod tests {
     #[test]
     fn splits_arrays_objects_and_streams() {
         assert_eq!(texts(r#"{"a":1}"#), vec![r#"{"a":1}"#]);
-        assert_eq!(texts(r#" [ {"a":1} , {"b":[2,3]} ] "#), vec![r#"{"a":1}"#, r#"{"b":[2,3]}"#]);
-        assert_eq!(texts("{\"a\":1}\n{\"b\":2}\n"), vec![r#"{"a":1}"#, r#"{"b":2}"#]);
+        assert_eq!(
+            texts(r#" [ {"a":1} , {"b":[2,3]} ] "#),
+            vec![r#"{"a":1}"#, r#"{"b":[2,3]}"#]
+        );
+        assert_eq!(
+            texts("{\"a\":1}\n{\"b\":2}\n"),
+            vec![r#"{"a":1}"#, r#"{"b":2}"#]
+        );
         assert_eq!(texts(r#"{"a":1}{"b":2}"#), vec![r#"{"a":1}"#, r#"{"b":2}"#]);
-        assert_eq!(texts(r#"["line one","x"]"#), vec![r#""line one""#, r#""x""#]);
+        assert_eq!(
+            texts(r#"["line one","x"]"#),
+            vec![r#""line one""#, r#""x""#]
+        );
         assert_eq!(texts("[]"), Vec::<&str>::new());
         assert_eq!(texts("[1, true ,null]"), vec!["1", "true", "null"]);
     }
@@ -219,13 +259,19 @@ mod tests {
     #[test]
     fn brackets_and_quotes_inside_strings_do_not_count() {
         let b = r#"[{"m":"a ] } , [ \" \\"},{"n":"\\"}]"#;
-        assert_eq!(texts(b), vec![r#"{"m":"a ] } , [ \" \\"}"#, r#"{"n":"\\"}"#]);
+        assert_eq!(
+            texts(b),
+            vec![r#"{"m":"a ] } , [ \" \\"}"#, r#"{"n":"\\"}"#]
+        );
     }
 
     #[test]
     fn depth_is_measured_per_element() {
         let spans = split_json(br#"[{"a":{"b":[1]}}, {}]"#, 10).unwrap();
-        assert_eq!(spans.iter().map(|s| s.depth).collect::<Vec<_>>(), vec![3, 1]);
+        assert_eq!(
+            spans.iter().map(|s| s.depth).collect::<Vec<_>>(),
+            vec![3, 1]
+        );
         let deep = format!("[{}{}]", "[".repeat(100_000), "]".repeat(100_000));
         let spans = split_json(deep.as_bytes(), 10).unwrap();
         assert_eq!(spans[0].depth, 100_000);
@@ -241,14 +287,25 @@ mod tests {
 
     #[test]
     fn broken_structure_is_an_error() {
-        for bad in [r#"[{"a":1}"#, r#"{"a":"unterminated"#, r#"[{"a":1} {"b":2}]"#, "]", r#"{"a":1},{"b":2}"#, "[[[[", "\"abc"] {
+        for bad in [
+            r#"[{"a":1}"#,
+            r#"{"a":"unterminated"#,
+            r#"[{"a":1} {"b":2}]"#,
+            "]",
+            r#"{"a":1},{"b":2}"#,
+            "[[[[",
+            "\"abc",
+        ] {
             assert!(split_json(bad.as_bytes(), 10).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn candidate_limit() {
-        assert_eq!(split_json(b"[1,2,3]", 2).unwrap_err(), ScanError::TooMany { limit: 2 });
+        assert_eq!(
+            split_json(b"[1,2,3]", 2).unwrap_err(),
+            ScanError::TooMany { limit: 2 }
+        );
         assert_eq!(split_json(b"[1,2]", 2).unwrap().len(), 2);
     }
 }

@@ -72,7 +72,10 @@ impl Packer {
         if serde_json::to_writer(&mut self.buf, env).is_err() {
             // Writing to a Vec cannot fail, and the fields are plain strings and numbers.
             self.buf.truncate(mark);
-            return Err(TooLarge { bytes: usize::MAX, limit: self.limit });
+            return Err(TooLarge {
+                bytes: usize::MAX,
+                limit: self.limit,
+            });
         }
         escape_sqs_forbidden(&mut self.buf, start);
         let env_len = self.buf.len() - start;
@@ -122,14 +125,19 @@ impl Packer {
 /// must be written as JSON escapes too. They can only occur inside string values.
 fn escape_sqs_forbidden(buf: &mut Vec<u8>, from: usize) {
     let has_forbidden = |b: &[u8]| {
-        memchr::memchr_iter(0xEF, b).any(|i| matches!(b.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])))
+        memchr::memchr_iter(0xEF, b)
+            .any(|i| matches!(b.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])))
     };
     let Some(tail) = buf.get(from..) else { return };
     if !has_forbidden(tail) {
         return;
     }
-    let Ok(text) = std::str::from_utf8(tail) else { return };
-    let escaped = text.replace('\u{FFFE}', "\\ufffe").replace('\u{FFFF}', "\\uffff");
+    let Ok(text) = std::str::from_utf8(tail) else {
+        return;
+    };
+    let escaped = text
+        .replace('\u{FFFE}', "\\ufffe")
+        .replace('\u{FFFF}', "\\uffff");
     buf.truncate(from);
     buf.extend_from_slice(escaped.as_bytes());
 }
@@ -188,8 +196,12 @@ mod tests {
     fn corpus(n: usize) -> Vec<String> {
         (0..n)
             .map(|i| {
-                let body = "\"quoted\" \\ tab\t nl\n ctrl\u{1} é ✓ \u{FFFE}\u{FFFF} ".repeat(i % 37 + 1);
-                format!("{{\"seq\":{i},\"msg\":{}}}", serde_json::to_string(&body).unwrap())
+                let body =
+                    "\"quoted\" \\ tab\t nl\n ctrl\u{1} é ✓ \u{FFFE}\u{FFFF} ".repeat(i % 37 + 1);
+                format!(
+                    "{{\"seq\":{i},\"msg\":{}}}",
+                    serde_json::to_string(&body).unwrap()
+                )
             })
             .collect()
     }
@@ -197,14 +209,20 @@ mod tests {
     #[test]
     fn envelope_ref_serializes_like_envelope() {
         for source in [None, Some("okta")] {
-            let r = EnvelopeRef { source, ..env("{\"a\":\"\\u00e9\"}") };
+            let r = EnvelopeRef {
+                source,
+                ..env("{\"a\":\"\\u00e9\"}")
+            };
             let owned = Envelope {
                 event_id: r.event_id,
                 received_at: r.received_at,
                 source: source.map(str::to_string),
                 raw: r.raw.to_string(),
             };
-            assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&owned).unwrap());
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                serde_json::to_string(&owned).unwrap()
+            );
         }
     }
 
@@ -218,7 +236,8 @@ mod tests {
                 let e = serde_json::to_string(&env(&raws[i])).unwrap();
                 e.len() + 3 * e.matches(['\u{FFFE}', '\u{FFFF}']).count() + 20
             };
-            let expect_rejected: Vec<usize> = (0..raws.len()).filter(|&i| alone(i) > limit).collect();
+            let expect_rejected: Vec<usize> =
+                (0..raws.len()).filter(|&i| alone(i) > limit).collect();
             assert_eq!(rejected, expect_rejected, "limit {limit}");
             let mut seen: Vec<usize> = vec![];
             for m in &msgs {
@@ -269,7 +288,7 @@ mod tests {
     fn escaping_counts_towards_the_limit() {
         // 1000 control characters are 1000 bytes raw but 6000 bytes escaped.
         let raw = "\u{1}".repeat(1000);
-        let (msgs, rejected) = pack(&[raw.clone()], 4096);
+        let (msgs, rejected) = pack(std::slice::from_ref(&raw), 4096);
         assert_eq!(rejected, vec![0]);
         assert!(msgs.is_empty());
         let (msgs, rejected) = pack(&[raw], 8192);

@@ -92,18 +92,28 @@ async fn send_call<Q: Queue>(
         let batch: Cow<'_, [QueueEntry]> = if pending.len() == call.len() {
             Cow::Borrowed(entries.get(call.clone()).unwrap_or_default())
         } else {
-            Cow::Owned(pending.iter().filter_map(|&i| entries.get(i).cloned()).collect())
+            Cow::Owned(
+                pending
+                    .iter()
+                    .filter_map(|&i| entries.get(i).cloned())
+                    .collect(),
+            )
         };
         match queue.send_batch(&batch).await {
             Ok(rejected) => {
                 let mut retry = Vec::new();
                 for f in rejected {
-                    let Some(&i) = pending.iter().find(|&&i| entries.get(i).is_some_and(|e| e.id == f.id))
+                    let Some(&i) = pending
+                        .iter()
+                        .find(|&&i| entries.get(i).is_some_and(|e| e.id == f.id))
                     else {
                         continue;
                     };
                     if f.sender_fault {
-                        failed.push(Undelivered { entry: i, reason: format!("rejected by the queue: {}", f.code) });
+                        failed.push(Undelivered {
+                            entry: i,
+                            reason: format!("rejected by the queue: {}", f.code),
+                        });
                     } else {
                         last_reason = f.code;
                         retry.push(i);
@@ -142,6 +152,7 @@ fn backoff(policy: &DeliveryPolicy, attempt: u32) -> Duration {
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // one call group is the common case
 mod tests {
     use super::*;
     use std::collections::HashMap;
@@ -160,34 +171,45 @@ mod tests {
     }
 
     impl Queue for Scripted {
-        fn send_batch<'a>(
-            &'a self,
-            entries: &'a [QueueEntry],
-        ) -> impl Future<Output = Result<Vec<FailedEntry>, QueueError>> + Send + 'a {
-            async move {
-                self.calls.lock().unwrap().push(entries.iter().map(|e| e.id.clone()).collect());
-                if let Some(e) = self.call_errors.lock().unwrap().pop() {
-                    return Err(e);
-                }
-                let mut failed = vec![];
-                let mut fails = self.fail_times.lock().unwrap();
-                for e in entries {
-                    if self.sender_fault.contains(&e.id) {
-                        failed.push(FailedEntry { id: e.id.clone(), code: "InvalidMessageContents".into(), sender_fault: true });
-                    } else if let Some(n) = fails.get_mut(&e.id).filter(|n| **n > 0) {
-                        *n -= 1;
-                        failed.push(FailedEntry { id: e.id.clone(), code: "InternalError".into(), sender_fault: false });
-                    } else {
-                        self.stored.lock().unwrap().push(e.id.clone());
-                    }
-                }
-                Ok(failed)
+        async fn send_batch(&self, entries: &[QueueEntry]) -> Result<Vec<FailedEntry>, QueueError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(entries.iter().map(|e| e.id.clone()).collect());
+            if let Some(e) = self.call_errors.lock().unwrap().pop() {
+                return Err(e);
             }
+            let mut failed = vec![];
+            let mut fails = self.fail_times.lock().unwrap();
+            for e in entries {
+                if self.sender_fault.contains(&e.id) {
+                    failed.push(FailedEntry {
+                        id: e.id.clone(),
+                        code: "InvalidMessageContents".into(),
+                        sender_fault: true,
+                    });
+                } else if let Some(n) = fails.get_mut(&e.id).filter(|n| **n > 0) {
+                    *n -= 1;
+                    failed.push(FailedEntry {
+                        id: e.id.clone(),
+                        code: "InternalError".into(),
+                        sender_fault: false,
+                    });
+                } else {
+                    self.stored.lock().unwrap().push(e.id.clone());
+                }
+            }
+            Ok(failed)
         }
     }
 
     fn entries(n: usize) -> Vec<QueueEntry> {
-        (0..n).map(|i| QueueEntry { id: format!("m{i}"), body: format!("body {i}") }).collect()
+        (0..n)
+            .map(|i| QueueEntry {
+                id: format!("m{i}"),
+                body: format!("body {i}"),
+            })
+            .collect()
     }
 
     fn fast() -> DeliveryPolicy {
@@ -206,7 +228,10 @@ mod tests {
         let es = entries(3);
         let failed = deliver(&q, &es, vec![0..3], &fast()).await;
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(*q.calls.lock().unwrap(), vec![vec!["m0", "m1", "m2"], vec!["m1"], vec!["m1"]]);
+        assert_eq!(
+            *q.calls.lock().unwrap(),
+            vec![vec!["m0", "m1", "m2"], vec!["m1"], vec!["m1"]]
+        );
         let mut stored = q.stored.lock().unwrap().clone();
         stored.sort();
         assert_eq!(stored, vec!["m0", "m1", "m2"]);
@@ -218,13 +243,22 @@ mod tests {
         q.fail_times.lock().unwrap().insert("m2".into(), 99);
         let es = entries(4);
         let failed = deliver(&q, &es, vec![0..2, 2..4], &fast()).await;
-        assert_eq!(failed, vec![Undelivered { entry: 2, reason: "InternalError".into() }]);
+        assert_eq!(
+            failed,
+            vec![Undelivered {
+                entry: 2,
+                reason: "InternalError".into()
+            }]
+        );
         assert_eq!(q.calls.lock().unwrap().len(), 2 + 2);
     }
 
     #[tokio::test]
     async fn sender_faults_are_not_retried() {
-        let q = Scripted { sender_fault: vec!["m0".into()], ..Default::default() };
+        let q = Scripted {
+            sender_fault: vec!["m0".into()],
+            ..Default::default()
+        };
         let es = entries(2);
         let failed = deliver(&q, &es, vec![0..2], &fast()).await;
         assert_eq!(failed.len(), 1);
@@ -236,15 +270,24 @@ mod tests {
     #[tokio::test]
     async fn call_errors_transient_retry_permanent_stop() {
         let q = Scripted::default();
-        q.call_errors.lock().unwrap().push(QueueError::Transient("timeout".into()));
+        q.call_errors
+            .lock()
+            .unwrap()
+            .push(QueueError::Transient("timeout".into()));
         let es = entries(2);
         assert!(deliver(&q, &es, vec![0..2], &fast()).await.is_empty());
         assert_eq!(q.calls.lock().unwrap().len(), 2);
 
         let q = Scripted::default();
-        q.call_errors.lock().unwrap().push(QueueError::Permanent("QueueDoesNotExist".into()));
+        q.call_errors
+            .lock()
+            .unwrap()
+            .push(QueueError::Permanent("QueueDoesNotExist".into()));
         let failed = deliver(&q, &es, vec![0..2], &fast()).await;
-        assert_eq!(failed.iter().map(|u| u.entry).collect::<Vec<_>>(), vec![0, 1]);
+        assert_eq!(
+            failed.iter().map(|u| u.entry).collect::<Vec<_>>(),
+            vec![0, 1]
+        );
         assert_eq!(failed[0].reason, "QueueDoesNotExist");
         assert_eq!(q.calls.lock().unwrap().len(), 1);
     }

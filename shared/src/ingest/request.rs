@@ -27,8 +27,8 @@ impl std::fmt::Debug for HttpRequest {
             .headers
             .iter()
             .map(|(k, v)| {
-                let secret = k.eq_ignore_ascii_case("x-api-key")
-                    || k.eq_ignore_ascii_case("authorization");
+                let secret =
+                    k.eq_ignore_ascii_case("x-api-key") || k.eq_ignore_ascii_case("authorization");
                 (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
             })
             .collect();
@@ -122,9 +122,18 @@ mod tests {
     fn routes() {
         assert!(req("POST", "/v1/logs").check_route().is_ok());
         assert!(req("post", "/prod/v1/logs/").check_route().is_ok());
-        assert_eq!(req("GET", "/v1/logs").check_route().unwrap_err().status(), 405);
-        assert_eq!(req("POST", "/v2/logs").check_route().unwrap_err().status(), 404);
-        assert_eq!(req("POST", "/v1/logsx").check_route().unwrap_err().status(), 404);
+        assert_eq!(
+            req("GET", "/v1/logs").check_route().unwrap_err().status(),
+            405
+        );
+        assert_eq!(
+            req("POST", "/v2/logs").check_route().unwrap_err().status(),
+            404
+        );
+        assert_eq!(
+            req("POST", "/v1/logsx").check_route().unwrap_err().status(),
+            404
+        );
     }
 
     #[test]
@@ -157,6 +166,9 @@ mod tests {
             ..Default::default()
         };
         let s = format!("{r:?}");
-        assert!(!s.contains("supersecretvalue") && !s.contains("record contents"), "{s}");
+        assert!(
+            !s.contains("supersecretvalue") && !s.contains("record contents"),
+            "{s}"
+        );
     }
 }

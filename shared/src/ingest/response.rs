@@ -55,7 +55,9 @@ pub enum IngestError {
     CorruptGzip { detail: String },
     #[error("the body is not valid JSON as a whole: {detail}")]
     MalformedBody { detail: String },
-    #[error("the body is {size} bytes; the limit is {limit} bytes: split it into smaller requests")]
+    #[error(
+        "the body is {size} bytes; the limit is {limit} bytes: split it into smaller requests"
+    )]
     BodyTooLarge { size: usize, limit: usize },
     #[error("the body decompresses to more than {limit} bytes; split it into smaller requests")]
     DecompressedTooLarge { limit: usize },
@@ -89,7 +91,9 @@ impl IngestError {
             // All refused for size → 413 (the client must split); any other reason → 400.
             NoValidRecords { rejections } => {
                 if !rejections.is_empty()
-                    && rejections.iter().all(|r| r.code == RejectCode::RecordTooLarge)
+                    && rejections
+                        .iter()
+                        .all(|r| r.code == RejectCode::RecordTooLarge)
                 {
                     413
                 } else {
@@ -234,7 +238,10 @@ mod tests {
         };
         assert_eq!(e.status(), 413);
         let e = IngestError::NoValidRecords {
-            rejections: vec![rej(RejectCode::RecordTooLarge), rej(RejectCode::InvalidJson)],
+            rejections: vec![
+                rej(RejectCode::RecordTooLarge),
+                rej(RejectCode::InvalidJson),
+            ],
         };
         assert_eq!(e.status(), 400);
     }

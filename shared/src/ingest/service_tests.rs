@@ -1,7 +1,6 @@
 //! End-to-end tests of the pipeline with an in-memory queue (the SQS adapter and LocalStack
 //! are exercised by the integration tests).
 
-use std::future::Future;
 use std::io::Write;
 use std::sync::Mutex;
 
@@ -21,18 +20,19 @@ struct MemoryQueue {
 }
 
 impl Queue for MemoryQueue {
-    fn send_batch<'a>(
-        &'a self,
-        entries: &'a [QueueEntry],
-    ) -> impl Future<Output = Result<Vec<FailedEntry>, QueueError>> + Send + 'a {
-        async move {
-            if self.down {
-                return Err(QueueError::Transient("connection refused".into()));
-            }
-            self.calls.lock().unwrap().push(entries.iter().map(|e| e.body.len()).sum());
-            self.bodies.lock().unwrap().extend(entries.iter().map(|e| e.body.clone()));
-            Ok(vec![])
+    async fn send_batch(&self, entries: &[QueueEntry]) -> Result<Vec<FailedEntry>, QueueError> {
+        if self.down {
+            return Err(QueueError::Transient("connection refused".into()));
         }
+        self.calls
+            .lock()
+            .unwrap()
+            .push(entries.iter().map(|e| e.body.len()).sum());
+        self.bodies
+            .lock()
+            .unwrap()
+            .extend(entries.iter().map(|e| e.body.clone()));
+        Ok(vec![])
     }
 }
 
@@ -46,7 +46,10 @@ fn post(content_type: &str, body: &str) -> HttpRequest {
     HttpRequest {
         method: "POST".into(),
         path: "/v1/logs".into(),
-        headers: vec![("Content-Type".into(), content_type.into()), ("X-Api-Key".into(), KEY.into())],
+        headers: vec![
+            ("Content-Type".into(), content_type.into()),
+            ("X-Api-Key".into(), KEY.into()),
+        ],
         query: vec![],
         body: Some(body.into()),
         body_is_base64: false,
@@ -77,15 +80,20 @@ async fn run(ing: &Ingestor<MemoryQueue>, req: &HttpRequest) -> (u16, Value) {
 #[tokio::test]
 async fn json_array_is_queued_with_ids_and_source() {
     let ing = ingestor(MemoryQueue::default());
-    let mut req = post("application/json", r#"[{"eventType":"user.session.start"},{"eventType":"user.session.end"}]"#);
+    let mut req = post(
+        "application/json",
+        r#"[{"eventType":"user.session.start"},{"eventType":"user.session.end"}]"#,
+    );
     req.query.push(("source".into(), "okta".into()));
     let (status, body) = run(&ing, &req).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["accepted"], 2);
-    let recs = queued(&ing.queue());
+    let recs = queued(ing.queue());
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0].raw, r#"{"eventType":"user.session.start"}"#);
-    assert!(recs.iter().all(|r| r.source.as_deref() == Some("okta") && r.received_at == 1_700_000_000_000));
+    assert!(recs
+        .iter()
+        .all(|r| r.source.as_deref() == Some("okta") && r.received_at == 1_700_000_000_000));
     let ids: Vec<String> = recs.iter().map(|r| r.event_id.to_string()).collect();
     assert_eq!(body["event_ids"], serde_json::json!(ids));
     assert_eq!(body["first_event_id"], ids[0].as_str());
@@ -95,7 +103,10 @@ async fn json_array_is_queued_with_ids_and_source() {
 #[tokio::test]
 async fn gzip_ndjson_with_invalid_lines() {
     let ing = ingestor(MemoryQueue::default());
-    let mut req = post("application/x-ndjson", &gzip_b64(b"{\"a\":1}\nnot json\n{\"b\":2}\n"));
+    let mut req = post(
+        "application/x-ndjson",
+        &gzip_b64(b"{\"a\":1}\nnot json\n{\"b\":2}\n"),
+    );
     req.body_is_base64 = true;
     req.headers.push(("Content-Encoding".into(), "gzip".into()));
     let (status, body) = run(&ing, &req).await;
@@ -104,7 +115,7 @@ async fn gzip_ndjson_with_invalid_lines() {
     assert_eq!(body["rejected_count"], 1);
     assert_eq!(body["rejected"][0]["index"], 1);
     assert_eq!(body["rejected"][0]["code"], "invalid_json");
-    let raws: Vec<String> = queued(&ing.queue()).into_iter().map(|r| r.raw).collect();
+    let raws: Vec<String> = queued(ing.queue()).into_iter().map(|r| r.raw).collect();
     assert_eq!(raws, vec![r#"{"a":1}"#, r#"{"b":2}"#]);
 }
 
@@ -118,7 +129,7 @@ async fn nothing_valid_is_refused_and_nothing_queued() {
     let big = format!("{{\"m\":\"{}\"}}", "x".repeat(300_000));
     let (status, body) = run(&ing, &post("application/json", &big)).await;
     assert_eq!(status, 413, "{body}");
-    assert!(queued(&ing.queue()).is_empty());
+    assert!(queued(ing.queue()).is_empty());
 }
 
 #[tokio::test]
@@ -132,17 +143,26 @@ async fn request_level_errors() {
     assert_eq!(run(&ing, &wrong).await.0, 403);
     assert_eq!(run(&ing, &post("application/xml", "<a/>")).await.0, 415);
     assert_eq!(run(&ing, &post("application/json", "")).await.0, 400);
-    assert_eq!(run(&ing, &post("application/json", "[{\"a\":1}")).await.0, 400);
+    assert_eq!(
+        run(&ing, &post("application/json", "[{\"a\":1}")).await.0,
+        400
+    );
     let (status, body) = run(&ing, &post("application/json", "{\"a\":1} ]")).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "malformed_body");
-    assert!(body["message"].as_str().unwrap().contains("byte 8"), "{body}");
-    assert!(queued(&ing.queue()).is_empty());
+    assert!(
+        body["message"].as_str().unwrap().contains("byte 8"),
+        "{body}"
+    );
+    assert!(queued(ing.queue()).is_empty());
 }
 
 #[tokio::test]
 async fn queue_down_is_503_with_failed_indexes() {
-    let ing = ingestor(MemoryQueue { down: true, ..Default::default() });
+    let ing = ingestor(MemoryQueue {
+        down: true,
+        ..Default::default()
+    });
     let (status, body) = run(&ing, &post("text/plain", "one\n\ntwo\n")).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["failed_indexes"], serde_json::json!([0, 1]));
@@ -153,7 +173,14 @@ async fn queue_down_is_503_with_failed_indexes() {
 async fn large_body_fills_messages_and_keeps_order() {
     let ing = ingestor(MemoryQueue::default());
     let lines: Vec<String> = (0..20_000)
-        .map(|i| format!("<134>Oct 11 22:14:15 fw{i} kernel: DROP IN=eth0 SRC=10.0.{}.{} DPT={}", i % 250, i % 200, i % 65535))
+        .map(|i| {
+            format!(
+                "<134>Oct 11 22:14:15 fw{i} kernel: DROP IN=eth0 SRC=10.0.{}.{} DPT={}",
+                i % 250,
+                i % 200,
+                i % 65535
+            )
+        })
         .collect();
     let (status, body) = run(&ing, &post("text/plain", &lines.join("\n"))).await;
     assert_eq!(status, 202);
@@ -161,10 +188,16 @@ async fn large_body_fills_messages_and_keeps_order() {
     assert!(body.get("event_ids").is_none());
     let bodies = ing.queue().bodies.lock().unwrap().clone();
     assert!(bodies.iter().all(|b| b.len() <= 262_144));
-    let raws: Vec<String> = queued(&ing.queue()).into_iter().map(|r| r.raw).collect();
+    let raws: Vec<String> = queued(ing.queue()).into_iter().map(|r| r.raw).collect();
     assert_eq!(raws, lines);
     // Every call stays within the 256 KiB per-call payload limit.
-    assert!(ing.queue().calls.lock().unwrap().iter().all(|&b| b <= 262_144));
+    assert!(ing
+        .queue()
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|&b| b <= 262_144));
     // All but the last message are full to within one envelope (~200 bytes here).
     let (last, full) = bodies.split_last().unwrap();
     assert!(!full.is_empty() && !last.is_empty());

@@ -26,7 +26,9 @@
 //! - **Codecs**: `raw` is the bulk of a row and compresses very well: `ZSTD(3)`. Timestamps
 //!   rise within the sort order: `Delta` then `ZSTD`. The OCSF event is a `JSON` column
 //!   (paths queryable as `ocsf_event.actor.user.name`); its `raw_data` is not repeated there
-//!   since `raw` holds it.
+//!   since `raw` holds it. Plain `JSON`, no type parameters: the `clickhouse` crate names
+//!   the column type without them in its `RowBinaryWithNamesAndTypes` header and the server
+//!   refuses an insert whose header type differs from the column's.
 //! - **`candidates`** holds (class_uid, probability) pairs, best first: `candidates.1` is the
 //!   array of candidate classes (`has(candidates.1, 3002)`). `signature` is the record's
 //!   shape as a number: `leftPad(lower(hex(signature)), 16, '0')` is the CLI's hex form.
@@ -73,7 +75,7 @@ pub fn create_events(table: &str) -> Result<String, StoreError> {
     signature     UInt64,
     kb_version    LowCardinality(String),
     raw           String CODEC(ZSTD(3)),
-    ocsf_event    JSON(max_dynamic_paths = 512),
+    ocsf_event    JSON,
     INDEX idx_event_time event_time TYPE minmax GRANULARITY 1,
     INDEX idx_class class_uid TYPE set(256) GRANULARITY 4,
     INDEX idx_review needs_review TYPE set(2) GRANULARITY 4

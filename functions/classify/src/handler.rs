@@ -1,0 +1,57 @@
+//! SQS event → pipeline → partial batch response.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::LambdaEvent;
+use ocsfmap::blob::BlobStore;
+use ocsfmap::pipeline::{FailureReason, Processor, QueueMessage};
+use ocsfmap::store::EventSink;
+
+/// Processes one SQS batch. Failed messages are listed by id (`ReportBatchItemFailures`);
+/// an `Err` fails the whole batch, which SQS then redelivers in full.
+pub async fn handle<S: BlobStore, K: EventSink>(
+    processor: &Processor<S, K>,
+    ev: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    let deadline = deadline_instant(ev.context.deadline);
+    let messages: Vec<QueueMessage> = ev
+        .payload
+        .records
+        .into_iter()
+        .map(|r| QueueMessage {
+            id: r.message_id.unwrap_or_default(),
+            receive_count: r.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()),
+            body: r.body.unwrap_or_default(),
+        })
+        .collect();
+    let out = processor.process(&messages, Some(deadline)).await.inspect_err(|e| {
+        tracing::error!(error = %e, messages = messages.len(), "batch not processed: every message will be redelivered");
+    })?;
+    // A failure we cannot name would be deleted from the queue: fail the whole batch instead.
+    if out.failures.iter().any(|f| f.message_id.is_empty()) {
+        return Err("a failed message has no message id; failing the whole batch so nothing is lost".into());
+    }
+    let malformed = out.failures.iter().filter(|f| matches!(f.reason, FailureReason::Malformed(_))).count();
+    tracing::info!(
+        messages = messages.len(),
+        stored_messages = out.stored_messages,
+        rows = out.rows,
+        duplicates = out.duplicates,
+        malformed,
+        failed = out.failures.len(),
+        kb_version = out.kb_version.as_deref().unwrap_or(""),
+        "batch done"
+    );
+    let mut response = SqsBatchResponse::default();
+    for f in out.failures {
+        response.add_failure(f.message_id);
+    }
+    Ok(response)
+}
+
+/// The invocation deadline (epoch ms) as an `Instant`.
+fn deadline_instant(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}

@@ -1,0 +1,90 @@
+//! OCSF event building on a warm signature (plan cached): µs per record over the dev-set mix,
+//! per source family, and validation alone. Decisions come from a lexical classifier built
+//! from `knowledge/`, with class and activity set to the dev labels.
+//!
+//! Run: `cargo bench -p ocsfmap-shared --bench event` (needs `../shared/data/dev` and the
+//! OCSF schema beside the repository, as the tests do).
+
+#[path = "../tests/event_support/mod.rs"]
+mod support;
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ocsfmap::classify::Decision;
+use ocsfmap::event::{EventContext, Mapper};
+use ocsfmap::parse::Record;
+use support::*;
+
+struct Prepared {
+    source: String,
+    raw: String,
+    record: Record,
+    decision: Decision,
+}
+
+fn prepare() -> Option<(Mapper, Vec<Prepared>)> {
+    let schema = load_schema()?;
+    let records = dev_records()?;
+    let clf = lexical_classifier(&schema);
+    let mapper = mapper(&schema);
+    let prepared: Vec<Prepared> = records
+        .iter()
+        .map(|r| {
+            let record = ocsfmap::parse::parse(&r.raw);
+            let decision = labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
+            Prepared { source: r.source.clone(), raw: r.raw.clone(), record, decision }
+        })
+        .collect();
+    Some((mapper, prepared))
+}
+
+fn run(mapper: &Mapper, items: &[&Prepared], ctx: &EventContext) {
+    for p in items {
+        black_box(mapper.build_raw(&p.raw, &p.record, &p.decision, ctx));
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let Some((mapper, prepared)) = prepare() else {
+        eprintln!("skipping the event benchmark: dev set or schema absent");
+        return;
+    };
+    let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: 1_735_689_600_000, source: None };
+    let all: Vec<&Prepared> = prepared.iter().collect();
+    // Warm every plan first: the benchmark is about warm signatures.
+    run(&mapper, &all, &ctx);
+
+    let mut g = c.benchmark_group("event_build_warm");
+    g.throughput(Throughput::Elements(all.len() as u64));
+    g.bench_function("dev_mix", |b| b.iter(|| run(&mapper, &all, &ctx)));
+    for family in ["windows", "zeek (", "aws/cloudtrail", "apache", "linux/sshd", "okta"] {
+        let items: Vec<&Prepared> = prepared.iter().filter(|p| p.source.starts_with(family)).collect();
+        if items.is_empty() {
+            continue;
+        }
+        g.throughput(Throughput::Elements(items.len() as u64));
+        g.bench_with_input(BenchmarkId::new("source", family.trim_end_matches(" (")), &items, |b, items| b.iter(|| run(&mapper, items, &ctx)));
+    }
+    g.finish();
+
+    let events: Vec<(u32, serde_json::Value)> =
+        prepared.iter().map(|p| (p.decision.class_uid, mapper.build_raw(&p.raw, &p.record, &p.decision, &ctx).event)).collect();
+    let mut g = c.benchmark_group("event_validate");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("dev_mix", |b| {
+        b.iter(|| {
+            for (class, ev) in &events {
+                black_box(mapper.validate(*class, ev));
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(8));
+    targets = bench
+}
+criterion_main!(benches);

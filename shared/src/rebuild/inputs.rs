@@ -1,0 +1,174 @@
+//! The rebuild's inputs: which objects under the sources prefix count, reading them, the
+//! inputs hash, and parsing them into what [`crate::kb::build`] takes.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::{OverrideSource, RebuildError};
+use crate::blob::{BlobError, BlobStore};
+use crate::kb::sources::{self, Inputs, Labeled, PackEntry, SourceError};
+use crate::kb::FORMAT_VERSION;
+use crate::schema::{Schema, SchemaError};
+
+/// What a key under the sources prefix is to the rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// `schema/*.json`: the OCSF schema export.
+    Schema,
+    /// `examples/**.jsonl`, `knowledge/**.jsonl`: labelled examples and knowledge-pack entries.
+    Jsonl,
+}
+
+/// The sources prefix and the folders under it.
+#[derive(Debug, Clone)]
+pub struct SourceLayout {
+    prefix: String,
+}
+
+impl SourceLayout {
+    pub fn new(prefix: &str) -> Self {
+        SourceLayout { prefix: prefix.to_string() }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `Some` when `key` is an input; anything else under the prefix (READMEs, folder
+    /// markers) is ignored, so uploading it does not trigger a rebuild.
+    pub fn kind(&self, key: &str) -> Option<SourceKind> {
+        let rest = key.strip_prefix(&self.prefix)?;
+        if let Some(name) = rest.strip_prefix("schema/") {
+            return (name.ends_with(".json") && !name.contains('/')).then_some(SourceKind::Schema);
+        }
+        let jsonl = rest.starts_with("examples/") || rest.starts_with("knowledge/");
+        (jsonl && rest.ends_with(".jsonl")).then_some(SourceKind::Jsonl)
+    }
+}
+
+/// One input object's key and bytes.
+#[derive(Debug, Clone)]
+pub struct SourceObject {
+    pub key: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a build reads, as bytes, before any parsing.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    pub prefix: String,
+    /// Sorted by key.
+    pub schemas: Vec<SourceObject>,
+    /// Sorted by key; read in this order, so the build is deterministic.
+    pub jsonl: Vec<SourceObject>,
+    /// Analyst overrides as labelled records, oldest first (the latest of a shape wins).
+    pub overrides: Vec<Labeled>,
+}
+
+/// Parsed inputs, in the shape [`crate::kb::BuildOptions`] takes.
+#[derive(Debug)]
+pub struct Parsed {
+    pub schema: Schema,
+    pub examples: Vec<Labeled>,
+    pub pack: Vec<PackEntry>,
+    pub overrides: Vec<Labeled>,
+}
+
+/// Reads every input object and the overrides.
+pub async fn gather<S: BlobStore, O: OverrideSource>(store: &S, layout: &SourceLayout, overrides: &O) -> Result<Gathered, RebuildError> {
+    let mut schemas = Vec::new();
+    let mut jsonl = Vec::new();
+    for meta in store.list(layout.prefix()).await? {
+        let Some(kind) = layout.kind(&meta.key) else {
+            tracing::debug!(key = %meta.key, "not a KB input: ignored");
+            continue;
+        };
+        let bytes = match store.get(&meta.key).await {
+            Ok(b) => b.bytes,
+            // Deleted since the listing: its ObjectRemoved event will start another run.
+            Err(BlobError::NotFound(_)) => {
+                tracing::warn!(key = %meta.key, "input vanished while reading; skipped");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let obj = SourceObject { key: meta.key, bytes };
+        match kind {
+            SourceKind::Schema => schemas.push(obj),
+            SourceKind::Jsonl => jsonl.push(obj),
+        }
+    }
+    schemas.sort_by(|a, b| a.key.cmp(&b.key));
+    jsonl.sort_by(|a, b| a.key.cmp(&b.key));
+    // Their order matters (the latest override of a shape wins), so it is kept and hashed.
+    let overrides = overrides.fetch_overrides().await?;
+    Ok(Gathered { prefix: layout.prefix().to_string(), schemas, jsonl, overrides })
+}
+
+impl Gathered {
+    /// SHA-256 over everything that determines the artifact: the engine and artifact format
+    /// versions, the embedding model, every input object's key and content, and the override
+    /// rows. Content, not ETags: S3 ETags are not content hashes for multipart or SSE-KMS
+    /// uploads, and reading the inputs costs little next to a build.
+    pub fn inputs_hash(&self, embedding_model: Option<&str>) -> String {
+        let mut h = Sha256::new();
+        h.update(format!("ocsfmap-kb-inputs\nformat {FORMAT_VERSION}\nengine {}\n", env!("CARGO_PKG_VERSION")));
+        h.update(format!("model {}\n", embedding_model.unwrap_or("-")));
+        for o in self.schemas.iter().chain(&self.jsonl) {
+            let rel = o.key.strip_prefix(&self.prefix).unwrap_or(&o.key);
+            h.update(format!("object {rel:?} {} {}\n", o.bytes.len(), hex::encode(Sha256::digest(&o.bytes))));
+        }
+        for r in &self.overrides {
+            // JSON keeps every field unambiguous (raw text may contain anything).
+            let line = serde_json::to_string(r).unwrap_or_default();
+            h.update(format!("override {line}\n"));
+        }
+        hex::encode(h.finalize())
+    }
+
+    /// Parses the schema and JSONL objects; the first broken one fails with its key (and line).
+    pub fn parse(&self) -> Result<Parsed, RebuildError> {
+        let schema_obj = match self.schemas.as_slice() {
+            [] => return Err(RebuildError::NoSchema { prefix: format!("{}schema/", self.prefix) }),
+            [one] => one,
+            many => {
+                return Err(RebuildError::SeveralSchemas {
+                    prefix: format!("{}schema/", self.prefix),
+                    keys: many.iter().map(|o| o.key.clone()).collect(),
+                })
+            }
+        };
+        let schema = Schema::from_slice(&schema_obj.bytes, Path::new(&schema_obj.key)).map_err(|e| schema_error(&schema_obj.key, e))?;
+        let mut inputs = Inputs::default();
+        for o in &self.jsonl {
+            let text = std::str::from_utf8(&o.bytes).map_err(|e| RebuildError::BrokenInput {
+                object: o.key.clone(),
+                line: Some(line_of(&o.bytes, e.valid_up_to())),
+                what: format!("not UTF-8 text (byte {})", e.valid_up_to()),
+            })?;
+            sources::parse_jsonl(text, Path::new(&o.key), &mut inputs).map_err(|e| source_error(&o.key, e))?;
+        }
+        Ok(Parsed { schema, examples: inputs.examples, pack: inputs.pack, overrides: self.overrides.clone() })
+    }
+}
+
+fn line_of(bytes: &[u8], at: usize) -> usize {
+    bytes.get(..at).map(|b| b.iter().filter(|&&c| c == b'\n').count() + 1).unwrap_or(1)
+}
+
+fn schema_error(key: &str, e: SchemaError) -> RebuildError {
+    let (line, what) = match e {
+        SchemaError::Json { source, .. } => (Some(source.line()), format!("OCSF schema is not valid JSON: {source}")),
+        SchemaError::Invalid { what, .. } => (None, format!("not a usable OCSF schema export: {what}")),
+        SchemaError::Io { source, .. } => (None, source.to_string()),
+    };
+    RebuildError::BrokenInput { object: key.to_string(), line, what }
+}
+
+fn source_error(key: &str, e: SourceError) -> RebuildError {
+    match e {
+        SourceError::Line { line, what, .. } => RebuildError::BrokenInput { object: key.to_string(), line: Some(line), what },
+        SourceError::Io { source, .. } => RebuildError::BrokenInput { object: key.to_string(), line: None, what: source.to_string() },
+    }
+}

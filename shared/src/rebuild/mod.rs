@@ -1,0 +1,325 @@
+//! Rebuilding and publishing the knowledge base from its sources in an object store.
+//!
+//! One run: read the pointer (and its ETag) → gather the sources (schema export, JSONL
+//! example and knowledge files) and the analyst overrides → hash them; unchanged inputs end
+//! the run → build the KB exactly as the CLI does → quality gate against the current version
+//! ([`gate`]) → write the artifact under its content hash, then move the pointer with a
+//! conditional write ([`publish`]) → keep the last N versions.
+//!
+//! Nothing is written before the gate passes, and the pointer only moves with
+//! `If-Match` on the ETag read at the start (or `If-None-Match: *` when there was none), so a
+//! failed, refused or outraced run leaves the serving version exactly as it was. A run that
+//! loses the pointer race starts over from the new pointer (bounded by `max_attempts`).
+
+pub mod gate;
+pub mod inputs;
+pub mod publish;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::blob::{BlobError, BlobStore};
+use crate::embed::{EmbedError, Embedder};
+use crate::kb::sources::Labeled;
+use crate::kb::{self, artifact, BuildOptions, KbError};
+pub use crate::store::OverrideSource;
+use crate::store::StoreError;
+
+pub use gate::{GateReport, Holdout};
+pub use inputs::{Gathered, SourceKind, SourceLayout};
+pub use publish::Current;
+
+/// Where things live in the bucket and how strict the gate is.
+#[derive(Debug, Clone)]
+pub struct RebuildConfig {
+    /// Prefix of the inputs (`kb/sources/`): `schema/*.json`, `examples/**.jsonl`, `knowledge/**.jsonl`.
+    pub sources_prefix: String,
+    /// Prefix of the immutable artifacts (`kb/versions/`).
+    pub versions_prefix: String,
+    /// The pointer object `classify` reads (`kb/current.json`).
+    pub pointer_key: String,
+    /// Versions kept (the pointer's version is always kept on top of these).
+    pub keep_versions: usize,
+    /// Largest accepted drop in held-back accuracy (0.02 = two points).
+    pub quality_margin: f64,
+    /// One labelled record in `holdout_every` is held back for the gate.
+    pub holdout_every: u32,
+    /// Runs of the whole cycle when the pointer race is lost.
+    pub max_attempts: u32,
+}
+
+impl Default for RebuildConfig {
+    fn default() -> Self {
+        RebuildConfig {
+            sources_prefix: "kb/sources/".into(),
+            versions_prefix: "kb/versions/".into(),
+            pointer_key: "kb/current.json".into(),
+            keep_versions: 5,
+            quality_margin: 0.02,
+            holdout_every: 5,
+            max_attempts: 3,
+        }
+    }
+}
+
+impl RebuildConfig {
+    /// Checks values a typo could make dangerous (deleting everything, gating nothing).
+    pub fn validate(&self) -> Result<(), RebuildError> {
+        let bad = |what: String| Err(RebuildError::Config(what));
+        for (name, p) in [("sources prefix", &self.sources_prefix), ("versions prefix", &self.versions_prefix)] {
+            if p.is_empty() || !p.ends_with('/') {
+                return bad(format!("the {name} must be a non-empty folder ending in `/`, got {p:?}"));
+            }
+        }
+        if self.pointer_key.is_empty() || self.pointer_key.ends_with('/') {
+            return bad(format!("the pointer key must name an object, got {:?}", self.pointer_key));
+        }
+        if self.pointer_key.starts_with(&self.sources_prefix) || self.versions_prefix.starts_with(&self.sources_prefix) {
+            return bad("the pointer and the versions must live outside the sources prefix (a write there would trigger a rebuild)".into());
+        }
+        if self.keep_versions == 0 {
+            return bad("keep_versions must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.quality_margin) {
+            return bad(format!("the quality margin is a share of accuracy in [0, 1], got {}", self.quality_margin));
+        }
+        if self.holdout_every < 2 {
+            return bad(format!("holdout_every must be at least 2 (1 would hold back every record), got {}", self.holdout_every));
+        }
+        if self.max_attempts == 0 {
+            return bad("max_attempts must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// No overrides (local runs, deployments without ClickHouse).
+pub struct NoOverrides;
+
+impl OverrideSource for NoOverrides {
+    async fn fetch_overrides(&self) -> Result<Vec<Labeled>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A source object is unusable; `object` is its key, `line` the JSONL line when known.
+    #[error("broken KB input {object}{}: {what}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    BrokenInput { object: String, line: Option<usize>, what: String },
+    #[error("no OCSF schema export under {prefix} (expected one `*.json` object)")]
+    NoSchema { prefix: String },
+    #[error("several OCSF schema exports under {prefix}: {keys:?}; keep exactly one")]
+    SeveralSchemas { prefix: String, keys: Vec<String> },
+    #[error("reading analyst overrides: {0}")]
+    Overrides(#[from] StoreError),
+    #[error("object store: {0}")]
+    Blob(#[from] BlobError),
+    #[error("embedding: {0}")]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Kb(#[from] KbError),
+    #[error("the pointer {pointer_key} kept moving under us: gave up after {attempts} attempts")]
+    Contention { pointer_key: String, attempts: u32 },
+}
+
+impl RebuildError {
+    /// Worth retrying later (transient store trouble, contention); broken inputs are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            RebuildError::Blob(e) => e.is_retryable(),
+            RebuildError::Overrides(e) => e.is_retryable(),
+            RebuildError::Contention { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// What a run did. Serialised as the function's response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The inputs hash equals the pointer's: nothing built, nothing written.
+    Unchanged { version: String, inputs_hash: String },
+    /// The inputs changed but built the artifact already serving (a comment, a reordering):
+    /// only the pointer's `inputs_hash` was refreshed so later runs stop here early.
+    SameContent { version: String, inputs_hash: String },
+    /// A new version is serving.
+    Published {
+        version: String,
+        key: String,
+        content_hash: String,
+        inputs_hash: String,
+        previous_version: Option<String>,
+        gate: GateReport,
+        /// Old artifacts removed by retention.
+        deleted: Vec<String>,
+    },
+    /// The candidate scored worse than the serving version by more than the margin.
+    Refused { current_version: String, candidate_content_hash: String, inputs_hash: String, gate: GateReport },
+}
+
+/// Runs rebuilds against one store. Build it once (the embedder is loaded once).
+pub struct Rebuilder<'a, S, O> {
+    pub store: &'a S,
+    pub overrides: &'a O,
+    pub embedder: Option<Arc<Embedder>>,
+    pub cfg: RebuildConfig,
+}
+
+/// A candidate that passed the gate (or needs no gate), ready to be committed.
+pub struct Plan {
+    pub current: Current,
+    pub artifact: Vec<u8>,
+    pub header: artifact::KbHeader,
+    pub inputs_hash: String,
+    pub gate: GateReport,
+}
+
+/// What [`Rebuilder::prepare`] decided.
+pub enum Prepared {
+    /// Nothing to write (unchanged inputs, or refused by the gate).
+    Done(Outcome),
+    Commit(Box<Plan>),
+}
+
+impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
+    /// One full run, starting over (bounded) when another run moved the pointer first.
+    pub async fn run(&self) -> Result<Outcome, RebuildError> {
+        self.cfg.validate()?;
+        for attempt in 1..=self.cfg.max_attempts {
+            let current = publish::read_pointer(self.store, &self.cfg.pointer_key).await?;
+            let plan = match self.prepare(current).await? {
+                Prepared::Done(outcome) => return Ok(outcome),
+                Prepared::Commit(plan) => plan,
+            };
+            match self.commit(*plan).await? {
+                Some(outcome) => return Ok(outcome),
+                None => tracing::warn!(attempt, pointer = %self.cfg.pointer_key, "another rebuild moved the pointer first; starting over"),
+            }
+        }
+        Err(RebuildError::Contention { pointer_key: self.cfg.pointer_key.clone(), attempts: self.cfg.max_attempts })
+    }
+
+    /// Gathers, hashes, builds and gates against `current`; writes nothing.
+    pub async fn prepare(&self, current: Current) -> Result<Prepared, RebuildError> {
+        let started = Instant::now();
+        let layout = SourceLayout::new(&self.cfg.sources_prefix);
+        let gathered = inputs::gather(self.store, &layout, self.overrides).await?;
+        let model = self.embedder.as_ref().map(|e| e.model_id().to_string());
+        let inputs_hash = gathered.inputs_hash(model.as_deref());
+        if let Some(p) = current.pointer.as_ref().filter(|p| p.inputs_hash == inputs_hash) {
+            tracing::info!(version = p.version(), %inputs_hash, "inputs unchanged: nothing to publish");
+            return Ok(Prepared::Done(Outcome::Unchanged { version: p.version().to_string(), inputs_hash }));
+        }
+
+        let parsed = gathered.parse()?;
+        let holdout = Holdout::new(self.cfg.holdout_every);
+        let slice = holdout.slice(&parsed.examples, &parsed.overrides);
+        let schema = parsed.schema;
+        let build_started = Instant::now();
+        let body = kb::build(
+            schema,
+            BuildOptions {
+                examples: parsed.examples,
+                pack: parsed.pack,
+                overrides: parsed.overrides,
+                embedder: self.embedder.as_deref(),
+                progress: None,
+            },
+        )?;
+        let (artifact, header) = artifact::to_bytes(&body)?;
+        tracing::info!(
+            content_hash = %header.content_hash,
+            docs = body.docs.len(),
+            bytes = artifact.len(),
+            build_ms = build_started.elapsed().as_millis() as u64,
+            "candidate built"
+        );
+
+        let same = current.pointer.as_ref().is_some_and(|p| p.content_hash == header.content_hash);
+        let gate = if same {
+            GateReport::skipped(slice.len(), "the candidate is the serving version")
+        } else {
+            let baseline = publish::load_current(self.store, &current).await?;
+            gate::evaluate(&body, baseline.as_ref().map(|kb| &kb.body), &slice, self.embedder.clone(), self.cfg.quality_margin)
+        };
+        tracing::info!(
+            held_back = gate.held_back,
+            candidate_accuracy = ?gate.candidate_accuracy,
+            current_accuracy = ?gate.current_accuracy,
+            margin = self.cfg.quality_margin,
+            passed = gate.passed,
+            prepare_ms = started.elapsed().as_millis() as u64,
+            "quality gate"
+        );
+        if !gate.passed {
+            let current_version = current.pointer.as_ref().map(|p| p.version().to_string()).unwrap_or_default();
+            tracing::warn!(
+                candidate_accuracy = ?gate.candidate_accuracy,
+                current_accuracy = ?gate.current_accuracy,
+                margin = self.cfg.quality_margin,
+                %current_version,
+                candidate = %header.content_hash,
+                "candidate refused: held-back accuracy dropped by more than the margin; the current version keeps serving"
+            );
+            return Ok(Prepared::Done(Outcome::Refused {
+                current_version,
+                candidate_content_hash: header.content_hash,
+                inputs_hash,
+                gate,
+            }));
+        }
+        Ok(Prepared::Commit(Box::new(Plan { current, artifact, header, inputs_hash, gate })))
+    }
+
+    /// Writes the artifact and moves the pointer; `Ok(None)` when another run moved the
+    /// pointer since `plan.current` was read (nothing of ours is serving then).
+    pub async fn commit(&self, plan: Plan) -> Result<Option<Outcome>, RebuildError> {
+        let Plan { current, artifact, header, inputs_hash, gate } = plan;
+        let same = current.pointer.as_ref().is_some_and(|p| p.content_hash == header.content_hash);
+        let key = publish::version_key(&self.cfg.versions_prefix, &header.content_hash);
+        let accuracy = if same { current.pointer.as_ref().and_then(|p| p.accuracy) } else { gate.candidate_accuracy };
+        let pointer = crate::kb::pointer::Pointer {
+            key: key.clone(),
+            content_hash: header.content_hash.clone(),
+            inputs_hash: inputs_hash.clone(),
+            ocsf_version: header.ocsf_version.clone(),
+            published_at: header.built_at.clone(),
+            accuracy,
+        };
+        if !publish::publish(self.store, &self.cfg, &current, &key, artifact, &pointer).await? {
+            return Ok(None);
+        }
+        let version = pointer.version().to_string();
+        if same {
+            tracing::info!(%version, %inputs_hash, "inputs changed but the artifact did not: pointer refreshed, nothing new published");
+            return Ok(Some(Outcome::SameContent { version, inputs_hash }));
+        }
+        let previous_version = current.pointer.as_ref().map(|p| p.version().to_string());
+        tracing::info!(%version, %key, previous = ?previous_version, accuracy = ?gate.candidate_accuracy, "published a new knowledge base version");
+        let deleted = match publish::retain(self.store, &self.cfg).await {
+            Ok(d) => d,
+            Err(e) => {
+                // The new version is serving; old artifacts wait for the next run.
+                tracing::warn!(error = %e, "retention failed");
+                Vec::new()
+            }
+        };
+        Ok(Some(Outcome::Published {
+            version,
+            key,
+            content_hash: header.content_hash,
+            inputs_hash,
+            previous_version,
+            gate,
+            deleted,
+        }))
+    }
+}
