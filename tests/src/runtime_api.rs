@@ -349,7 +349,8 @@ pub struct FunctionProcess {
 impl FunctionProcess {
     /// Starts `binary` with the Lambda environment (`AWS_LAMBDA_RUNTIME_API`,
     /// function name, memory size, version, log group and stream, region)
-    /// plus `envs`, which override it.
+    /// plus `envs`, which override it. Nothing else is inherited but `PATH`, `HOME`,
+    /// `TMPDIR`, `LANG` and `RUST_BACKTRACE`.
     pub async fn spawn<I, K, V>(binary: impl AsRef<Path>, envs: I) -> Result<Self, InvokeError>
     where
         I: IntoIterator<Item = (K, V)>,
@@ -364,6 +365,14 @@ impl FunctionProcess {
         let log2 = log.try_clone().map_err(|e| InvokeError::Harness(e.to_string()))?;
 
         let mut cmd = Command::new(binary);
+        // Only what Lambda would set plus `envs`: an inherited OCSFMAP_MODEL_DIR or
+        // CLICKHOUSE_URL from the developer's shell must not change what a test runs.
+        cmd.env_clear();
+        for keep in ["PATH", "HOME", "TMPDIR", "LANG", "RUST_BACKTRACE"] {
+            if let Some(v) = std::env::var_os(keep) {
+                cmd.env(keep, v);
+            }
+        }
         cmd.env("AWS_LAMBDA_RUNTIME_API", api.addr().to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", &name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")

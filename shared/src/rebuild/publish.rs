@@ -75,11 +75,12 @@ pub async fn publish<S: BlobStore>(
 ) -> Result<bool, RebuildError> {
     // An artifact already there has this content (the key is its hash): keep the bytes in
     // case another run's retention removes it before our pointer lands.
-    let kept = if exists(store, key).await? {
-        Some(artifact)
+    let (kept, created) = if exists(store, key).await? {
+        (Some(artifact), false)
     } else {
         match store.put(key, artifact, PutCondition::IfAbsent).await {
-            Ok(_) | Err(BlobError::PreconditionFailed(_)) => None,
+            Ok(_) => (None, true),
+            Err(BlobError::PreconditionFailed(_)) => (None, false),
             Err(e) => return Err(e.into()),
         }
     };
@@ -90,7 +91,15 @@ pub async fn publish<S: BlobStore>(
     };
     match store.put(&cfg.pointer_key, bytes, cond).await {
         Ok(_) => {}
-        Err(BlobError::PreconditionFailed(_)) => return Ok(false),
+        Err(BlobError::PreconditionFailed(_)) => {
+            // Another run moved the pointer first: the artifact we created is an orphan
+            // unless the winner points at the same content.
+            if created && read_pointer(store, &cfg.pointer_key).await?.pointer.map(|p| p.key).as_deref() != Some(key) {
+                store.delete(key).await?;
+                tracing::info!(%key, "lost the race to publish; deleted the artifact written for it");
+            }
+            return Ok(false);
+        }
         Err(e) => return Err(e.into()),
     }
     if let Some(bytes) = kept {

@@ -217,8 +217,10 @@ async fn a_new_example_file_and_an_override_are_served_after_the_next_rebuild() 
     let after = Classifier::new(Arc::new(env.serving().await), None, Config::default()).classify(dns_record);
     assert_eq!(after.class_uid, 4003, "{after:?}");
 
-    // An analyst says this firewall shape is DNS activity: the next rebuild serves that.
-    let fw = r#"{"action":"allow","src_ip":"192.168.9.9","dst_ip":"203.0.113.53","dst_port":53,"proto":"udp","bytes_out":64}"#;
+    // An analyst says this appliance's shape is DNS activity: the next rebuild serves that.
+    // (Its fields are unlike the labelled examples', so the held-back slice is unaffected
+    // and the gate passes; an override that contradicts the examples is gated like any input.)
+    let fw = r#"{"unit":"nx-7","verb":"lookup","peer":"192.168.9.9","obj":"files.corp.example","n":1}"#;
     let o = MemOverrides(Mutex::new(Vec::new()));
     assert!(matches!(env.run_with(&o).await.unwrap(), Outcome::Unchanged { .. }));
     o.0.lock().unwrap().push(Labeled { raw: fw.into(), class_uid: 4003, activity_id: Some(1), source: "override:alice".into() });
@@ -241,6 +243,7 @@ async fn racing_commits_one_wins_and_the_loser_starts_over() {
 
     assert!(r.commit(*a).await.unwrap().is_some(), "A should win");
     assert!(r.commit(*b).await.unwrap().is_none(), "B read the same pointer: it must lose");
+    assert_eq!(env.versions().await.len(), 1, "the loser deletes the artifact it wrote: {:?}", env.versions().await);
     assert_eq!(env.pointer().await.content_hash, a_hash);
     env.serving().await;
 
