@@ -57,13 +57,6 @@ impl Config {
 
 /// The password from a Secrets Manager secret: the secret string itself, or its
 /// `password` field when it is a JSON object.
-pub fn password_from_secret(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("password").and_then(|p| p.as_str()).map(str::to_string))
-        .unwrap_or_else(|| text.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,10 +100,4 @@ mod tests {
         assert!(err.contains("KB_BUCKET"), "{err}");
     }
 
-    #[test]
-    fn secret_is_plain_or_json() {
-        assert_eq!(password_from_secret("s3cret"), "s3cret");
-        assert_eq!(password_from_secret(r#"{"username":"u","password":"p"}"#), "p");
-        assert_eq!(password_from_secret(r#"{"other":1}"#), r#"{"other":1}"#);
-    }
 }

@@ -65,16 +65,7 @@ async fn init() -> Result<ClassifyProcessor, lambda_runtime::Error> {
         .retry_config(RetryConfig::standard().with_max_attempts(2))
         .load()
         .await;
-    if let Some(arn) = cfg.clickhouse.password_secret_arn.clone() {
-        let secret = aws_sdk_secretsmanager::Client::new(&aws)
-            .get_secret_value()
-            .secret_id(&arn)
-            .send()
-            .await
-            .map_err(|e| format!("CLICKHOUSE_SECRET_ARN={arn}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e)))?;
-        let text = secret.secret_string().ok_or_else(|| format!("CLICKHOUSE_SECRET_ARN={arn}: the secret has no SecretString"))?;
-        cfg.clickhouse.password = Some(config::password_from_secret(text));
-    }
+    ocsfmap_edge::secrets::resolve_clickhouse_password(&mut cfg.clickhouse, &aws).await?;
     let s3_conf = aws_sdk_s3::config::Builder::from(&aws).force_path_style(endpoint_overridden()).build();
     let store = S3BlobStore::new(aws_sdk_s3::Client::from_conf(s3_conf), cfg.kb_bucket.clone());
     let embedder = match &cfg.model_dir {

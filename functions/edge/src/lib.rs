@@ -3,6 +3,7 @@
 
 pub mod overrides;
 pub mod s3;
+pub mod secrets;
 pub mod clickhouse;
 pub mod env;
 pub mod telemetry;

@@ -116,7 +116,11 @@ fn error_type(e: &RebuildError) -> &'static str {
 }
 
 async fn lambda() -> Result<(), BoxError> {
-    let cfg = Config::from_env(&Env::from_process())?;
+    let mut cfg = Config::from_env(&Env::from_process())?;
+    if let Some(ch) = cfg.clickhouse.as_mut() {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        ocsfmap_edge::secrets::resolve_clickhouse_password(ch, &aws).await?;
+    }
     let overrides = match &cfg.clickhouse {
         Some(ch) => Overrides::ClickHouse(ClickHouseOverrides::from_config(ch)?),
         None => {
