@@ -115,7 +115,8 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         let src = d.source.as_str();
         let allowed = |j: usize| !(matches!(docs[j].kind, DocKind::Example | DocKind::Override) && docs[j].source == src);
         let vector = if use_dense { kb.embedding(i) } else { None };
-        let ranked = clf.rank_classes(&d.terms, vector, &allowed);
+        let shape = super::QueryShape::new(&d.key_tokens, d.discriminators.clone());
+        let ranked = clf.rank_classes(&d.terms, &shape, vector, &allowed);
         if ranked.is_empty() {
             continue;
         }

@@ -7,7 +7,7 @@
 mod activity;
 pub mod calibrate;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::Embedder;
 use crate::features::{self, Features};
-use crate::kb::{DocKind, KnowledgeBase};
+use crate::kb::{Doc, DocKind, KnowledgeBase};
 use crate::parse::{self, Format, Record};
 use crate::search::{self, Hit, Mode};
 
@@ -94,11 +94,50 @@ pub struct Classifier<K = Arc<KnowledgeBase>> {
 /// about a similar record than a class's prose does.
 fn kind_weight(k: DocKind) -> f32 {
     match k {
-        DocKind::Override => 1.5,
+        DocKind::Override => 1.0,
         DocKind::Example => 1.0,
         DocKind::Pack => 1.0,
         DocKind::Class => 0.8,
     }
+}
+
+/// Weight of an analyst override that looks like the record: same field names and the same
+/// discriminating values (event id, event name, action), so most likely the same event type
+/// of the same source. A correction speaks for the records like it more than anything else
+/// in the KB.
+const OVERRIDE_SHAPE_BOOST: f32 = 5.0;
+/// Weight of an override of another shape. It shares the source's host names, accounts and
+/// field names, which are rare in the KB and so inflate its lexical score, yet it is about
+/// another event type: it must not outvote the documents about this one.
+const OVERRIDE_OTHER_SHAPE: f32 = 0.2;
+
+/// What the classifier compares a labelled document's shape with.
+pub(crate) struct QueryShape<'a> {
+    keys: HashSet<&'a str>,
+    discriminators: Vec<String>,
+}
+
+impl<'a> QueryShape<'a> {
+    pub(crate) fn new(keys: &'a [String], discriminators: Vec<String>) -> Self {
+        QueryShape { keys: keys.iter().map(String::as_str).collect(), discriminators }
+    }
+
+    /// 0..1: Jaccard overlap of field-name tokens when the discriminating values are the
+    /// same (the same event type), else 0.
+    fn similarity(&self, d: &Doc) -> f32 {
+        if self.keys.is_empty() || d.key_tokens.is_empty() || self.discriminators != d.discriminators {
+            return 0.0;
+        }
+        let inter = d.key_tokens.iter().filter(|t| self.keys.contains(t.as_str())).count() as f32;
+        let union = self.keys.len() as f32 + d.key_tokens.len() as f32 - inter;
+        // Squared: records of one log share most field names; the same event type shares nearly all.
+        if union > 0.0 { (inter / union).powi(2) } else { 0.0 }
+    }
+}
+
+/// How much a retrieved document counts for a record of shape `q`.
+fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
+    if d.kind == DocKind::Override { OVERRIDE_OTHER_SHAPE + OVERRIDE_SHAPE_BOOST * q.similarity(d) } else { kind_weight(d.kind) }
 }
 
 /// Weights of a class's 1st, 2nd, ... best documents in its score.
@@ -114,9 +153,9 @@ impl<'a> Classifier<&'a KnowledgeBase> {
 
 impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// Class → combined score of its best documents, best first, for given terms and vector.
-    pub(crate) fn rank_classes(&self, terms: &[String], vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
+    pub(crate) fn rank_classes(&self, terms: &[String], shape: &QueryShape, vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
         let hits = search::search(&self.kb, terms, vector, self.cfg.mode, allowed);
-        self.class_scores(&hits)
+        self.class_scores(&hits, shape)
     }
 }
 
@@ -209,7 +248,8 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
             return self.finish(format, f, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
         }
-        let ranked = self.class_scores(&hits);
+        let shape = QueryShape::new(&f.key_tokens, f.discriminator_pairs());
+        let ranked = self.class_scores(&hits, &shape);
         let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
         let probs = calibrate::softmax(&scores);
         let candidates: Vec<Candidate> =
@@ -229,13 +269,20 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     }
 
     /// Class → combined score of its best documents, best first.
-    fn class_scores(&self, hits: &[Hit]) -> Vec<(u32, f32)> {
+    fn class_scores(&self, hits: &[Hit], shape: &QueryShape) -> Vec<(u32, f32)> {
+        let mut weighted: Vec<(u32, f32)> = hits
+            .iter()
+            .map(|h| {
+                let d = &self.kb.docs()[h.doc];
+                (d.class_uid, doc_weight(d, shape) * h.score)
+            })
+            .collect();
+        weighted.sort_by(|a, b| b.1.total_cmp(&a.1));
         let mut per_class: HashMap<u32, (usize, f32)> = HashMap::new();
-        for h in hits {
-            let d = &self.kb.docs()[h.doc];
-            let e = per_class.entry(d.class_uid).or_insert((0, 0.0));
+        for (c, s) in weighted {
+            let e = per_class.entry(c).or_insert((0, 0.0));
             if let Some(w) = RANK_DECAY.get(e.0) {
-                e.1 += w * kind_weight(d.kind) * h.score;
+                e.1 += w * s;
                 e.0 += 1;
             }
         }
@@ -264,14 +311,16 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let activity_id = match (activity, class) {
             (Some(a), _) => a,
             (None, Some(c)) => {
-                let neighbours: Vec<(Option<i64>, f32)> = hits
+                let shape = QueryShape::new(&f.key_tokens, f.discriminator_pairs());
+                let mut neighbours: Vec<(Option<i64>, f32)> = hits
                     .iter()
                     .filter_map(|h| {
                         let d = &self.kb.docs()[h.doc];
-                        (d.class_uid == class_uid && d.kind != DocKind::Class).then_some((d.activity_id, h.score))
+                        (d.class_uid == class_uid && d.kind != DocKind::Class).then(|| (d.activity_id, doc_weight(d, &shape) * h.score))
                     })
-                    .take(5)
                     .collect();
+                neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
+                neighbours.truncate(5);
                 activity::choose(c, f, &neighbours, self.activity_prior.get(&class_uid))
             }
             (None, None) => 0,
