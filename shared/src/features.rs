@@ -45,6 +45,11 @@ pub struct Features {
 }
 
 impl Features {
+    /// Whole-value terms of the fields naming the event (see [`is_event_key`]).
+    pub fn event_terms(&self) -> Vec<String> {
+        self.discriminators.iter().filter(|(k, _)| is_event_key(k)).filter_map(|(_, v)| whole_value_term(v)).collect()
+    }
+
     /// The discriminating fields as `field=value`, lower case, deduplicated and sorted.
     pub fn discriminator_pairs(&self) -> Vec<String> {
         let mut v: Vec<String> = self.discriminators.iter().map(|(k, v)| format!("{k}={v}").to_lowercase()).collect();
@@ -106,6 +111,16 @@ pub fn normalize_key(key: &str) -> String {
 
 fn last_segment(key: &str) -> &str {
     key.rsplit('.').next().unwrap_or(key)
+}
+
+/// A discriminating key that names the event itself (`eventName`, `EventID`, `action`,
+/// `methodName`, `operation`), as opposed to one naming its family or actor
+/// (`userIdentity.type`, `eventCategory` values are shared by many event types).
+pub fn is_event_key(key: &str) -> bool {
+    let toks = text::tokens(last_segment(key));
+    !is_log_name_key(key)
+        && toks.iter().any(|t| matches!(t.as_str(), "event" | "eventid" | "eventname" | "action" | "operation" | "method" | "verb" | "activity" | "msgid"))
+        && !toks.iter().any(|t| matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome"))
 }
 
 /// A key naming the record's log (see [`LOG_NAME_KEYS`]).
@@ -306,6 +321,12 @@ mod tests {
         assert_ne!(a.signature, c.signature);
         assert_eq!(a.discriminators, vec![("eventName".to_string(), "ConsoleLogin".to_string())]);
         // Numeric event ids discriminate too, and reach the lexical query whole.
+        for k in ["eventName", "EventID", "action", "protoPayload.methodName", "operation"] {
+            assert!(is_event_key(k), "{k}");
+        }
+        for k in ["eventType", "eventCategory", "userIdentity.type", "@stream", "eventSource"] {
+            assert!(!is_event_key(k), "{k}");
+        }
         let w = extract(&rec(&[("EventID", "4625"), ("TargetUserName", "bob")]));
         assert_eq!(w.discriminators, vec![("EventID".to_string(), "4625".to_string())]);
         assert!(w.lexical_terms().contains(&"=4625".to_string()));
