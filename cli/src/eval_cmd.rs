@@ -39,6 +39,14 @@ pub struct Args {
     /// Also write every prediction as JSONL here.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
+    /// Few-shot curve: for each source held out, add its first k records (file order) as
+    /// analyst overrides and classify the rest, for each k given (e.g. `--shots 1,3,10`).
+    #[arg(long, value_delimiter = ',')]
+    pub shots: Vec<usize>,
+    /// File memoising sentence embeddings across runs (texts unchanged since the last run are
+    /// not embedded again). Defaults to $OCSFMAP_EMBED_CACHE; none when unset.
+    #[arg(long, env = "OCSFMAP_EMBED_CACHE")]
+    pub embed_cache: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -54,6 +62,9 @@ pub fn run(a: Args) -> Result<()> {
         eprintln!("ocsfmap: no --model / OCSFMAP_MODEL_DIR: evaluating lexical-only");
     }
     let embedder = if needs_model { kb_cmd::load_embedder(a.model.as_deref())?.map(Arc::new) } else { None };
+    if let (Some(e), Some(p)) = (&embedder, &a.embed_cache) {
+        e.load_memo(p);
+    }
 
     let mut examples = extra.examples;
     examples.extend(labeled.iter().cloned());
@@ -70,9 +81,35 @@ pub fn run(a: Args) -> Result<()> {
 
     let cfg = Config { mode: a.mode.into(), ..Config::default() };
     let pb = progress::bar(labeled.len() as u64, "evaluating");
-    let preds = eval::leave_one_source_out(&body, &labeled, embedder, &cfg, &|d, _| pb.set_position(d as u64));
+    let preds = eval::leave_one_source_out(&body, &labeled, embedder.clone(), &cfg, &|d, _| pb.set_position(d as u64));
     pb.finish_and_clear();
     let report = eval::report(&preds);
+    let shots = if a.shots.is_empty() {
+        Vec::new()
+    } else {
+        let pb = progress::bar(0, "few-shot");
+        let runs = eval::few_shot(&body, &labeled, embedder.clone(), &cfg, &a.shots, &|d, t| {
+            pb.set_length(t as u64);
+            pb.set_position(d as u64);
+        });
+        pb.finish_and_clear();
+        if let Some(p) = &a.predictions {
+            for (k, preds) in &runs {
+                let mut s = String::new();
+                for pr in preds {
+                    s.push_str(&serde_json::to_string(pr)?);
+                    s.push('\n');
+                }
+                std::fs::write(p.with_extension(format!("shots{k}.jsonl")), s)?;
+            }
+        }
+        eval::shot_rows(&runs)
+    };
+    if let (Some(e), Some(p)) = (&embedder, &a.embed_cache) {
+        if let Err(err) = e.save_memo(p) {
+            eprintln!("ocsfmap: cannot save the embedding memo: {err}");
+        }
+    }
 
     if let Some(p) = &a.predictions {
         let mut s = String::new();
@@ -88,6 +125,10 @@ pub fn run(a: Args) -> Result<()> {
         if a.calibration {
             v["ece"] = serde_json::json!(ece);
             v["reliability"] = serde_json::json!(reliability);
+            v["precision_at_0_9"] = serde_json::json!(precision_at(&preds, 0.9));
+        }
+        if !shots.is_empty() {
+            v["shots"] = serde_json::to_value(&shots)?;
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -100,6 +141,11 @@ pub fn run(a: Args) -> Result<()> {
                 }
             }
             println!("ECE {ece:.4}");
+            let (p, n) = precision_at(&preds, 0.9);
+            println!("precision at confidence >= 0.9: {p:.4} ({n} records)");
+        }
+        if !shots.is_empty() {
+            print_shots(&shots, a.by_source);
         }
         println!("\n({} records, {:.1}s)", preds.len(), started.elapsed().as_secs_f64());
     }
@@ -127,6 +173,39 @@ fn print_report(r: &Report, _preds: &[Prediction], by_source: bool) {
         for s in &r.per_source {
             let act = s.activity.map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into());
             println!("{:<45} {:>7} {:>7.3} {:>7.3} {:>8}", s.source, s.records, s.top1, s.top3, act);
+        }
+    }
+}
+
+/// Top-1 precision among predictions with confidence >= `t`, and how many there are.
+fn precision_at(preds: &[Prediction], t: f32) -> (f64, usize) {
+    let sel: Vec<&Prediction> = preds.iter().filter(|p| p.decision.confidence >= t).collect();
+    let ok = sel.iter().filter(|p| p.correct()).count();
+    (if sel.is_empty() { 0.0 } else { ok as f64 / sel.len() as f64 }, sel.len())
+}
+
+fn print_shots(rows: &[eval::ShotRow], by_source: bool) {
+    println!("\nfew-shot: first k records of each held-out source as overrides, the rest classified");
+    println!("{:>6} {:>8} {:>7} {:>8}", "k", "records", "top-1", "activity");
+    for r in rows {
+        let act = r.activity.map(|a| format!("{a:.4}")).unwrap_or_else(|| "-".into());
+        println!("{:>6} {:>8} {:>7.4} {:>8}", r.shots, r.records, r.top1, act);
+    }
+    if by_source {
+        let head: Vec<String> = rows.iter().map(|r| format!("{:>8}", format!("k={}", r.shots))).collect();
+        println!("\n{:<45} {}", "source (top-1 after k corrections)", head.join(" "));
+        let mut sources: Vec<&str> = rows.iter().flat_map(|r| r.per_source.iter().map(|s| s.source.as_str())).collect();
+        sources.sort();
+        sources.dedup();
+        for s in sources {
+            let cells: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    let v = r.per_source.iter().find(|x| x.source == s).map(|x| format!("{:.3}", x.top1)).unwrap_or_else(|| "-".into());
+                    format!("{v:>8}")
+                })
+                .collect();
+            println!("{:<45} {}", s, cells.join(" "));
         }
     }
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::classify::{Classifier, Config, Decision};
+#[cfg(test)]
+use crate::classify::DecidedBy;
 use crate::embed::{Embedder, DIM};
 use crate::kb::sources::Labeled;
 use crate::kb::{artifact, DocKind, KbBody, KnowledgeBase};
@@ -55,8 +57,63 @@ pub fn leave_one_source_out(
     out
 }
 
+/// Few-shot protocol: each source in turn is held out of the KB, its first `k` records (in
+/// input order) are added as analyst overrides, the way the product adds corrections (an
+/// exact-shape override plus a labelled document that similar records retrieve), and the
+/// rest of the source is classified. Returns the predictions for each `k` in `shots`.
+pub fn few_shot(
+    body: &KbBody,
+    labeled: &[Labeled],
+    embedder: Option<Arc<Embedder>>,
+    cfg: &Config,
+    shots: &[usize],
+    progress: &dyn Fn(usize, usize),
+) -> Vec<(usize, Vec<Prediction>)> {
+    let sources: BTreeSet<&str> = labeled.iter().map(|l| l.source.as_str()).collect();
+    let mut out: Vec<(usize, Vec<Prediction>)> = shots.iter().map(|&k| (k, Vec::new())).collect();
+    let total: usize = shots.iter().map(|&k| {
+        sources.iter().map(|s| labeled.iter().filter(|l| l.source == *s).count().saturating_sub(k)).sum::<usize>()
+    }).sum();
+    let mut done = 0;
+    for src in sources {
+        let base = without_source_body(body, src);
+        let records: Vec<&Labeled> = labeled.iter().filter(|l| l.source == src).collect();
+        for (k, preds) in out.iter_mut() {
+            let k = (*k).min(records.len());
+            let mut sub = base.clone();
+            for l in &records[..k] {
+                if sub.schema.class(l.class_uid).is_none_or(|c| c.deprecated) {
+                    continue;
+                }
+                let doc = crate::kb::docs::record_doc(DocKind::Override, l);
+                if !sub.embeddings.is_empty() {
+                    let v = embedder.as_ref().and_then(|e| e.embed(&doc.dense_text).ok()).unwrap_or_else(|| vec![0.0; DIM]);
+                    sub.embeddings.extend(v);
+                }
+                sub.docs.push(doc);
+            }
+            let header = artifact::KbHeader::describe(&sub, String::new());
+            let clf = Classifier::new(Arc::new(KnowledgeBase::from_body(header, sub)), embedder.clone(), cfg.clone());
+            for l in &records[k..] {
+                let rec = parse::parse(&l.raw);
+                let decision = clf.classify_filtered(&rec, &|_| true, true);
+                preds.push(Prediction { source: l.source.clone(), expected_class: l.class_uid, expected_activity: l.activity_id, decision });
+                done += 1;
+                progress(done, total);
+            }
+        }
+    }
+    out
+}
+
 /// A KB equal to one built without the documents of `source` (examples and overrides).
 pub fn without_source(body: &KbBody, source: &str) -> KnowledgeBase {
+    let sub = without_source_body(body, source);
+    let header = artifact::KbHeader::describe(&sub, String::new());
+    KnowledgeBase::from_body(header, sub)
+}
+
+fn without_source_body(body: &KbBody, source: &str) -> KbBody {
     let keep: Vec<usize> = (0..body.docs.len())
         .filter(|&i| !(matches!(body.docs[i].kind, DocKind::Example | DocKind::Override) && body.docs[i].source == source))
         .collect();
@@ -69,8 +126,7 @@ pub fn without_source(body: &KbBody, source: &str) -> KnowledgeBase {
     let mut sub = KbBody { schema: body.schema.clone(), docs, embeddings, embedding_model: body.embedding_model.clone(), calibrator: None };
     // Calibration is refitted without the held-out source too, so it never sees it.
     sub.calibrator = crate::kb::docs::fit_calibrator(&sub);
-    let header = artifact::KbHeader::describe(&sub, String::new());
-    KnowledgeBase::from_body(header, sub)
+    sub
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -194,4 +250,70 @@ pub fn reliability(preds: &[Prediction], bins: usize) -> (Vec<(f64, usize, f64, 
         })
         .collect();
     (rows, ece)
+}
+
+/// Accuracy after `k` corrections per source: overall and per source.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShotRow {
+    pub shots: usize,
+    pub records: usize,
+    pub top1: f64,
+    pub activity: Option<f64>,
+    pub per_source: Vec<SourceRow>,
+}
+
+pub fn shot_rows(runs: &[(usize, Vec<Prediction>)]) -> Vec<ShotRow> {
+    runs.iter()
+        .map(|(k, preds)| {
+            let r = report(preds);
+            ShotRow { shots: *k, records: r.records, top1: r.top1, activity: r.activity, per_source: r.per_source }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{labeled, mini_schema};
+
+    fn body() -> KbBody {
+        let examples = vec![
+            labeled(r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#, 3002, 1, "a"),
+            labeled(r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.1"}"#, 6003, 4, "a"),
+            labeled(r#"{"action":"deny","src_ip":"192.0.2.9","dst_ip":"198.51.100.2","dst_port":22,"protocol":"tcp"}"#, 4001, 5, "b"),
+        ];
+        crate::kb::build(mini_schema(), crate::kb::BuildOptions { examples, ..Default::default() }).unwrap()
+    }
+
+    /// A source whose records look like logons (a `login` action, a user, an address) but
+    /// that the analyst files as API activity: before corrections the KB says Authentication;
+    /// after one correction the records of that shape follow the analyst, both the exact
+    /// shape (an override) and the same event with an extra optional field (search, where the
+    /// correction outweighs the KB).
+    #[test]
+    fn corrections_fix_the_rest_of_a_source() {
+        let src = "portal";
+        let recs: Vec<Labeled> = ["alice", "bob", "carol", "dave", "erin"]
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let extra = if i % 2 == 0 { String::new() } else { format!(r#","session_note":"renewed by {u}""#) };
+                labeled(&format!(r#"{{"action":"login","user":"{u}","client_ip":"198.51.100.{i}","widget":"w{i}"{extra}}}"#), 6003, 2, src)
+            })
+            .collect();
+        let b = body();
+        let cfg = Config { mode: crate::search::Mode::Lexical, ..Config::default() };
+        let zero = leave_one_source_out(&b, &recs, None, &cfg, &|_, _| ());
+        assert!(zero.iter().all(|p| p.decision.class_uid == 3002), "{:?}", zero.iter().map(|p| p.decision.class_uid).collect::<Vec<_>>());
+        let runs = few_shot(&b, &recs, None, &cfg, &[0, 1, 3, 10], &|_, _| ());
+        let rows = shot_rows(&runs);
+        assert_eq!(rows.iter().map(|r| (r.shots, r.records)).collect::<Vec<_>>(), vec![(0, 5), (1, 4), (3, 2), (10, 0)]);
+        assert_eq!(rows[0].top1, 0.0);
+        assert_eq!(rows[1].top1, 1.0, "{:?}", runs[1].1.iter().map(|p| (p.decision.class_uid, p.decision.decided_by)).collect::<Vec<_>>());
+        assert_eq!(rows[1].activity, Some(1.0));
+        assert_eq!(rows[1].per_source[0].source, src);
+        // Records 2 and 4 have the shape of record 0 (same fields and op): exact override.
+        assert_eq!(runs[1].1[1].decision.decided_by, DecidedBy::Override);
+        assert_eq!(runs[1].1[0].decision.decided_by, DecidedBy::Search);
+    }
 }

@@ -16,6 +16,10 @@ const DISCRIMINATING: &[&str] = &[
     "eventid", "eventname", "eventtype", "subtype", "task", "opcode", "msgid", "app", "program", "tag",
 ];
 
+/// Keys naming the log a record belongs to (Zeek `_path`, the json-streaming `@stream`,
+/// collectors' `log_type` / `sourcetype`): the log is the kind of event.
+const LOG_NAME_KEYS: &[&str] = &["_path", "@stream", "stream", "log_type", "logtype", "sourcetype", "_sourcetype"];
+
 /// Keys whose value is free text (the record's message).
 const MESSAGE_KEYS: &[&str] = &["message", "msg", "description", "display_message", "displaymessage", "summary"];
 
@@ -41,6 +45,19 @@ pub struct Features {
 }
 
 impl Features {
+    /// Whole-value terms of the fields naming the event (see [`is_event_key`]).
+    pub fn event_terms(&self) -> Vec<String> {
+        self.discriminators.iter().filter(|(k, _)| is_event_key(k)).filter_map(|(_, v)| whole_value_term(v)).collect()
+    }
+
+    /// The discriminating fields as `field=value`, lower case, deduplicated and sorted.
+    pub fn discriminator_pairs(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.discriminators.iter().map(|(k, v)| format!("{k}={v}").to_lowercase()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Lexical query: every token, discriminating values counted twice.
     pub fn lexical_terms(&self) -> Vec<String> {
         let mut terms = Vec::with_capacity(self.key_tokens.len() + self.value_tokens.len());
@@ -52,9 +69,22 @@ impl Features {
                     terms.push(t.to_string());
                 }
             });
+            if let Some(t) = whole_value_term(v) {
+                terms.push(t.clone());
+                terms.push(t);
+            }
         }
         expand(terms)
     }
+}
+
+/// A discriminating value as one term (`CreateUser`, `user.session.start`, `4625` →
+/// `=createuser`, `=usersessionstart`, `=4625`), so the exact event name or id of a record
+/// meets the same name in a pack entry or example as one rare term, not only as common
+/// words (`create`, `user`) that a hundred other event types share.
+pub fn whole_value_term(v: &str) -> Option<String> {
+    let compact: String = v.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    (2..=64).contains(&compact.len()).then(|| format!("={compact}"))
 }
 
 /// Adds the expansion of abbreviations (`src` → `source`) next to the token.
@@ -83,8 +113,26 @@ fn last_segment(key: &str) -> &str {
     key.rsplit('.').next().unwrap_or(key)
 }
 
+/// A discriminating key that names the event itself (`eventName`, `EventID`, `action`,
+/// `methodName`, `operation`), as opposed to one naming its family or actor
+/// (`userIdentity.type`, `eventCategory` values are shared by many event types).
+pub fn is_event_key(key: &str) -> bool {
+    let toks = text::tokens(last_segment(key));
+    !is_log_name_key(key)
+        && toks.iter().any(|t| matches!(t.as_str(), "event" | "eventid" | "eventname" | "action" | "operation" | "method" | "verb" | "activity" | "msgid"))
+        && !toks.iter().any(|t| matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome"))
+}
+
+/// A key naming the record's log (see [`LOG_NAME_KEYS`]).
+pub fn is_log_name_key(key: &str) -> bool {
+    LOG_NAME_KEYS.contains(&last_segment(key).to_ascii_lowercase().as_str())
+}
+
 pub fn is_discriminating_key(key: &str) -> bool {
     let seg = last_segment(key).to_ascii_lowercase();
+    if LOG_NAME_KEYS.contains(&seg.as_str()) {
+        return true;
+    }
     let compact: String = seg.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     if DISCRIMINATING.contains(&compact.as_str()) {
         return true;
@@ -151,7 +199,9 @@ pub fn extract(record: &Record) -> Features {
         if field.kind == ValueKind::Null || v.is_empty() {
             continue;
         }
-        if is_discriminating_key(&nk) && v.len() <= 96 && !is_identifier_value(v) && field.kind != ValueKind::Bool {
+        // Event ids are short numbers (4625, 1, 22): an identifier elsewhere, the kind of event here.
+        let event_number = v.len() <= 6 && v.bytes().all(|b| b.is_ascii_digit());
+        if is_discriminating_key(&nk) && v.len() <= 96 && (event_number || !is_identifier_value(v)) && field.kind != ValueKind::Bool {
             f.discriminators.push((nk.clone(), v.to_string()));
         }
         let msg_like = is_message_key(&nk);
@@ -254,7 +304,7 @@ mod tests {
 
     #[test]
     fn discriminating_keys() {
-        for k in ["eventName", "EventID", "event_type", "action", "protoPayload.methodName", "verb", "eventType", "System.EventID"] {
+        for k in ["eventName", "EventID", "event_type", "action", "protoPayload.methodName", "verb", "eventType", "System.EventID", "_path", "@stream", "sourcetype"] {
             assert!(is_discriminating_key(k), "{k}");
         }
         for k in ["userName", "sourceIPAddress", "user.name", "time", "requestID"] {
@@ -270,6 +320,18 @@ mod tests {
         assert_eq!(a.signature, b.signature);
         assert_ne!(a.signature, c.signature);
         assert_eq!(a.discriminators, vec![("eventName".to_string(), "ConsoleLogin".to_string())]);
+        // Numeric event ids discriminate too, and reach the lexical query whole.
+        for k in ["eventName", "EventID", "action", "protoPayload.methodName", "operation"] {
+            assert!(is_event_key(k), "{k}");
+        }
+        for k in ["eventType", "eventCategory", "userIdentity.type", "@stream", "eventSource"] {
+            assert!(!is_event_key(k), "{k}");
+        }
+        let w = extract(&rec(&[("EventID", "4625"), ("TargetUserName", "bob")]));
+        assert_eq!(w.discriminators, vec![("EventID".to_string(), "4625".to_string())]);
+        assert!(w.lexical_terms().contains(&"=4625".to_string()));
+        let x = extract(&rec(&[("EventID", "4624"), ("TargetUserName", "bob")]));
+        assert_ne!(w.signature, x.signature);
     }
 
     #[test]

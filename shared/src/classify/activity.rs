@@ -74,9 +74,11 @@ fn synonyms(token: &str) -> &'static [&'static str] {
 pub fn choose(class: &Class, f: &Features, neighbours: &[(Option<i64>, f32)], prior: Option<&HashMap<i64, usize>>) -> i64 {
     // Words of the record that say what happened, weighted by how strongly.
     let mut words: HashMap<String, f32> = HashMap::new();
-    for (_, v) in &f.discriminators {
+    for (k, v) in &f.discriminators {
+        // A log's name (`kerberos`, `smb_files`) is the same for all of its activities.
+        let log_name = crate::features::is_log_name_key(k);
         for (i, t) in text::tokens(v).into_iter().enumerate() {
-            let w = if i == 0 { 3.0 } else { 2.0 };
+            let w = if log_name { 0.5 } else if i == 0 { 3.0 } else { 2.0 };
             let e = words.entry(t).or_default();
             *e = e.max(w);
         }

@@ -32,6 +32,11 @@ pub struct Calibrator {
     pub w_lead: f32,
     pub w_strength: f32,
     pub bias: f32,
+    /// Mean and standard deviation of the two inputs over the fitting points: the inputs are
+    /// standardised so that gradient descent converges whatever the scale of the mode's
+    /// scores (BM25 sums in the tens, fused reciprocal ranks below one).
+    pub mean: [f32; 2],
+    pub std: [f32; 2],
     /// Held-out predictions it was fitted on, and how many were right.
     pub samples: usize,
     pub correct: usize,
@@ -54,6 +59,8 @@ impl Calibrator {
     /// P(correct) from the raw class scores, best first.
     pub fn apply(&self, scores: &[f32]) -> f32 {
         let (lead, strength) = features(scores);
+        let lead = (lead - self.mean[0]) / self.std[0];
+        let strength = (strength - self.mean[1]) / self.std[1];
         sigmoid(self.w_lead * lead + self.w_strength * strength + self.bias).clamp(0.0, 1.0)
     }
 
@@ -63,12 +70,20 @@ impl Calibrator {
         if points.len() < MIN_SAMPLES {
             return None;
         }
-        let xs: Vec<(f32, f32, f32)> = points.iter().map(|(p, ok)| {
+        let raw: Vec<(f32, f32, f32)> = points.iter().map(|(p, ok)| {
             let (l, m) = features(p);
             (l, m, if *ok { 1.0 } else { 0.0 })
         }).collect();
+        let n = raw.len() as f32;
+        let moments = |f: &dyn Fn(&(f32, f32, f32)) -> f32| {
+            let mean = raw.iter().map(f).sum::<f32>() / n;
+            let var = raw.iter().map(|x| (f(x) - mean).powi(2)).sum::<f32>() / n;
+            (mean, var.sqrt().max(1e-3))
+        };
+        let (m0, s0) = moments(&|x| x.0);
+        let (m1, s1) = moments(&|x| x.1);
+        let xs: Vec<(f32, f32, f32)> = raw.iter().map(|&(l, m, y)| ((l - m0) / s0, (m - m1) / s1, y)).collect();
         let (mut a, mut b, mut c) = (1.0f32, 0.0f32, 0.0f32);
-        let n = xs.len() as f32;
         for _ in 0..3000 {
             let (mut ga, mut gb, mut gc) = (0.0, 0.0, 0.0);
             for &(l, m, y) in &xs {
@@ -82,7 +97,7 @@ impl Calibrator {
             c -= 0.5 * gc / n;
         }
         let correct = points.iter().filter(|(_, ok)| *ok).count();
-        Some(Calibrator { w_lead: a, w_strength: b, bias: c, samples: points.len(), correct })
+        Some(Calibrator { w_lead: a, w_strength: b, bias: c, mean: [m0, m1], std: [s0, s1], samples: points.len(), correct })
     }
 }
 
@@ -115,7 +130,15 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         let src = d.source.as_str();
         let allowed = |j: usize| !(matches!(docs[j].kind, DocKind::Example | DocKind::Override) && docs[j].source == src);
         let vector = if use_dense { kb.embedding(i) } else { None };
-        let ranked = clf.rank_classes(&d.terms, vector, &allowed);
+        let event_terms: Vec<String> = d
+            .discriminators
+            .iter()
+            .filter_map(|p| p.split_once('='))
+            .filter(|(k, _)| crate::features::is_event_key(k))
+            .filter_map(|(_, v)| crate::features::whole_value_term(v))
+            .collect();
+        let shape = super::QueryShape::new(kb, &event_terms, &d.key_tokens, d.discriminators.clone(), 1);
+        let ranked = clf.rank_classes(&d.terms, &shape, vector, &allowed);
         if ranked.is_empty() {
             continue;
         }

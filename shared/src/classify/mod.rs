@@ -7,7 +7,7 @@
 mod activity;
 pub mod calibrate;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::Embedder;
 use crate::features::{self, Features};
-use crate::kb::{DocKind, KnowledgeBase};
+use crate::kb::{Doc, DocKind, KnowledgeBase};
 use crate::parse::{self, Format, Record};
 use crate::search::{self, Hit, Mode};
 
@@ -94,10 +94,95 @@ pub struct Classifier<K = Arc<KnowledgeBase>> {
 /// about a similar record than a class's prose does.
 fn kind_weight(k: DocKind) -> f32 {
     match k {
-        DocKind::Override => 1.5,
+        DocKind::Override => 1.0,
         DocKind::Example => 1.0,
         DocKind::Pack => 1.0,
         DocKind::Class => 0.8,
+    }
+}
+
+/// Weight of an analyst override that looks like the record: same field names and the same
+/// discriminating values (event id, event name, action), so most likely the same event type
+/// of the same source. A correction speaks for the records like it more than anything else
+/// in the KB.
+const OVERRIDE_SHAPE_BOOST: f32 = 5.0;
+/// Weight of an override of another shape. It shares the source's host names, accounts and
+/// field names, which are rare in the KB and so inflate its lexical score, yet it is about
+/// another event type: it must not outvote the documents about this one.
+const OVERRIDE_OTHER_SHAPE: f32 = 0.2;
+
+/// Weight of a document naming the record's event (its rare event name or id, whole): it is
+/// about this very event type, where a document that merely shares words is not.
+const EVENT_MATCH: f32 = 2.0;
+/// Weight of a labelled record of the same log (most field names shared) that does not name
+/// the record's event: same product, another event type, whose class says little about this one.
+const OTHER_EVENT_SAME_LOG: f32 = 0.5;
+/// A whole discriminating value found in at most this many documents names one event type;
+/// more common ones (`Management`, `AwsApiCall`) name a family.
+const EVENT_TERM_MAX_DF: usize = 8;
+
+/// What the classifier compares a retrieved document's shape with.
+pub(crate) struct QueryShape<'a> {
+    keys: HashSet<&'a str>,
+    discriminators: Vec<String>,
+    /// The record's rarest whole discriminating value in the KB, when rare enough to name
+    /// one event type.
+    event_term: Option<String>,
+}
+
+impl<'a> QueryShape<'a> {
+    /// `own` is 1 when the record is itself a document of the KB (calibration fitting), so
+    /// its own terms are not counted.
+    /// `event_terms` are the whole values of the fields naming the event
+    /// ([`features::is_event_key`]).
+    pub(crate) fn new(kb: &KnowledgeBase, event_terms: &[String], keys: &'a [String], discriminators: Vec<String>, own: usize) -> Self {
+        let event_term = event_terms
+            .iter()
+            .map(|t| (kb.lexical.df(t).saturating_sub(own), t))
+            .filter(|(df, _)| (1..=EVENT_TERM_MAX_DF).contains(df))
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+            .map(|(_, t)| t.clone());
+        QueryShape { keys: keys.iter().map(String::as_str).collect(), discriminators, event_term }
+    }
+
+    /// Jaccard overlap of field-name tokens with a labelled record.
+    fn key_jaccard(&self, d: &Doc) -> f32 {
+        if self.keys.is_empty() || d.key_tokens.is_empty() {
+            return 0.0;
+        }
+        let inter = d.key_tokens.iter().filter(|t| self.keys.contains(t.as_str())).count() as f32;
+        let union = self.keys.len() as f32 + d.key_tokens.len() as f32 - inter;
+        if union > 0.0 { inter / union } else { 0.0 }
+    }
+
+    /// 0..1: the squared field-name overlap when the discriminating values are the same (the
+    /// same event type), else 0. Squared: records of one log share most field names; the
+    /// same event type shares nearly all.
+    fn similarity(&self, d: &Doc) -> f32 {
+        if self.discriminators != d.discriminators {
+            return 0.0;
+        }
+        self.key_jaccard(d).powi(2)
+    }
+}
+
+/// How much a retrieved document counts for a record of shape `q`.
+fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
+    if d.kind == DocKind::Override {
+        return OVERRIDE_OTHER_SHAPE + OVERRIDE_SHAPE_BOOST * q.similarity(d);
+    }
+    let w = kind_weight(d.kind);
+    match &q.event_term {
+        Some(t) if d.kind != DocKind::Class => {
+            if d.terms.iter().any(|x| x == t) {
+                w * EVENT_MATCH
+            } else if d.kind == DocKind::Example && q.key_jaccard(d) >= 0.5 {
+                w * OTHER_EVENT_SAME_LOG
+            } else {
+                w
+            }
+        }
+        _ => w,
     }
 }
 
@@ -114,9 +199,9 @@ impl<'a> Classifier<&'a KnowledgeBase> {
 
 impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// Class → combined score of its best documents, best first, for given terms and vector.
-    pub(crate) fn rank_classes(&self, terms: &[String], vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
+    pub(crate) fn rank_classes(&self, terms: &[String], shape: &QueryShape, vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
         let hits = search::search(&self.kb, terms, vector, self.cfg.mode, allowed);
-        self.class_scores(&hits)
+        self.class_scores(&hits, shape)
     }
 }
 
@@ -209,7 +294,8 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
             return self.finish(format, f, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
         }
-        let ranked = self.class_scores(&hits);
+        let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
+        let ranked = self.class_scores(&hits, &shape);
         let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
         let probs = calibrate::softmax(&scores);
         let candidates: Vec<Candidate> =
@@ -229,13 +315,20 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     }
 
     /// Class → combined score of its best documents, best first.
-    fn class_scores(&self, hits: &[Hit]) -> Vec<(u32, f32)> {
+    fn class_scores(&self, hits: &[Hit], shape: &QueryShape) -> Vec<(u32, f32)> {
+        let mut weighted: Vec<(u32, f32)> = hits
+            .iter()
+            .map(|h| {
+                let d = &self.kb.docs()[h.doc];
+                (d.class_uid, doc_weight(d, shape) * h.score)
+            })
+            .collect();
+        weighted.sort_by(|a, b| b.1.total_cmp(&a.1));
         let mut per_class: HashMap<u32, (usize, f32)> = HashMap::new();
-        for h in hits {
-            let d = &self.kb.docs()[h.doc];
-            let e = per_class.entry(d.class_uid).or_insert((0, 0.0));
+        for (c, s) in weighted {
+            let e = per_class.entry(c).or_insert((0, 0.0));
             if let Some(w) = RANK_DECAY.get(e.0) {
-                e.1 += w * kind_weight(d.kind) * h.score;
+                e.1 += w * s;
                 e.0 += 1;
             }
         }
@@ -264,14 +357,16 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let activity_id = match (activity, class) {
             (Some(a), _) => a,
             (None, Some(c)) => {
-                let neighbours: Vec<(Option<i64>, f32)> = hits
+                let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
+                let mut neighbours: Vec<(Option<i64>, f32)> = hits
                     .iter()
                     .filter_map(|h| {
                         let d = &self.kb.docs()[h.doc];
-                        (d.class_uid == class_uid && d.kind != DocKind::Class).then_some((d.activity_id, h.score))
+                        (d.class_uid == class_uid && d.kind != DocKind::Class).then(|| (d.activity_id, doc_weight(d, &shape) * h.score))
                     })
-                    .take(5)
                     .collect();
+                neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
+                neighbours.truncate(5);
                 activity::choose(c, f, &neighbours, self.activity_prior.get(&class_uid))
             }
             (None, None) => 0,
@@ -346,6 +441,38 @@ mod tests {
         assert_eq!(c.cache_len(), 2);
         // The first shape was evicted (capacity 2), so it is searched again.
         assert!(!c.classify(r#"{"eventName":"ConsoleLogin","userName":"dave"}"#).cached);
+    }
+
+    /// A CloudTrail-style record whose event the pack names (ConsoleLogin → Authentication)
+    /// while the only labelled record with the same envelope is another event (an API call):
+    /// the entry naming the event decides, not the shared envelope.
+    #[test]
+    fn the_document_naming_the_event_beats_a_same_envelope_record_of_another_event() {
+        use crate::kb::sources::{Identify, PackEntry};
+        let envelope = |name: &str, user: &str| {
+            format!(
+                r#"{{"eventVersion":"1.09","userIdentity":{{"type":"AssumedRole","principalId":"AROAEXAMPLE:{user}","arn":"arn:aws:sts::111122223333:assumed-role/Admin/{user}","sessionContext":{{"sessionIssuer":{{"type":"Role","userName":"Admin"}},"attributes":{{"mfaAuthenticated":"false"}}}}}},"eventTime":"2024-03-04T10:00:00Z","eventSource":"example.amazonaws.com","eventName":"{name}","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.15.0","requestParameters":{{"target":"t-1"}},"responseElements":null,"requestID":"r-1","eventID":"e-1","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333"}}"#
+            )
+        };
+        let examples = vec![labeled(&envelope("DeleteWidget", "alice"), 6003, 4, "cloud")];
+        let pack = vec![PackEntry {
+            product: "AWS CloudTrail".into(),
+            vendor: "Amazon".into(),
+            log_type: "Management events".into(),
+            event: "ConsoleLogin".into(),
+            title: "Console sign-in".into(),
+            identify: Identify { fields: vec!["eventName".into(), "additionalEventData.MFAUsed".into()], values: vec!["ConsoleLogin".into()], patterns: vec![] },
+            class_uid: 3002,
+            activity_id: Some(1),
+            notes: String::new(),
+        }];
+        let body = crate::kb::build(crate::testutil::mini_schema(), crate::kb::BuildOptions { examples, pack, ..Default::default() }).unwrap();
+        let kb = Arc::new(KnowledgeBase::from_body(KbHeader::describe(&body, String::new()), body));
+        let c = Classifier::new(kb, None, Config { mode: Mode::Lexical, ..Config::default() });
+        let d = c.classify(&envelope("ConsoleLogin", "bob"));
+        assert_eq!((d.class_uid, d.activity_id), (3002, 1), "{:?}", d.candidates);
+        let d = c.classify(&envelope("DeleteWidget", "carol"));
+        assert_eq!(d.class_uid, 6003);
     }
 
     #[test]

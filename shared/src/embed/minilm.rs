@@ -1,4 +1,6 @@
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -11,6 +13,17 @@ pub struct Embedder {
     tokenizer: WordPiece,
     model: BertModel,
     id: String,
+    /// Vectors already computed, by SHA-256 prefix of the text: a text is embedded once per
+    /// process (evaluation embeds each labelled record as a document and again as a query),
+    /// and across runs when the memo is saved to a file.
+    memo: Mutex<HashMap<[u8; 16], Vec<f32>>>,
+}
+
+fn text_key(t: &str) -> [u8; 16] {
+    let d = Sha256::digest(t.as_bytes());
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d[..16]);
+    k
 }
 
 fn model_err(e: impl std::fmt::Display) -> EmbedError {
@@ -35,7 +48,7 @@ impl Embedder {
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
             .map_err(|e| model_err(format!("{}: {e}", weights.display())))?;
         let model = BertModel::load(vb, &config).map_err(|e| model_err(format!("{}: {e}", weights.display())))?;
-        Ok(Embedder { tokenizer, model, id })
+        Ok(Embedder { tokenizer, model, id, memo: Mutex::new(HashMap::new()) })
     }
 
     pub fn model_id(&self) -> &str {
@@ -47,8 +60,55 @@ impl Embedder {
         v.pop().ok_or_else(|| model_err("empty batch result"))
     }
 
-    /// Embeds several texts in one forward pass (padded to the longest).
+    /// Loads vectors saved by [`Embedder::save_memo`] for this same model; a missing file,
+    /// one from another model or an unreadable one is ignored (the texts are embedded again).
+    pub fn load_memo(&self, path: &Path) {
+        let Ok(bytes) = std::fs::read(path) else { return };
+        let Ok((id, rows)) = bincode::deserialize::<(String, Vec<([u8; 16], Vec<f32>)>)>(&bytes) else {
+            tracing::warn!(path = %path.display(), "ignoring unreadable embedding memo");
+            return;
+        };
+        if id != self.id {
+            return;
+        }
+        if let Ok(mut m) = self.memo.lock() {
+            m.extend(rows.into_iter().filter(|(_, v)| v.len() == DIM));
+        }
+    }
+
+    /// Saves every vector computed so far (with the model id) for a later [`Embedder::load_memo`].
+    pub fn save_memo(&self, path: &Path) -> Result<(), EmbedError> {
+        let rows: Vec<([u8; 16], Vec<f32>)> =
+            self.memo.lock().map(|m| m.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default();
+        let bytes = bincode::serialize(&(&self.id, rows)).map_err(model_err)?;
+        std::fs::write(path, bytes).map_err(|e| EmbedError::Io(path.to_path_buf(), e))
+    }
+
+    /// Embeds several texts, reusing memoised vectors; the rest in one forward pass.
     pub fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let keys: Vec<[u8; 16]> = texts.iter().map(|t| text_key(t)).collect();
+        let mut out: Vec<Option<Vec<f32>>> = match self.memo.lock() {
+            Ok(m) => keys.iter().map(|k| m.get(k).cloned()).collect(),
+            Err(_) => vec![None; texts.len()],
+        };
+        let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+        if !missing.is_empty() {
+            let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
+            let vs = self.forward(&todo)?;
+            if let Ok(mut m) = self.memo.lock() {
+                for (&i, v) in missing.iter().zip(&vs) {
+                    m.insert(keys[i], v.clone());
+                }
+            }
+            for (&i, v) in missing.iter().zip(vs) {
+                out[i] = Some(v);
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// Embeds several texts in one forward pass (padded to the longest).
+    fn forward(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }

@@ -60,6 +60,10 @@ impl Embedder {
     pub fn embed_batch(&self, _texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         Err(EmbedError::Model("dense feature is off".into()))
     }
+    pub fn load_memo(&self, _path: &Path) {}
+    pub fn save_memo(&self, _path: &Path) -> Result<(), EmbedError> {
+        Ok(())
+    }
 }
 
 /// Cosine similarity of two L2-normalised vectors.

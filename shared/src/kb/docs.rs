@@ -130,13 +130,16 @@ fn class_doc(class: &Class, base_attrs: &BTreeSet<String>) -> Doc {
         terms: expand(terms),
         dense_text,
         signature: None,
+        key_tokens: Vec::new(),
+        discriminators: Vec::new(),
     }
 }
 
-fn record_doc(kind: DocKind, l: &Labeled) -> Doc {
+pub(crate) fn record_doc(kind: DocKind, l: &Labeled) -> Doc {
     let record = crate::parse::parse(&l.raw);
     let f = features::extract(&record);
     let title: String = l.raw.chars().take(80).collect();
+    let discriminators = f.discriminator_pairs();
     Doc {
         kind,
         class_uid: l.class_uid,
@@ -146,6 +149,8 @@ fn record_doc(kind: DocKind, l: &Labeled) -> Doc {
         terms: f.lexical_terms(),
         dense_text: f.dense_text,
         signature: Some(f.signature),
+        discriminators,
+        key_tokens: f.key_tokens,
     }
 }
 
@@ -163,6 +168,11 @@ fn pack_doc(p: &PackEntry) -> Doc {
             terms.push(v.clone());
         }
     }
+    // The event's own name or id, whole, as records' discriminating values are indexed.
+    let mut whole: Vec<String> = p.identify.values.iter().chain(std::iter::once(&p.event)).filter_map(|v| features::whole_value_term(v)).collect();
+    whole.sort();
+    whole.dedup();
+    terms.extend(whole);
     let dense_text = format!(
         "{} {} {}: {}. {} Fields: {}. Values: {}. {}",
         p.vendor,
@@ -183,5 +193,7 @@ fn pack_doc(p: &PackEntry) -> Doc {
         terms: expand(terms),
         dense_text,
         signature: None,
+        key_tokens: Vec::new(),
+        discriminators: Vec::new(),
     }
 }

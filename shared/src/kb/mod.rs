@@ -39,6 +39,10 @@ pub struct Doc {
     pub dense_text: String,
     /// Shape signature of an example or override record.
     pub signature: Option<u64>,
+    /// Field-name tokens of an example or override record (shape similarity to a query).
+    pub key_tokens: Vec<String>,
+    /// Discriminating `field=value` pairs of an example or override record, lower case.
+    pub discriminators: Vec<String>,
 }
 
 /// What the artifact stores (the header is derived from it).

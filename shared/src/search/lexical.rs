@@ -32,6 +32,11 @@ impl Bm25 {
         Bm25 { postings, doc_len, avg_len }
     }
 
+    /// How many documents contain `term`.
+    pub fn df(&self, term: &str) -> usize {
+        self.postings.get(term).map_or(0, Vec::len)
+    }
+
     pub fn len(&self) -> usize {
         self.doc_len.len()
     }
