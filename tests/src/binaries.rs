@@ -33,7 +33,32 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     tracing::info!(package, bin, "building workspace binary");
-    let out = Command::new(&cargo)
+    let mut cmd = Command::new(&cargo);
+    // Under `cargo test` this process carries the variables cargo sets for a test binary
+    // (CARGO_PKG_NAME, CARGO_MANIFEST_DIR, ...). Build scripts such as ring's and aws-lc's
+    // watch some of them (`rerun-if-env-changed`), so passing them on would rebuild those
+    // crates and everything above them, and the next `cargo test` would rebuild them back.
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        let set_by_cargo_for_tests = k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_BIN_EXE_")
+            || matches!(
+                k.as_ref(),
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_MANIFEST_LINKS"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "CARGO_RUSTC_CURRENT_DIR"
+                    | "OUT_DIR"
+            );
+        if set_by_cargo_for_tests {
+            cmd.env_remove(&key);
+        }
+    }
+    let out = cmd
         .current_dir(workspace_root())
         .args(["build", "--profile", "test", "--workspace", "--bins", "--tests"])
         .output()

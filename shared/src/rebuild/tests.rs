@@ -324,22 +324,26 @@ async fn broken_inputs_fail_naming_the_object_and_line_and_keep_the_current_vers
     assert!(matches!(env.run().await.unwrap(), Outcome::Unchanged { .. }), "repaired inputs equal the serving ones");
 }
 
-/// A knowledge file that maps every family's vocabulary to the wrong class.
+/// A pack that maps every labelled record's exact field names and values to a wrong class:
+/// knowledge that contradicts the labelled data, so the candidate must score worse.
 fn poison_pack() -> String {
-    let wrong = [
-        (1007, vec!["EventID", "TargetUserName", "LogonType", "IpAddress", "AuthenticationPackageName", "WorkstationName", "4624", "NTLM"]),
-        (3002, vec!["action", "src_ip", "dst_ip", "dst_port", "proto", "bytes_out", "allow", "tcp"]),
-        (4001, vec!["EventID", "Image", "CommandLine", "ParentImage", "ProcessId", "explorer", "exe", "run"]),
-    ];
+    let wrong_for = |class: u64| match class {
+        3002 => 1007,
+        4001 => 3002,
+        _ => 4001,
+    };
     let mut out = String::new();
-    for (class, words) in wrong {
-        for i in 0..6 {
-            let entry = serde_json::json!({
-                "product": format!("Mislabelled {i}"), "vendor": "Nobody", "event": words.join(" "), "title": words.join(" "),
-                "identify": {"fields": words, "values": words}, "class_uid": class, "activity_id": 1
-            });
-            out.push_str(&format!("{entry}\n"));
-        }
+    for (i, line) in [auth(30), network(30), process(30)].concat().lines().enumerate() {
+        let labelled: serde_json::Value = serde_json::from_str(line).unwrap();
+        let rec = crate::parse::parse(labelled["raw"].as_str().unwrap());
+        let fields: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).collect();
+        let values: Vec<&str> = rec.fields.iter().map(|f| f.value.as_str()).collect();
+        let entry = serde_json::json!({
+            "product": format!("Mislabelled {i}"), "vendor": "Nobody", "event": labelled["raw"],
+            "identify": {"fields": fields, "values": values},
+            "class_uid": wrong_for(labelled["class_uid"].as_u64().unwrap()), "activity_id": 1
+        });
+        out.push_str(&format!("{entry}\n"));
     }
     out
 }

@@ -53,6 +53,11 @@ impl Bm25 {
         for t in query {
             *qtf.entry(t.as_str()).or_default() += 1.0;
         }
+        // Terms in a fixed order: float sums then do not depend on hash iteration order, so
+        // scores, the calibration fitted on them and the artifact's content hash are
+        // reproducible (a rebuild of unchanged inputs must be byte-identical).
+        let mut qtf: Vec<(&str, f32)> = qtf.into_iter().collect();
+        qtf.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut acc: HashMap<u32, f32> = HashMap::new();
         for (term, qw) in qtf {
             let Some(list) = self.postings.get(term) else { continue };
