@@ -249,7 +249,7 @@ async fn stored_rows(db: &TestDatabase) -> Result<Vec<Stored>> {
         .client()
         .query(
             "SELECT raw, event_time, received_at, source, format, class_uid, type_uid, activity_id, kb_version, \
-             toUInt32(ocsf_event.class_uid) AS ocsf_class FROM events FINAL ORDER BY event_id",
+             toUInt32(ocsf_event.class_uid) AS ocsf_class FROM events FINAL ORDER BY toString(event_id)",
         )
         .fetch_all::<Stored>()
         .await?)
@@ -514,7 +514,7 @@ async fn a_new_kb_version_is_picked_up_without_restarting() -> Result<()> {
         kb_version: String,
         class_uid: u32,
     }
-    let got = rig.db.client().query("SELECT kb_version, class_uid FROM events FINAL ORDER BY event_id").fetch_all::<Version>().await?;
+    let got = rig.db.client().query("SELECT kb_version, class_uid FROM events FINAL ORDER BY toString(event_id)").fetch_all::<Version>().await?;
     let got: Vec<(String, u32)> = got.into_iter().map(|v| (v.kb_version, v.class_uid)).collect();
     ensure!(got == vec![(v1.version().to_string(), 4003), (v2.version().to_string(), 4001)], "{got:?}");
     ensure!(f.pid() == pid && f.exit_status().is_none(), "same process");
