@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +18,7 @@ use ocsfmap::kb::{self, artifact, BuildOptions};
 use ocsfmap::schema::Schema;
 use ocsfmap_tests::clickhouse::TestDatabase;
 use ocsfmap_tests::localstack::{self, QueueWithDlq};
-use ocsfmap_tests::{binaries, function_binary, poll, FunctionProcess, InvokeError};
+use ocsfmap_tests::{binaries, function_binary, poll, sqs_event, FunctionProcess, InvokeError};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::OnceCell;
@@ -46,13 +45,10 @@ fn expected_class(raw: &str) -> Option<u32> {
 
 // --- knowledge base ------------------------------------------------------------------
 
-fn schema_path() -> PathBuf {
-    binaries::schema_path()
-}
 
 /// A lexical KB from the schema and the repository's knowledge, plus `overrides`.
 fn build_kb(overrides: Vec<Labeled>) -> Result<Vec<u8>> {
-    let schema = Schema::load(&schema_path()).with_context(|| format!("schema {} (set OCSF_SCHEMA)", schema_path().display()))?;
+    let schema = Schema::load(&binaries::schema_path()).with_context(|| format!("schema {} (set OCSF_SCHEMA)", binaries::schema_path().display()))?;
     let inputs = read_paths(&[binaries::workspace_root().join("knowledge")])?;
     let body = kb::build(schema, BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides, ..BuildOptions::default() })?;
     Ok(artifact::to_bytes(&body)?.0)
@@ -193,18 +189,8 @@ impl Rig {
     /// Deletes what the function did not report as failed (what Lambda does with a partial
     /// batch response); returns the failed message ids.
     async fn settle(&self, messages: &[Message], response: &Value) -> Result<HashSet<String>> {
-        let failed: HashSet<String> = response["batchItemFailures"]
-            .as_array()
-            .context("batchItemFailures")?
-            .iter()
-            .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_string))
-            .collect();
-        for m in messages {
-            if !failed.contains(m.message_id().unwrap_or_default()) {
-                let handle = m.receipt_handle().context("receipt handle")?;
-                self.sqs.delete_message().queue_url(&self.queue.queue.url).receipt_handle(handle).send().await?;
-            }
-        }
+        let failed = sqs_event::failed_ids(response).context("batchItemFailures")?;
+        sqs_event::settle(&self.sqs, &self.queue.queue.url, messages, &failed).await?;
         Ok(failed)
     }
 
@@ -218,12 +204,8 @@ impl Rig {
     }
 }
 
-fn sqs_event(messages: &[Message], queue_arn: &str) -> Value {
-    ocsfmap_tests::sqs_event::from_messages(messages, queue_arn)
-}
-
 async fn invoke(f: &FunctionProcess, messages: &[Message], arn: &str) -> Result<Value> {
-    f.invoke(sqs_event(messages, arn)).await.with_context(|| format!("classify invoke; log:\n{}", f.log_tail()))
+    f.invoke(sqs_event::from_messages(messages, arn)).await.with_context(|| format!("classify invoke; log:\n{}", f.log_tail()))
 }
 
 fn failures(resp: &Value) -> usize {
@@ -486,7 +468,7 @@ async fn a_new_kb_version_is_picked_up_without_restarting() -> Result<()> {
 
     rig.ingest("dns", "application/x-ndjson", &[DNS_QUERY]).await?;
     let first = rig.receive(1).await?;
-    match f.invoke(sqs_event(&first, &arn)).await {
+    match f.invoke(sqs_event::from_messages(&first, &arn)).await {
         Err(InvokeError::Function { error_message, .. }) => {
             ensure!(error_message.contains("no knowledge base published"), "{error_message}")
         }

@@ -14,7 +14,6 @@
 //! - unchanged inputs publish nothing; events for non-inputs are ignored;
 //! - two rebuilds racing on one bucket publish one version.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
@@ -35,9 +34,6 @@ const SCHEMA_KEY: &str = "kb/sources/schema/ocsf-schema-1.8.0.json";
 /// takes a few seconds to tens of seconds there, more with parallel tests on two cores.
 const REBUILD_TIMEOUT: Duration = Duration::from_secs(600);
 
-fn schema_path() -> PathBuf {
-    binaries::schema_path()
-}
 
 fn event_sample(name: &str) -> Result<Value> {
     let path = binaries::workspace_root().join("events/kb-rebuild").join(name);
@@ -77,7 +73,7 @@ impl Rig {
         let s3 = localstack::s3_client().await?;
         let bucket = localstack::create_bucket(&s3, "it-kb-rebuild").await?;
         let store = S3BlobStore::new(s3.clone(), bucket.clone());
-        let schema = std::fs::read(schema_path()).with_context(|| format!("{} (set OCSF_SCHEMA)", schema_path().display()))?;
+        let schema = std::fs::read(binaries::schema_path()).with_context(|| format!("{} (set OCSF_SCHEMA)", binaries::schema_path().display()))?;
         store.put(SCHEMA_KEY, schema, PutCondition::None).await?;
         let knowledge = binaries::workspace_root().join("knowledge");
         for (dir, prefix) in [("examples", "kb/sources/examples/"), ("pack", "kb/sources/knowledge/pack/")] {
@@ -395,7 +391,7 @@ async fn a_corrupt_input_fails_naming_it_and_the_current_version_stays() -> Resu
     rig.serving().await?;
 
     // Repaired: the inputs equal the serving version's again.
-    rig.put_source(SCHEMA_KEY, &std::fs::read_to_string(schema_path())?).await?;
+    rig.put_source(SCHEMA_KEY, &std::fs::read_to_string(binaries::schema_path())?).await?;
     let out = rig.invoke(s3_notification(&rig.bucket, SCHEMA_KEY, false)?).await?;
     ensure!(outcome(&out) == "unchanged", "{out}");
     rig.cleanup().await;

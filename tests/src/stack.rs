@@ -515,11 +515,8 @@ async fn classify_loop(
             }
         };
         stats.classify_invocations.fetch_add(1, Ordering::Relaxed);
-        let failed: Vec<String> = match classify.invoke(crate::sqs_event::from_messages(&messages, &queue.arn)).await {
-            Ok(resp) => resp["batchItemFailures"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|f| f["itemIdentifier"].as_str().map(str::to_string)).collect())
-                .unwrap_or_default(),
+        let failed = match classify.invoke(crate::sqs_event::from_messages(&messages, &queue.arn)).await {
+            Ok(resp) => crate::sqs_event::failed_ids(&resp).unwrap_or_default(),
             Err(e) => {
                 // The whole batch is retried after the visibility timeout.
                 stats.classify_errors.fetch_add(1, Ordering::Relaxed);
@@ -528,15 +525,8 @@ async fn classify_loop(
             }
         };
         stats.classify_failed_messages.fetch_add(failed.len() as u64, Ordering::Relaxed);
-        for m in &messages {
-            if failed.iter().any(|id| Some(id.as_str()) == m.message_id()) {
-                continue;
-            }
-            if let Some(handle) = m.receipt_handle() {
-                if let Err(e) = sqs.delete_message().queue_url(&queue.url).receipt_handle(handle).send().await {
-                    tracing::warn!(error = %e, "deleting a processed message");
-                }
-            }
+        if let Err(e) = crate::sqs_event::settle(&sqs, &queue.url, &messages, &failed).await {
+            tracing::warn!(error = %e, "deleting processed messages");
         }
     }
 }
