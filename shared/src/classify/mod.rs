@@ -120,6 +120,15 @@ const OTHER_EVENT_SAME_LOG: f32 = 0.5;
 /// A whole discriminating value found in at most this many documents names one event type;
 /// more common ones (`Management`, `AwsApiCall`) name a family.
 const EVENT_TERM_MAX_DF: usize = 8;
+/// Weight of a document (record or pack entry) when the record's event is named by no
+/// document: each is about another event type, so none speaks for this one.
+const UNSEEN_EVENT_OTHER: f32 = 0.25;
+/// A whole-log pack entry is about the record's log when this share of its field-name
+/// tokens are the record's, or this share of the record's are its (records often carry a
+/// subset of a log's fields).
+const SAME_LOG_SHARE: f32 = 0.5;
+/// ... and at least this many tokens are shared.
+const SAME_LOG_MIN_SHARED: usize = 3;
 
 /// What the classifier compares a retrieved document's shape with.
 pub(crate) struct QueryShape<'a> {
@@ -128,6 +137,9 @@ pub(crate) struct QueryShape<'a> {
     /// The record's rarest whole discriminating value in the KB, when rare enough to name
     /// one event type.
     event_term: Option<String>,
+    /// The record names its event (`eventName`, `action`, ...) and no document of the KB
+    /// names it: an event type the KB has never seen, from a log it may well know.
+    unseen_event: bool,
 }
 
 impl<'a> QueryShape<'a> {
@@ -142,7 +154,19 @@ impl<'a> QueryShape<'a> {
             .filter(|(df, _)| (1..=EVENT_TERM_MAX_DF).contains(df))
             .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
             .map(|(_, t)| t.clone());
-        QueryShape { keys: keys.iter().map(String::as_str).collect(), discriminators, event_term }
+        let unseen_event = !event_terms.is_empty() && event_terms.iter().all(|t| kb.lexical.df(t).saturating_sub(own) == 0);
+        QueryShape { keys: keys.iter().map(String::as_str).collect(), discriminators, event_term, unseen_event }
+    }
+
+    /// True when a document's field names and the record's are mostly the same log's: one
+    /// side's tokens largely found on the other.
+    fn same_log(&self, d: &Doc) -> bool {
+        if d.key_tokens.is_empty() || self.keys.is_empty() {
+            return false;
+        }
+        let shared = d.key_tokens.iter().filter(|t| self.keys.contains(t.as_str())).count();
+        let share = (shared as f32 / d.key_tokens.len() as f32).max(shared as f32 / self.keys.len() as f32);
+        shared >= SAME_LOG_MIN_SHARED && share >= SAME_LOG_SHARE
     }
 
     /// Jaccard overlap of field-name tokens with a labelled record.
@@ -172,6 +196,14 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
         return OVERRIDE_OTHER_SHAPE + OVERRIDE_SHAPE_BOOST * q.similarity(d);
     }
     let w = kind_weight(d.kind);
+    // An event nothing names: the pack's entry for the whole log says what such events are;
+    // every other document is about another event type and says little.
+    if q.unseen_event && d.kind != DocKind::Class {
+        if d.any_event && q.same_log(d) {
+            return w * EVENT_MATCH;
+        }
+        return w * UNSEEN_EVENT_OTHER;
+    }
     match &q.event_term {
         Some(t) if d.kind != DocKind::Class => {
             if d.terms.iter().any(|x| x == t) {
@@ -201,7 +233,33 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// Class → combined score of its best documents, best first, for given terms and vector.
     pub(crate) fn rank_classes(&self, terms: &[String], shape: &QueryShape, vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
         let hits = search::search(&self.kb, terms, vector, self.cfg.mode, allowed);
+        let hits = self.with_whole_log_entries(hits, shape, allowed);
         self.class_scores(&hits, shape)
+    }
+
+    /// For a record whose event no document names, the pack entries for its whole log
+    /// (`event: "*"`) join the hits at the best hit's score: they are about exactly such
+    /// events, however few words they share with the record ([`doc_weight`] weighs them).
+    fn with_whole_log_entries(&self, mut hits: Vec<Hit>, shape: &QueryShape, allowed: &dyn Fn(usize) -> bool) -> Vec<Hit> {
+        if !shape.unseen_event || hits.is_empty() {
+            return hits;
+        }
+        let top = hits.iter().map(|h| h.score).fold(0.0, f32::max);
+        let mut added = false;
+        for (i, d) in self.kb.docs().iter().enumerate() {
+            if !d.any_event || !allowed(i) || !shape.same_log(d) {
+                continue;
+            }
+            match hits.iter_mut().find(|h| h.doc == i) {
+                Some(h) => h.score = h.score.max(top),
+                None => hits.push(Hit { doc: i, score: top, lexical: None, dense: None }),
+            }
+            added = true;
+        }
+        if added {
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        }
+        hits
     }
 }
 
@@ -295,6 +353,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             return self.finish(format, f, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
         }
         let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
+        let hits = self.with_whole_log_entries(hits, &shape, allowed);
         let ranked = self.class_scores(&hits, &shape);
         let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
         let probs = calibrate::softmax(&scores);

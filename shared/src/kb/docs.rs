@@ -132,6 +132,7 @@ fn class_doc(class: &Class, base_attrs: &BTreeSet<String>) -> Doc {
         signature: None,
         key_tokens: Vec::new(),
         discriminators: Vec::new(),
+        any_event: false,
     }
 }
 
@@ -151,6 +152,7 @@ pub(crate) fn record_doc(kind: DocKind, l: &Labeled) -> Doc {
         signature: Some(f.signature),
         discriminators,
         key_tokens: f.key_tokens,
+        any_event: false,
     }
 }
 
@@ -173,6 +175,15 @@ fn pack_doc(p: &PackEntry) -> Doc {
     whole.sort();
     whole.dedup();
     terms.extend(whole);
+    // The entry's field names as records' field names are tokenised, for shape comparison.
+    let mut key_tokens: Vec<String> = Vec::new();
+    for f in &p.identify.fields {
+        text::for_each_token(&features::normalize_key(f), |t| {
+            if t.len() >= 2 && !key_tokens.iter().any(|k| k == t) {
+                key_tokens.push(t.to_string());
+            }
+        });
+    }
     let dense_text = format!(
         "{} {} {}: {}. {} Fields: {}. Values: {}. {}",
         p.vendor,
@@ -193,7 +204,8 @@ fn pack_doc(p: &PackEntry) -> Doc {
         terms: expand(terms),
         dense_text,
         signature: None,
-        key_tokens: Vec::new(),
+        key_tokens,
         discriminators: Vec::new(),
+        any_event: p.event == "*",
     }
 }

@@ -43,6 +43,10 @@ pub struct Doc {
     pub key_tokens: Vec<String>,
     /// Discriminating `field=value` pairs of an example or override record, lower case.
     pub discriminators: Vec<String>,
+    /// A knowledge-pack entry for a whole log type (`event: "*"`): the class of that log's
+    /// events that no other document names.
+    #[serde(default)]
+    pub any_event: bool,
 }
 
 /// What the artifact stores (the header is derived from it).
