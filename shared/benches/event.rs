@@ -54,6 +54,14 @@ fn bench(c: &mut Criterion) {
     let all: Vec<&Prepared> = prepared.iter().collect();
     // Warm every plan first: the benchmark is about warm signatures.
     run(&mapper, &all, &ctx);
+    // `OCSFMAP_BENCH_PASSES=N`: N passes over the mix and nothing else, for counting
+    // instructions (`perf stat -e instructions:u`), which a busy machine does not skew.
+    if let Some(n) = std::env::var("OCSFMAP_BENCH_PASSES").ok().and_then(|v| v.parse::<usize>().ok()) {
+        for _ in 0..n {
+            run(&mapper, &all, &ctx);
+        }
+        return;
+    }
 
     let mut g = c.benchmark_group("event_build_warm");
     g.throughput(Throughput::Elements(all.len() as u64));

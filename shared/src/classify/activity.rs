@@ -11,10 +11,10 @@ use crate::text;
 /// tied to any one product.
 fn synonyms(token: &str) -> &'static [&'static str] {
     match token {
-        "create" => &["create", "created", "add", "added", "new", "insert", "register", "provision", "generate", "make", "allocate", "put"],
+        "create" => &["create", "created", "add", "added", "new", "insert", "register", "provision", "generate", "make", "allocate"],
         "read" => &["read", "get", "describe", "list", "view", "viewed", "query", "search", "fetch", "lookup", "show", "download", "downloaded", "preview", "access", "accessed", "open", "opened"],
-        "update" => &["update", "updated", "modify", "modified", "change", "changed", "set", "edit", "edited", "patch", "rename", "renamed", "replace", "attach", "assign", "configure", "move", "moved"],
-        "delete" => &["delete", "deleted", "remove", "removed", "destroy", "drop", "purge", "erase", "revoke", "detach", "unassign", "trash", "trashed"],
+        "update" => &["update", "updated", "modify", "modified", "change", "changed", "set", "edit", "edited", "patch", "rename", "renamed", "replace", "attach", "assign", "configure", "move", "moved", "put"],
+        "delete" => &["delete", "deleted", "remove", "removed", "destroy", "drop", "purge", "erase", "revoke", "detach", "unassign", "trash", "trashed", "terminate"],
         "logon" => &["logon", "login", "signin", "sign", "authenticate", "authenticated", "auth", "authentication", "accepted", "session", "loggedin", "log"],
         "logoff" => &["logoff", "logout", "signout", "loggedout", "disconnect", "disconnected"],
         "open" => &["open", "opened", "established", "establish", "start", "started", "connect", "connected"],
@@ -70,8 +70,10 @@ fn synonyms(token: &str) -> &'static [&'static str] {
 /// Scores each activity of `class` for this record and returns the best one.
 ///
 /// `neighbours` are (activity_id, weight) of nearby labelled documents of the same class;
-/// `prior` is the class's activity distribution in the KB.
-pub fn choose(class: &Class, f: &Features, neighbours: &[(Option<i64>, f32)], prior: Option<&HashMap<i64, usize>>) -> i64 {
+/// `prior` is the class's activity distribution in the KB. `names_event`: the record names
+/// its event, so when neither its words nor documents about that event give an activity,
+/// the answer is Other rather than the class's most common activity.
+pub fn choose(class: &Class, f: &Features, neighbours: &[(Option<i64>, f32)], prior: Option<&HashMap<i64, usize>>, names_event: bool) -> i64 {
     // Words of the record that say what happened, weighted by how strongly.
     let mut words: HashMap<String, f32> = HashMap::new();
     for (k, v) in &f.discriminators {
@@ -114,6 +116,9 @@ pub fn choose(class: &Class, f: &Features, neighbours: &[(Option<i64>, f32)], pr
         return id;
     }
     // Nothing in the record or its neighbours: the class's most common activity, else Other.
+    if names_event && class.activity(99).is_some() {
+        return 99;
+    }
     if let Some(p) = prior {
         if let Some((&id, _)) = p.iter().max_by_key(|(id, n)| (**n, -**id)) {
             return id;

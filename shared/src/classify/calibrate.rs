@@ -1,7 +1,9 @@
 //! From class scores to a confidence that means "probability of being right".
 //!
-//! The raw signal is a softmax over the fused class scores: its top probability and the
-//! margin to the runner-up. A logistic model maps them to P(correct); it is fitted on
+//! The raw signal is the winner's lead over the runner-up, its absolute score, and whether
+//! the winner departs from the class the pack gives the record's whole log (mappings that
+//! depart from a log's default are where conventions differ between teams). A logistic
+//! model maps them to P(correct); it is fitted on
 //! leave-one-source-out predictions over the KB's own labelled examples (each source's
 //! records classified by a KB without that source), so it reflects how the engine does on
 //! sources it has not seen. Without enough examples the raw top probability is used.
@@ -26,11 +28,14 @@ pub fn softmax(scores: &[f32]) -> Vec<f32> {
     exps.into_iter().map(|e| e / sum).collect()
 }
 
-/// Logistic map from (lead over the runner-up, strength of the winner) to P(correct).
+/// Logistic map from (lead over the runner-up, strength of the winner, departure from the
+/// log's default class) to P(correct).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibrator {
     pub w_lead: f32,
     pub w_strength: f32,
+    /// Added when the winner is not the class of the record's whole-log pack entry.
+    pub w_departs: f32,
     pub bias: f32,
     /// Mean and standard deviation of the two inputs over the fitting points: the inputs are
     /// standardised so that gradient descent converges whatever the scale of the mode's
@@ -56,56 +61,73 @@ fn features(scores: &[f32]) -> (f32, f32) {
 }
 
 impl Calibrator {
-    /// P(correct) from the raw class scores, best first.
-    pub fn apply(&self, scores: &[f32]) -> f32 {
+    /// P(correct) from the raw class scores, best first, and whether the winner departs
+    /// from the record's log default.
+    pub fn apply(&self, scores: &[f32], departs: bool) -> f32 {
         let (lead, strength) = features(scores);
         let lead = (lead - self.mean[0]) / self.std[0];
         let strength = (strength - self.mean[1]) / self.std[1];
-        sigmoid(self.w_lead * lead + self.w_strength * strength + self.bias).clamp(0.0, 1.0)
+        let d = if departs { self.w_departs } else { 0.0 };
+        sigmoid(self.w_lead * lead + self.w_strength * strength + d + self.bias).clamp(0.0, 1.0)
     }
 
-    /// Fits by gradient descent on the log loss (three parameters, a few thousand points).
-    /// Each point is a prediction's raw class scores (best first) and whether it was right.
-    pub fn fit(points: &[(Vec<f32>, bool)]) -> Option<Calibrator> {
+    /// Fits by gradient descent on the log loss (four parameters, a few thousand points).
+    /// Each point is a prediction's raw class scores (best first), whether it departs from
+    /// its log's default class, and whether it was right.
+    pub fn fit(points: &[Point]) -> Option<Calibrator> {
         if points.len() < MIN_SAMPLES {
             return None;
         }
-        let raw: Vec<(f32, f32, f32)> = points.iter().map(|(p, ok)| {
-            let (l, m) = features(p);
-            (l, m, if *ok { 1.0 } else { 0.0 })
-        }).collect();
+        let raw: Vec<(f32, f32, f32, f32)> = points
+            .iter()
+            .map(|p| {
+                let (l, m) = features(&p.scores);
+                (l, m, if p.departs { 1.0 } else { 0.0 }, if p.correct { 1.0 } else { 0.0 })
+            })
+            .collect();
         let n = raw.len() as f32;
-        let moments = |f: &dyn Fn(&(f32, f32, f32)) -> f32| {
+        let moments = |f: &dyn Fn(&(f32, f32, f32, f32)) -> f32| {
             let mean = raw.iter().map(f).sum::<f32>() / n;
             let var = raw.iter().map(|x| (f(x) - mean).powi(2)).sum::<f32>() / n;
             (mean, var.sqrt().max(1e-3))
         };
         let (m0, s0) = moments(&|x| x.0);
         let (m1, s1) = moments(&|x| x.1);
-        let xs: Vec<(f32, f32, f32)> = raw.iter().map(|&(l, m, y)| ((l - m0) / s0, (m - m1) / s1, y)).collect();
-        let (mut a, mut b, mut c) = (1.0f32, 0.0f32, 0.0f32);
+        let xs: Vec<(f32, f32, f32, f32)> = raw.iter().map(|&(l, m, d, y)| ((l - m0) / s0, (m - m1) / s1, d, y)).collect();
+        let (mut a, mut b, mut w, mut c) = (1.0f32, 0.0f32, 0.0f32, 0.0f32);
         for _ in 0..3000 {
-            let (mut ga, mut gb, mut gc) = (0.0, 0.0, 0.0);
-            for &(l, m, y) in &xs {
-                let err = sigmoid(a * l + b * m + c) - y;
+            let (mut ga, mut gb, mut gw, mut gc) = (0.0, 0.0, 0.0, 0.0);
+            for &(l, m, d, y) in &xs {
+                let err = sigmoid(a * l + b * m + w * d + c) - y;
                 ga += err * l;
                 gb += err * m;
+                gw += err * d;
                 gc += err;
             }
             a -= 0.5 * ga / n;
             b -= 0.5 * gb / n;
+            w -= 0.5 * gw / n;
             c -= 0.5 * gc / n;
         }
-        let correct = points.iter().filter(|(_, ok)| *ok).count();
-        Some(Calibrator { w_lead: a, w_strength: b, bias: c, mean: [m0, m1], std: [s0, s1], samples: points.len(), correct })
+        let correct = points.iter().filter(|p| p.correct).count();
+        Some(Calibrator { w_lead: a, w_strength: b, w_departs: w, bias: c, mean: [m0, m1], std: [s0, s1], samples: points.len(), correct })
     }
+}
+
+/// One held-out prediction the calibrator is fitted on.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// Raw class scores, best first (the top two are enough).
+    pub scores: Vec<f32>,
+    pub departs: bool,
+    pub correct: bool,
 }
 
 /// Confidence of the top class: calibrated from the raw scores when the KB has a
 /// calibrator, else the softmax's top probability.
-pub fn confidence(scores: &[f32], probs: &[f32], cal: Option<&Calibrator>) -> f32 {
+pub fn confidence(scores: &[f32], probs: &[f32], cal: Option<&Calibrator>, departs: bool) -> f32 {
     match cal {
-        Some(c) => c.apply(scores),
+        Some(c) => c.apply(scores, departs),
         None => probs.first().copied().unwrap_or(0.0).clamp(0.0, 1.0),
     }
 }
@@ -142,7 +164,8 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         if ranked.is_empty() {
             continue;
         }
-        points.push((ranked.iter().take(2).map(|(_, s)| *s).collect(), ranked[0].0 == d.class_uid));
+        let departs = clf.departs_from_log(&shape, ranked[0].0, &allowed);
+        points.push(Point { scores: ranked.iter().take(2).map(|(_, s)| *s).collect(), departs, correct: ranked[0].0 == d.class_uid });
     }
     Calibrator::fit(&points)
 }
@@ -154,14 +177,29 @@ mod tests {
     #[test]
     fn fitted_map_tracks_observed_accuracy() {
         // Confident predictions right 90% of the time, unsure ones 30%.
+        let pt = |scores: Vec<f32>, departs: bool, correct: bool| Point { scores, departs, correct };
         let mut pts = Vec::new();
         for i in 0..200 {
-            pts.push((vec![0.20, 0.02], i % 10 != 0));
-            pts.push((vec![0.05, 0.045], i % 10 < 3));
+            pts.push(pt(vec![0.20, 0.02], false, i % 10 != 0));
+            pts.push(pt(vec![0.05, 0.045], false, i % 10 < 3));
         }
         let c = Calibrator::fit(&pts).unwrap();
-        assert!((c.apply(&[0.20, 0.02]) - 0.9).abs() < 0.05, "{}", c.apply(&[0.20, 0.02]));
-        assert!((c.apply(&[0.05, 0.045]) - 0.3).abs() < 0.05, "{}", c.apply(&[0.05, 0.045]));
+        assert!((c.apply(&[0.20, 0.02], false) - 0.9).abs() < 0.05, "{}", c.apply(&[0.20, 0.02], false));
+        assert!((c.apply(&[0.05, 0.045], false) - 0.3).abs() < 0.05, "{}", c.apply(&[0.05, 0.045], false));
         assert!(Calibrator::fit(&pts[..10]).is_none());
+    }
+
+    #[test]
+    fn departing_from_the_log_default_lowers_confidence_when_it_is_often_wrong() {
+        // Same scores; decisions that depart from the log's default class are right half the time.
+        let pts: Vec<Point> = (0..400)
+            .map(|i| {
+                let departs = i % 4 == 0;
+                Point { scores: vec![0.20, 0.02], departs, correct: if departs { i % 8 == 0 } else { i % 20 != 1 } }
+            })
+            .collect();
+        let c = Calibrator::fit(&pts).unwrap();
+        let (stays, departs) = (c.apply(&[0.20, 0.02], false), c.apply(&[0.20, 0.02], true));
+        assert!(stays > 0.9 && (departs - 0.5).abs() < 0.1, "stays {stays}, departs {departs}");
     }
 }

@@ -237,6 +237,14 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         self.class_scores(&hits, shape)
     }
 
+    /// True when the pack has an entry for the record's whole log (`event: "*"`) and its
+    /// class is not `class_uid`: the mapping departs from the log's default, which is where
+    /// mapping conventions differ (a calibration input).
+    pub(crate) fn departs_from_log(&self, shape: &QueryShape, class_uid: u32, allowed: &dyn Fn(usize) -> bool) -> bool {
+        let mut classes = self.kb.docs().iter().enumerate().filter(|(i, d)| d.any_event && allowed(*i) && shape.same_log(d)).map(|(_, d)| d.class_uid).peekable();
+        classes.peek().is_some() && classes.all(|c| c != class_uid)
+    }
+
     /// For a record whose event no document names, the pack entries for its whole log
     /// (`event: "*"`) join the hits at the best hit's score: they are about exactly such
     /// events, however few words they share with the record ([`doc_weight`] weighs them).
@@ -360,7 +368,8 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let candidates: Vec<Candidate> =
             ranked.iter().zip(&probs).take(self.cfg.top_k).map(|((c, _), p)| Candidate { class_uid: *c, score: *p }).collect();
         let (class_uid, _) = ranked[0];
-        let confidence = calibrate::confidence(&scores, &probs, self.kb.body.calibrator.as_ref());
+        let departs = self.departs_from_log(&shape, class_uid, allowed);
+        let confidence = calibrate::confidence(&scores, &probs, self.kb.body.calibrator.as_ref(), departs);
         let evidence: Vec<Evidence> = hits
             .iter()
             .filter(|h| self.kb.docs()[h.doc].class_uid == class_uid)
@@ -417,16 +426,24 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             (Some(a), _) => a,
             (None, Some(c)) => {
                 let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
+                // A record that names its event takes the activity of documents about that
+                // event only: another event of the same log says nothing about this one's verb.
+                let names_event = !f.event_terms().is_empty();
+                let about_this_event = |d: &Doc| match (&shape.event_term, names_event) {
+                    (_, false) => true,
+                    (Some(t), true) => d.terms.iter().any(|x| x == t),
+                    (None, true) => false,
+                };
                 let mut neighbours: Vec<(Option<i64>, f32)> = hits
                     .iter()
                     .filter_map(|h| {
                         let d = &self.kb.docs()[h.doc];
-                        (d.class_uid == class_uid && d.kind != DocKind::Class).then(|| (d.activity_id, doc_weight(d, &shape) * h.score))
+                        (d.class_uid == class_uid && d.kind != DocKind::Class && about_this_event(d)).then(|| (d.activity_id, doc_weight(d, &shape) * h.score))
                     })
                     .collect();
                 neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
                 neighbours.truncate(5);
-                activity::choose(c, f, &neighbours, self.activity_prior.get(&class_uid))
+                activity::choose(c, f, &neighbours, self.activity_prior.get(&class_uid), names_event)
             }
             (None, None) => 0,
         };

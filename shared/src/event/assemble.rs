@@ -21,18 +21,20 @@ const MAX_REPAIR_ROUNDS: usize = 4;
 
 pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Record, raw: Option<&str>, _decision: &Decision, ctx: &EventContext) -> OcsfEvent {
     let mut b = Builder { ev: Map::new(), unmapped: Map::new(), mapped: Vec::with_capacity(record.fields.len()) };
-    let fits = plan.fits(record);
+    // The plan was made for this record's exact shape (a fresh plan, or a cached one the
+    // mapper matched): every field plan applies.
+    debug_assert!(plan.fits(record));
 
     // Time and severity first: the fields they use count as mapped.
-    let (time, time_src) = event_time(plan, record, fits, ctx.received_at_ms);
+    let (time, time_src) = event_time(plan, record, ctx.received_at_ms);
     let time_from_record = time.is_some();
-    let sev_field = if fits { plan.severity } else { None };
+    let sev_field = plan.severity;
 
     if let Some((None, _)) = &time_src {
         b.mapped.push(MappedField { attribute: "time".into(), source: "message".into() });
     }
     for (i, f) in record.fields.iter().enumerate() {
-        let fp = if fits { plan.fields.get(i) } else { None };
+        let fp = plan.fields.get(i);
         let mut used = false;
         if let Some(fp) = fp {
             for t in &fp.targets {
@@ -55,7 +57,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Rec
         }
     }
 
-    if let Some(msg_idx) = plan.scan_text.filter(|_| fits) {
+    if let Some(msg_idx) = plan.scan_text {
         if let Some(f) = record.fields.get(msg_idx) {
             for (path, v) in extract::scan(&f.value) {
                 if let Some(t) = plan.target(path) {
@@ -382,16 +384,15 @@ fn render_raw(record: &Record) -> String {
 /// The event time: the best time field that parses, else W3C date+time, else a timestamp
 /// leading the message or an auditd serial. `(time, (field index, original text))`.
 #[allow(clippy::type_complexity)]
-fn event_time(plan: &Plan, record: &Record, fits: bool, reference: i64) -> (Option<super::time::Timestamp>, Option<(Option<usize>, String)>) {
-    let candidates: &[usize] = if fits { &plan.time_fields } else { &[] };
-    for &i in candidates {
+fn event_time(plan: &Plan, record: &Record, reference: i64) -> (Option<super::time::Timestamp>, Option<(Option<usize>, String)>) {
+    for &i in &plan.time_fields {
         if let Some(f) = record.fields.get(i) {
             if let Some(t) = super::time::parse(&f.value, reference) {
                 return (Some(t), Some((Some(i), f.value.clone())));
             }
         }
     }
-    if let Some((d, t)) = plan.date_time.filter(|_| fits) {
+    if let Some((d, t)) = plan.date_time {
         if let (Some(df), Some(tf)) = (record.fields.get(d), record.fields.get(t)) {
             let text = format!("{} {}", df.value, tf.value);
             if let Some(ts) = super::time::parse(&text, reference) {

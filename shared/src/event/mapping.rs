@@ -67,6 +67,9 @@ pub(crate) struct Plan {
     /// [`value_class`] of each field when planned: some readings depend on the value (an
     /// address or a name, a path or a word), so a plan only serves records that agree.
     pub classes: Vec<u8>,
+    /// [`fingerprint`] of the keys and classes: finds the plan among a shape's variants
+    /// without comparing every key of each.
+    pub fingerprint: u64,
     pub fields: Vec<FieldPlan>,
     /// Fields that may hold the event time, best first.
     pub time_fields: Vec<usize>,
@@ -102,6 +105,29 @@ impl Plan {
     pub fn target(&self, path: &str) -> Option<&Target> {
         self.text_targets.iter().find(|t| t.path == path)
     }
+
+    /// [`Plan::fits`] for a record whose [`fingerprint`] is `fp` and value classes `classes`.
+    pub fn fits_exact(&self, record: &Record, fp: u64, classes: &[u8]) -> bool {
+        self.fingerprint == fp && self.classes == classes && self.keys.len() == record.fields.len() && self.keys.iter().zip(&record.fields).all(|(k, f)| *k == f.key)
+    }
+}
+
+/// FNV-1a over a text (a signature that is not hex).
+pub(crate) fn fingerprint_str(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// FNV-1a over a record's keys and the classes of its values.
+pub(crate) fn fingerprint(record: &Record, classes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (f, c) in record.fields.iter().zip(classes) {
+        for &b in f.key.as_bytes().iter().chain([0xff, *c].iter()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    h
 }
 
 /// Paths text extraction may fill (resolved per class; missing ones are skipped).
@@ -192,9 +218,11 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         (Some(c), Some(_)) => TEXT_PATHS.iter().filter_map(|p| resolve(schema, c, p, Conv::Typed)).filter(|t| usable(t.profiles)).collect(),
         _ => Vec::new(),
     };
+    let classes: Vec<u8> = record.fields.iter().map(|f| value_class(&f.value)).collect();
     Plan {
         keys: record.fields.iter().map(|f| f.key.clone()).collect(),
-        classes: record.fields.iter().map(|f| value_class(&f.value)).collect(),
+        fingerprint: fingerprint(record, &classes),
+        classes,
         fields,
         time_fields,
         date_time,

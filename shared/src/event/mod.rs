@@ -97,9 +97,9 @@ pub struct Mapper {
     plans: Mutex<lru::LruCache<PlanKey, Vec<Arc<mapping::Plan>>>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PlanKey {
-    signature: String,
+    signature: u64,
     class_uid: u32,
     activity_id: i64,
 }
@@ -162,9 +162,13 @@ impl Mapper {
         if decision.signature.is_empty() {
             return Arc::new(mapping::plan(&self.schema, record, decision, &self.products));
         }
-        let key = PlanKey { signature: decision.signature.clone(), class_uid: decision.class_uid, activity_id: decision.activity_id };
+        // The decision's signature is hex; hashing its text would do, parsing is cheaper.
+        let signature = u64::from_str_radix(&decision.signature, 16).unwrap_or_else(|_| mapping::fingerprint_str(&decision.signature));
+        let key = PlanKey { signature, class_uid: decision.class_uid, activity_id: decision.activity_id };
+        let classes: Vec<u8> = record.fields.iter().map(|f| mapping::value_class(&f.value)).collect();
+        let fp = mapping::fingerprint(record, &classes);
         if let Ok(mut c) = self.plans.lock() {
-            if let Some(p) = c.get(&key).and_then(|v| v.iter().find(|p| p.fits(record))) {
+            if let Some(p) = c.get(&key).and_then(|v| v.iter().find(|p| p.fits_exact(record, fp, &classes))) {
                 return p.clone();
             }
         }
