@@ -20,6 +20,10 @@ use crate::search::Mode;
 const TEMPERATURE: f32 = 0.02;
 /// Fewest held-out predictions worth fitting on.
 const MIN_SAMPLES: usize = 50;
+/// Source prefix of the examples in `knowledge/examples` (written with the pack).
+const OWN_EXAMPLES_PREFIX: &str = "pack/";
+/// Records labelled by others needed to fit on them alone.
+const MIN_FOREIGN_SAMPLES: usize = 200;
 
 pub fn softmax(scores: &[f32]) -> Vec<f32> {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -40,8 +44,8 @@ pub struct Calibrator {
     /// Mean and standard deviation of the two inputs over the fitting points: the inputs are
     /// standardised so that gradient descent converges whatever the scale of the mode's
     /// scores (BM25 sums in the tens, fused reciprocal ranks below one).
-    pub mean: [f32; 2],
-    pub std: [f32; 2],
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
     /// Held-out predictions it was fitted on, and how many were right.
     pub samples: usize,
     pub correct: usize,
@@ -67,8 +71,8 @@ impl Calibrator {
         let (lead, strength) = features(scores);
         let lead = (lead - self.mean[0]) / self.std[0];
         let strength = (strength - self.mean[1]) / self.std[1];
-        let d = if departs { self.w_departs } else { 0.0 };
-        sigmoid(self.w_lead * lead + self.w_strength * strength + d + self.bias).clamp(0.0, 1.0)
+        let d = (if departs { 1.0 } else { 0.0 } - self.mean[2]) / self.std[2];
+        sigmoid(self.w_lead * lead + self.w_strength * strength + self.w_departs * d + self.bias).clamp(0.0, 1.0)
     }
 
     /// Fits by gradient descent on the log loss (four parameters, a few thousand points).
@@ -93,7 +97,8 @@ impl Calibrator {
         };
         let (m0, s0) = moments(&|x| x.0);
         let (m1, s1) = moments(&|x| x.1);
-        let xs: Vec<(f32, f32, f32, f32)> = raw.iter().map(|&(l, m, d, y)| ((l - m0) / s0, (m - m1) / s1, d, y)).collect();
+        let (m2, s2) = moments(&|x| x.2);
+        let xs: Vec<(f32, f32, f32, f32)> = raw.iter().map(|&(l, m, d, y)| ((l - m0) / s0, (m - m1) / s1, (d - m2) / s2, y)).collect();
         let (mut a, mut b, mut w, mut c) = (1.0f32, 0.0f32, 0.0f32, 0.0f32);
         for _ in 0..3000 {
             let (mut ga, mut gb, mut gw, mut gc) = (0.0, 0.0, 0.0, 0.0);
@@ -110,7 +115,7 @@ impl Calibrator {
             c -= 0.5 * gc / n;
         }
         let correct = points.iter().filter(|p| p.correct).count();
-        Some(Calibrator { w_lead: a, w_strength: b, w_departs: w, bias: c, mean: [m0, m1], std: [s0, s1], samples: points.len(), correct })
+        Some(Calibrator { w_lead: a, w_strength: b, w_departs: w, bias: c, mean: [m0, m1, m2], std: [s0, s1, s2], samples: points.len(), correct })
     }
 }
 
@@ -142,11 +147,18 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
     if sources.len() < 3 {
         return None;
     }
+    // Our own examples (`pack/...`) agree with the pack by construction, so held out they
+    // are nearly always right and make the map over-confident where other people's labels
+    // differ. Records labelled by others (a labelled corpus, analysts' corrections) are the
+    // honest fitting set when there are enough of them.
+    let ours = |src: &str| src.starts_with(OWN_EXAMPLES_PREFIX);
+    let theirs = docs.iter().filter(|d| d.kind == DocKind::Example && !ours(&d.source)).count();
+    let only_theirs = theirs >= MIN_FOREIGN_SAMPLES;
     let use_dense = mode != Mode::Lexical && kb.has_embeddings();
     let clf = Classifier::bare(kb, Config { mode: if use_dense { mode } else { Mode::Lexical }, ..Config::default() });
     let mut points = Vec::new();
     for (i, d) in docs.iter().enumerate() {
-        if d.kind != DocKind::Example {
+        if d.kind != DocKind::Example || (only_theirs && ours(&d.source)) {
             continue;
         }
         let src = d.source.as_str();
