@@ -116,10 +116,19 @@ fn last_segment(key: &str) -> &str {
 /// A discriminating key that names the event itself (`eventName`, `EventID`, `action`,
 /// `methodName`, `operation`), as opposed to one naming its family or actor
 /// (`userIdentity.type`, `eventCategory` values are shared by many event types).
+///
+/// `eventType` / `event_type` count: Okta and Suricata name the event there, while
+/// CloudTrail's values (`AwsApiCall`) are families; the classifier tells the two apart by how
+/// many documents carry the value.
 pub fn is_event_key(key: &str) -> bool {
     let toks = text::tokens(last_segment(key));
-    !is_log_name_key(key)
-        && toks.iter().any(|t| matches!(t.as_str(), "event" | "eventid" | "eventname" | "action" | "operation" | "method" | "verb" | "activity" | "msgid"))
+    if is_log_name_key(key) {
+        return false;
+    }
+    if matches!(toks.as_slice(), [a, b] if a == "event" && b == "type") {
+        return true;
+    }
+    toks.iter().any(|t| matches!(t.as_str(), "event" | "eventid" | "eventname" | "action" | "operation" | "method" | "verb" | "activity" | "msgid"))
         && !toks.iter().any(|t| matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome"))
 }
 
@@ -321,10 +330,10 @@ mod tests {
         assert_ne!(a.signature, c.signature);
         assert_eq!(a.discriminators, vec![("eventName".to_string(), "ConsoleLogin".to_string())]);
         // Numeric event ids discriminate too, and reach the lexical query whole.
-        for k in ["eventName", "EventID", "action", "protoPayload.methodName", "operation"] {
+        for k in ["eventName", "EventID", "action", "protoPayload.methodName", "operation", "eventType", "event_type"] {
             assert!(is_event_key(k), "{k}");
         }
-        for k in ["eventType", "eventCategory", "userIdentity.type", "@stream", "eventSource"] {
+        for k in ["eventCategory", "userIdentity.type", "@stream", "eventSource", "eventTypeVersion"] {
             assert!(!is_event_key(k), "{k}");
         }
         let w = extract(&rec(&[("EventID", "4625"), ("TargetUserName", "bob")]));

@@ -154,8 +154,16 @@ impl<'a> QueryShape<'a> {
             .filter(|(df, _)| (1..=EVENT_TERM_MAX_DF).contains(df))
             .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
             .map(|(_, t)| t.clone());
-        let unseen_event = !event_terms.is_empty() && event_terms.iter().all(|t| kb.lexical.df(t).saturating_sub(own) == 0);
+        // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
+        // name it nor make it unseen.
+        let dfs: Vec<usize> = event_terms.iter().map(|t| kb.lexical.df(t).saturating_sub(own)).collect();
+        let unseen_event = dfs.contains(&0) && !dfs.iter().any(|df| (1..=EVENT_TERM_MAX_DF).contains(df));
         QueryShape { keys: keys.iter().map(String::as_str).collect(), discriminators, event_term, unseen_event }
+    }
+
+    /// The record names its event: a document names it too, or none does.
+    fn names_event(&self) -> bool {
+        self.event_term.is_some() || self.unseen_event
     }
 
     /// True when a document's field names and the record's are mostly the same log's: one
@@ -428,7 +436,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                 let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
                 // A record that names its event takes the activity of documents about that
                 // event only: another event of the same log says nothing about this one's verb.
-                let names_event = !f.event_terms().is_empty();
+                let names_event = shape.names_event();
                 let about_this_event = |d: &Doc| match (&shape.event_term, names_event) {
                     (_, false) => true,
                     (Some(t), true) => d.terms.iter().any(|x| x == t),
