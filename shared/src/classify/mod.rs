@@ -133,6 +133,8 @@ const SAME_LOG_MIN_SHARED: usize = 3;
 /// What the classifier compares a retrieved document's shape with.
 pub(crate) struct QueryShape<'a> {
     keys: HashSet<&'a str>,
+    /// The KB's lexical index: how common a field-name token is.
+    lexical: &'a crate::search::lexical::Bm25,
     discriminators: Vec<String>,
     /// The record's rarest whole discriminating value in the KB, when rare enough to name
     /// one event type.
@@ -147,7 +149,7 @@ impl<'a> QueryShape<'a> {
     /// its own terms are not counted.
     /// `event_terms` are the whole values of the fields naming the event
     /// ([`features::is_event_key`]).
-    pub(crate) fn new(kb: &KnowledgeBase, event_terms: &[String], keys: &'a [String], discriminators: Vec<String>, own: usize) -> Self {
+    pub(crate) fn new(kb: &'a KnowledgeBase, event_terms: &[String], keys: &'a [String], discriminators: Vec<String>, own: usize) -> Self {
         let event_term = event_terms
             .iter()
             .map(|t| (kb.lexical.df(t).saturating_sub(own), t))
@@ -158,7 +160,7 @@ impl<'a> QueryShape<'a> {
         // name it nor make it unseen.
         let dfs: Vec<usize> = event_terms.iter().map(|t| kb.lexical.df(t).saturating_sub(own)).collect();
         let unseen_event = dfs.contains(&0) && !dfs.iter().any(|df| (1..=EVENT_TERM_MAX_DF).contains(df));
-        QueryShape { keys: keys.iter().map(String::as_str).collect(), discriminators, event_term, unseen_event }
+        QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event }
     }
 
     /// The record names its event: a document names it too, or none does.
@@ -167,14 +169,25 @@ impl<'a> QueryShape<'a> {
     }
 
     /// True when a document's field names and the record's are mostly the same log's: one
-    /// side's tokens largely found on the other.
+    /// side's tokens largely found on the other, each token weighed by its rarity in the KB
+    /// (`id`, `type`, `name`, `source` are in every log and say nothing about which).
     fn same_log(&self, d: &Doc) -> bool {
         if d.key_tokens.is_empty() || self.keys.is_empty() {
             return false;
         }
-        let shared = d.key_tokens.iter().filter(|t| self.keys.contains(t.as_str())).count();
-        let share = (shared as f32 / d.key_tokens.len() as f32).max(shared as f32 / self.keys.len() as f32);
-        shared >= SAME_LOG_MIN_SHARED && share >= SAME_LOG_SHARE
+        let idf = |t: &str| self.lexical.idf(t);
+        let (mut shared_n, mut shared_w, mut doc_w) = (0usize, 0.0f32, 0.0f32);
+        for t in &d.key_tokens {
+            let w = idf(t);
+            doc_w += w;
+            if self.keys.contains(t.as_str()) {
+                shared_n += 1;
+                shared_w += w;
+            }
+        }
+        let rec_w: f32 = self.keys.iter().map(|t| idf(t)).sum();
+        let share = (shared_w / doc_w.max(f32::MIN_POSITIVE)).max(shared_w / rec_w.max(f32::MIN_POSITIVE));
+        shared_n >= SAME_LOG_MIN_SHARED && share >= SAME_LOG_SHARE
     }
 
     /// Jaccard overlap of field-name tokens with a labelled record.

@@ -37,6 +37,13 @@ impl Bm25 {
         self.postings.get(term).map_or(0, Vec::len)
     }
 
+    /// BM25's inverse document frequency of `term` (a term in no document is the rarest).
+    pub fn idf(&self, term: &str) -> f32 {
+        let n = self.doc_len.len() as f32;
+        let df = self.df(term) as f32;
+        ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+    }
+
     pub fn len(&self) -> usize {
         self.doc_len.len()
     }
