@@ -46,8 +46,10 @@ pub struct Features {
 
 impl Features {
     /// Whole-value terms of the fields naming the event (see [`is_event_key`]).
+    /// `eventType` counts only when no other field names the event (it is CloudTrail's
+    /// family, Okta's and Suricata's event name).
     pub fn event_terms(&self) -> Vec<String> {
-        self.discriminators.iter().filter(|(k, _)| is_event_key(k)).filter_map(|(_, v)| whole_value_term(v)).collect()
+        event_terms(self.discriminators.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     /// The discriminating fields as `field=value`, lower case, deduplicated and sorted.
@@ -125,11 +127,24 @@ pub fn is_event_key(key: &str) -> bool {
     if is_log_name_key(key) {
         return false;
     }
-    if matches!(toks.as_slice(), [a, b] if a == "event" && b == "type") {
+    if is_event_type_key(key) {
         return true;
     }
     toks.iter().any(|t| matches!(t.as_str(), "event" | "eventid" | "eventname" | "action" | "operation" | "method" | "verb" | "activity" | "msgid"))
         && !toks.iter().any(|t| matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome"))
+}
+
+/// Whole-value terms of the `(key, value)` pairs whose key names the event: the primary
+/// event keys when the record has any, else its `eventType` / `event_type`.
+pub fn event_terms<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let named: Vec<(&str, &str)> = pairs.filter(|(k, _)| is_event_key(k)).collect();
+    let primary = named.iter().any(|(k, _)| !is_event_type_key(k));
+    named.into_iter().filter(|(k, _)| !primary || !is_event_type_key(k)).filter_map(|(_, v)| whole_value_term(v)).collect()
+}
+
+fn is_event_type_key(key: &str) -> bool {
+    // Lower-cased keys (`eventtype`, as stored in documents' discriminators) are one token.
+    matches!(text::tokens(last_segment(key)).as_slice(), [a, b] if a == "event" && b == "type") || last_segment(key) == "eventtype"
 }
 
 /// A key naming the record's log (see [`LOG_NAME_KEYS`]).

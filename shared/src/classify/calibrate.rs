@@ -164,13 +164,7 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         let src = d.source.as_str();
         let allowed = |j: usize| !(matches!(docs[j].kind, DocKind::Example | DocKind::Override) && docs[j].source == src);
         let vector = if use_dense { kb.embedding(i) } else { None };
-        let event_terms: Vec<String> = d
-            .discriminators
-            .iter()
-            .filter_map(|p| p.split_once('='))
-            .filter(|(k, _)| crate::features::is_event_key(k))
-            .filter_map(|(_, v)| crate::features::whole_value_term(v))
-            .collect();
+        let event_terms = crate::features::event_terms(d.discriminators.iter().filter_map(|p| p.split_once('=')));
         let shape = super::QueryShape::new(kb, &event_terms, &d.key_tokens, d.discriminators.clone(), 1);
         let ranked = clf.rank_classes(&d.terms, &shape, vector, &allowed);
         if ranked.is_empty() {
