@@ -155,24 +155,13 @@ impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
 }
 
 /// The error's own text plus its causes: the SDK's `Display` alone says only "service error".
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
-}
-
 fn map_err<E>(key: &str, op: Op, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> BlobError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let code = e.code().map(str::to_string);
     let st = status(&e);
-    let text = format!("{key}: {}", describe(&e));
+    let text = format!("{key}: {}", ocsfmap::text::error_chain(&e));
     kind(op, st, code.as_deref(), matches!(e, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)))
         .into_error(key, text)
 }

@@ -107,12 +107,5 @@ where
 
 /// The SDK's top-level message is terse ("dispatch failure"); include the source chain.
 fn describe(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text.chars().take(300).collect()
+    ocsfmap::text::error_chain(err).chars().take(300).collect()
 }
