@@ -81,3 +81,17 @@ fn windows_filtering_platform_listen_is_network_listen() {
     let Some(d) = classify(raw) else { return };
     assert_eq!((d.class_uid, d.activity_id), (4001, 7), "{:?}", d.candidates);
 }
+
+/// A LEEF record with event id 41 was filed as Base Event after the Windows System entry for
+/// event 41 (Kernel-Power): a bare number names an event only within the product's log.
+#[test]
+fn a_numeric_event_id_of_another_product_does_not_decide() {
+    let raw = "LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=192.0.2.30^dst=198.51.100.40^spt=5555^dpt=445^proto=tcp^cat=Suspicious SMB Activity^sev=6";
+    let Some(d) = classify(raw) else { return };
+    assert_ne!(d.class_uid, 0, "{:?}", d.evidence);
+    assert!(d.evidence.iter().all(|e| !e.title.contains("Kernel-Power")), "{:?}", d.evidence);
+    // Windows records still meet the entry naming their event id.
+    let win = r#"{"EventID":4625,"Channel":"Security","SourceName":"Microsoft-Windows-Security-Auditing","Hostname":"ws02.example.com","TargetUserName":"bob","TargetDomainName":"EXAMPLE","LogonType":"3","Status":"0xc000006d","IpAddress":"203.0.113.5","Message":"An account failed to log on."}"#;
+    let Some(d) = classify(win) else { return };
+    assert_eq!((d.class_uid, d.activity_id), (3002, 1), "{:?}", d.evidence);
+}

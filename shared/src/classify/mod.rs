@@ -227,7 +227,10 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
     }
     match &q.event_term {
         Some(t) if d.kind != DocKind::Class => {
-            if d.terms.iter().any(|x| x == t) {
+            // A number (`41`, `4625`) is an event id only within its product: it names the
+            // record's event when the document is about the record's log.
+            let numeric = t.trim_start_matches('=').bytes().all(|b| b.is_ascii_digit());
+            if d.terms.iter().any(|x| x == t) && (!numeric || q.same_log(d)) {
                 w * EVENT_MATCH
             } else if d.kind == DocKind::Example && q.key_jaccard(d) >= 0.5 {
                 w * OTHER_EVENT_SAME_LOG
