@@ -85,6 +85,20 @@ pub fn expand_abbreviation(token: &str) -> Option<&'static str> {
     })
 }
 
+/// An error and its chain of sources as one line (`outer: inner: root`): AWS SDK errors say
+/// little at the top ("dispatch failure") and the cause only further down.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,23 +121,7 @@ mod tests {
         assert_eq!(tokens("Ünïcode ÄÖ"), vec!["ünïcode", "äö"]);
         assert_eq!(tokens("a\u{0}b"), vec!["a", "b"]);
     }
-}
 
-/// An error and its chain of sources as one line (`outer: inner: root`): AWS SDK errors say
-/// little at the top ("dispatch failure") and the cause only further down.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod error_chain_tests {
     #[derive(Debug, thiserror::Error)]
     #[error("outer")]
     struct Outer(#[source] Inner);
@@ -134,6 +132,6 @@ mod error_chain_tests {
     #[test]
     fn joins_every_source() {
         let e = Outer(Inner(std::io::Error::other("root")));
-        assert_eq!(super::error_chain(&e), "outer: inner: root");
+        assert_eq!(error_chain(&e), "outer: inner: root");
     }
 }

@@ -55,8 +55,6 @@ impl Config {
     }
 }
 
-/// The password from a Secrets Manager secret: the secret string itself, or its
-/// `password` field when it is a JSON object.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,7 +154,8 @@ impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
     }
 }
 
-/// The error's own text plus its causes: the SDK's `Display` alone says only "service error".
+/// A blob error from an SDK error, its text with all its causes (the SDK's `Display` alone
+/// says only "service error").
 fn map_err<E>(key: &str, op: Op, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> BlobError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

@@ -41,7 +41,7 @@ pub struct Calibrator {
     /// Added when the winner is not the class of the record's whole-log pack entry.
     pub w_departs: f32,
     pub bias: f32,
-    /// Mean and standard deviation of the two inputs over the fitting points: the inputs are
+    /// Mean and standard deviation of the three inputs over the fitting points: the inputs are
     /// standardised so that gradient descent converges whatever the scale of the mode's
     /// scores (BM25 sums in the tens, fused reciprocal ranks below one).
     pub mean: [f32; 3],
@@ -166,11 +166,12 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         let vector = if use_dense { kb.embedding(i) } else { None };
         let event_terms = crate::features::event_terms(d.discriminators.iter().filter_map(|p| p.split_once('=')));
         let shape = super::QueryShape::new(kb, &event_terms, &d.key_tokens, d.discriminators.clone(), 1);
-        let ranked = clf.rank_classes(&d.terms, &shape, vector, &allowed);
+        let log_entries = clf.log_entries(&shape, &allowed);
+        let ranked = clf.rank_classes(&d.terms, &shape, &log_entries, vector, &allowed);
         if ranked.is_empty() {
             continue;
         }
-        let departs = clf.departs_from_log(&shape, ranked[0].0, &allowed);
+        let departs = clf.departs_from_log(&log_entries, ranked[0].0);
         points.push(Point { scores: ranked.iter().take(2).map(|(_, s)| *s).collect(), departs, correct: ranked[0].0 == d.class_uid });
     }
     Calibrator::fit(&points)

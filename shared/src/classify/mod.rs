@@ -150,16 +150,12 @@ impl<'a> QueryShape<'a> {
     /// `event_terms` are the whole values of the fields naming the event
     /// ([`features::is_event_key`]).
     pub(crate) fn new(kb: &'a KnowledgeBase, event_terms: &[String], keys: &'a [String], discriminators: Vec<String>, own: usize) -> Self {
-        let event_term = event_terms
-            .iter()
-            .map(|t| (kb.lexical.df(t).saturating_sub(own), t))
-            .filter(|(df, _)| (1..=EVENT_TERM_MAX_DF).contains(df))
-            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-            .map(|(_, t)| t.clone());
+        let dfs: Vec<(usize, &String)> = event_terms.iter().map(|t| (kb.lexical.df(t).saturating_sub(own), t)).collect();
+        let names_one = |df: &usize| (1..=EVENT_TERM_MAX_DF).contains(df);
+        let event_term = dfs.iter().filter(|(df, _)| names_one(df)).min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1))).map(|(_, t)| (*t).clone());
         // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
         // name it nor make it unseen.
-        let dfs: Vec<usize> = event_terms.iter().map(|t| kb.lexical.df(t).saturating_sub(own)).collect();
-        let unseen_event = dfs.contains(&0) && !dfs.iter().any(|df| (1..=EVENT_TERM_MAX_DF).contains(df));
+        let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
         QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event }
     }
 
@@ -255,44 +251,43 @@ impl<'a> Classifier<&'a KnowledgeBase> {
 
 impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// Class → combined score of its best documents, best first, for given terms and vector.
-    pub(crate) fn rank_classes(&self, terms: &[String], shape: &QueryShape, vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
+    /// `log_entries`: [`Classifier::log_entries`] of the record.
+    pub(crate) fn rank_classes(&self, terms: &[String], shape: &QueryShape, log_entries: &[usize], vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
         let hits = search::search(&self.kb, terms, vector, self.cfg.mode, allowed);
-        let hits = self.with_whole_log_entries(hits, shape, allowed);
+        let hits = with_whole_log_entries(hits, shape, log_entries);
         self.class_scores(&hits, shape)
     }
 
-    /// True when the pack has an entry for the record's whole log (`event: "*"`) and its
-    /// class is not `class_uid`: the mapping departs from the log's default, which is where
-    /// mapping conventions differ (a calibration input).
-    pub(crate) fn departs_from_log(&self, shape: &QueryShape, class_uid: u32, allowed: &dyn Fn(usize) -> bool) -> bool {
-        let mut classes = self.kb.docs().iter().enumerate().filter(|(i, d)| d.any_event && allowed(*i) && shape.same_log(d)).map(|(_, d)| d.class_uid).peekable();
-        classes.peek().is_some() && classes.all(|c| c != class_uid)
+    /// The pack's entries for the record's whole log (`event: "*"` entries whose field names
+    /// are the record's log's) that `allowed` admits.
+    pub(crate) fn log_entries(&self, shape: &QueryShape, allowed: &dyn Fn(usize) -> bool) -> Vec<usize> {
+        self.kb.whole_log_docs().iter().copied().filter(|&i| allowed(i) && shape.same_log(&self.kb.docs()[i])).collect()
     }
 
-    /// For a record whose event no document names, the pack entries for its whole log
-    /// (`event: "*"`) join the hits at the best hit's score: they are about exactly such
-    /// events, however few words they share with the record ([`doc_weight`] weighs them).
-    fn with_whole_log_entries(&self, mut hits: Vec<Hit>, shape: &QueryShape, allowed: &dyn Fn(usize) -> bool) -> Vec<Hit> {
-        if !shape.unseen_event || hits.is_empty() {
-            return hits;
-        }
-        let top = hits.iter().map(|h| h.score).fold(0.0, f32::max);
-        let mut added = false;
-        for (i, d) in self.kb.docs().iter().enumerate() {
-            if !d.any_event || !allowed(i) || !shape.same_log(d) {
-                continue;
-            }
-            match hits.iter_mut().find(|h| h.doc == i) {
-                Some(h) => h.score = h.score.max(top),
-                None => hits.push(Hit { doc: i, score: top, lexical: None, dense: None }),
-            }
-            added = true;
-        }
-        if added {
-            hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        }
-        hits
+    /// True when the record's log has whole-log entries and none of them is `class_uid`: the
+    /// mapping departs from the log's default, which is where mapping conventions differ (a
+    /// calibration input).
+    pub(crate) fn departs_from_log(&self, log_entries: &[usize], class_uid: u32) -> bool {
+        !log_entries.is_empty() && log_entries.iter().all(|&i| self.kb.docs()[i].class_uid != class_uid)
     }
+}
+
+/// For a record whose event no document names, the pack entries for its whole log join the
+/// hits at the best hit's score: they are about exactly such events, however few words they
+/// share with the record ([`doc_weight`] weighs them).
+fn with_whole_log_entries(mut hits: Vec<Hit>, shape: &QueryShape, log_entries: &[usize]) -> Vec<Hit> {
+    if !shape.unseen_event || hits.is_empty() || log_entries.is_empty() {
+        return hits;
+    }
+    let top = hits.iter().map(|h| h.score).fold(0.0, f32::max);
+    for &i in log_entries {
+        match hits.iter_mut().find(|h| h.doc == i) {
+            Some(h) => h.score = h.score.max(top),
+            None => hits.push(Hit { doc: i, score: top, lexical: None, dense: None }),
+        }
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+    hits
 }
 
 impl Classifier {
@@ -363,9 +358,10 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 
     fn decide(&self, format: Format, f: &Features, allowed: &dyn Fn(usize) -> bool, use_overrides: bool) -> Decision {
         let signature = format!("{:016x}", f.signature);
+        let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
         if use_overrides {
             if let Some(&(class_uid, activity)) = self.kb.overrides.get(&f.signature) {
-                return self.finish(format, f, class_uid, activity, 1.0, vec![Candidate { class_uid, score: 1.0 }], Vec::new(), DecidedBy::Override, &[], signature);
+                return self.finish(format, f, &shape, class_uid, activity, 1.0, vec![Candidate { class_uid, score: 1.0 }], Vec::new(), DecidedBy::Override, &[], signature);
             }
         }
         let terms = f.lexical_terms();
@@ -382,17 +378,17 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let hits = search::search(&self.kb, &terms, vector.as_deref(), self.cfg.mode, allowed);
         if hits.is_empty() {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
-            return self.finish(format, f, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
+            return self.finish(format, f, &shape, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
         }
-        let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
-        let hits = self.with_whole_log_entries(hits, &shape, allowed);
+        let log_entries = self.log_entries(&shape, allowed);
+        let hits = with_whole_log_entries(hits, &shape, &log_entries);
         let ranked = self.class_scores(&hits, &shape);
         let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
         let probs = calibrate::softmax(&scores);
         let candidates: Vec<Candidate> =
             ranked.iter().zip(&probs).take(self.cfg.top_k).map(|((c, _), p)| Candidate { class_uid: *c, score: *p }).collect();
         let (class_uid, _) = ranked[0];
-        let departs = self.departs_from_log(&shape, class_uid, allowed);
+        let departs = self.departs_from_log(&log_entries, class_uid);
         let confidence = calibrate::confidence(&scores, &probs, self.kb.body.calibrator.as_ref(), departs);
         let evidence: Vec<Evidence> = hits
             .iter()
@@ -403,7 +399,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                 Evidence { kind: d.kind, source: d.source.clone(), title: d.title.clone(), score: h.score }
             })
             .collect();
-        self.finish(format, f, class_uid, None, confidence, candidates, evidence, DecidedBy::Search, &hits, signature)
+        self.finish(format, f, &shape, class_uid, None, confidence, candidates, evidence, DecidedBy::Search, &hits, signature)
     }
 
     /// Class → combined score of its best documents, best first.
@@ -434,6 +430,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         &self,
         format: Format,
         f: &Features,
+        shape: &QueryShape,
         class_uid: u32,
         activity: Option<i64>,
         confidence: f32,
@@ -449,7 +446,6 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let activity_id = match (activity, class) {
             (Some(a), _) => a,
             (None, Some(c)) => {
-                let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
                 // A record that names its event takes the activity of documents about that
                 // event only: another event of the same log says nothing about this one's verb.
                 let names_event = shape.names_event();
@@ -462,7 +458,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                     .iter()
                     .filter_map(|h| {
                         let d = &self.kb.docs()[h.doc];
-                        (d.class_uid == class_uid && d.kind != DocKind::Class && about_this_event(d)).then(|| (d.activity_id, doc_weight(d, &shape) * h.score))
+                        (d.class_uid == class_uid && d.kind != DocKind::Class && about_this_event(d)).then(|| (d.activity_id, doc_weight(d, shape) * h.score))
                     })
                     .collect();
                 neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -112,22 +112,21 @@ impl Plan {
     }
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a step over `bytes`, from hash `h`.
+fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
 /// FNV-1a over a text (a signature that is not hex).
 pub(crate) fn fingerprint_str(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    fnv1a(FNV_OFFSET, s.as_bytes())
 }
 
 /// FNV-1a over a record's keys and the classes of its values.
 pub(crate) fn fingerprint(record: &Record, classes: &[u8]) -> u64 {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (f, c) in record.fields.iter().zip(classes) {
-        for &b in f.key.as_bytes().iter().chain([0xff, *c].iter()) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(PRIME);
-        }
-    }
-    h
+    record.fields.iter().zip(classes).fold(FNV_OFFSET, |h, (f, c)| fnv1a(fnv1a(h, f.key.as_bytes()), &[0xff, *c]))
 }
 
 /// Paths text extraction may fill (resolved per class; missing ones are skipped).

@@ -45,7 +45,6 @@ pub struct Doc {
     pub discriminators: Vec<String>,
     /// A knowledge-pack entry for a whole log type (`event: "*"`): the class of that log's
     /// events that no other document names.
-    #[serde(default)]
     pub any_event: bool,
 }
 
@@ -68,6 +67,8 @@ pub struct KnowledgeBase {
     pub(crate) lexical: Bm25,
     /// Override signature → (class, activity); the latest override of a shape wins.
     pub(crate) overrides: HashMap<u64, (u32, Option<i64>)>,
+    /// Indices of the whole-log pack entries ([`Doc::any_event`]), a handful among thousands.
+    whole_log: Vec<usize>,
 }
 
 impl KnowledgeBase {
@@ -79,7 +80,13 @@ impl KnowledgeBase {
             .filter(|d| d.kind == DocKind::Override)
             .filter_map(|d| d.signature.map(|s| (s, (d.class_uid, d.activity_id))))
             .collect();
-        KnowledgeBase { header, body, lexical, overrides }
+        let whole_log = body.docs.iter().enumerate().filter(|(_, d)| d.any_event).map(|(i, _)| i).collect();
+        KnowledgeBase { header, body, lexical, overrides, whole_log }
+    }
+
+    /// Indices of the documents that are whole-log pack entries.
+    pub(crate) fn whole_log_docs(&self) -> &[usize] {
+        &self.whole_log
     }
 
     pub fn schema(&self) -> &Schema {

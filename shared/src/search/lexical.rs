@@ -13,6 +13,12 @@ pub struct Bm25 {
     avg_len: f32,
 }
 
+/// BM25's inverse document frequency of a term found in `df` of `n` documents.
+fn idf(n: usize, df: usize) -> f32 {
+    let (n, df) = (n as f32, df as f32);
+    ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+}
+
 impl Bm25 {
     /// Builds the index from each document's tokens.
     pub fn build<'a>(docs: impl IntoIterator<Item = &'a [String]>) -> Self {
@@ -39,9 +45,7 @@ impl Bm25 {
 
     /// BM25's inverse document frequency of `term` (a term in no document is the rarest).
     pub fn idf(&self, term: &str) -> f32 {
-        let n = self.doc_len.len() as f32;
-        let df = self.df(term) as f32;
-        ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+        idf(self.doc_len.len(), self.df(term))
     }
 
     pub fn len(&self) -> usize {
@@ -55,7 +59,6 @@ impl Bm25 {
     /// Scores every document matching at least one query term; `allowed` filters documents
     /// (used by evaluation to hide a held-out source).
     pub fn scores(&self, query: &[String], allowed: &dyn Fn(usize) -> bool) -> Vec<(usize, f32)> {
-        let n = self.doc_len.len() as f32;
         let mut qtf: HashMap<&str, f32> = HashMap::new();
         for t in query {
             *qtf.entry(t.as_str()).or_default() += 1.0;
@@ -68,8 +71,7 @@ impl Bm25 {
         let mut acc: HashMap<u32, f32> = HashMap::new();
         for (term, qw) in qtf {
             let Some(list) = self.postings.get(term) else { continue };
-            let df = list.len() as f32;
-            let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+            let idf = idf(self.doc_len.len(), list.len());
             // Repeated query terms count, but with diminishing weight.
             let qw = 1.0 + qw.ln();
             for &(d, tf) in list {
