@@ -99,6 +99,15 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 
+/// A secret's value: its `field` when the text is a JSON object with that string field,
+/// else the text itself (Secrets Manager secrets are stored either way).
+pub fn secret_field(text: &str, field: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get(field).and_then(|p| p.as_str()).map(str::to_string))
+        .unwrap_or_else(|| text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

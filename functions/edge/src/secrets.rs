@@ -20,10 +20,7 @@ pub async fn resolve_clickhouse_password(cfg: &mut ClickHouseConfig, aws: &aws_c
 /// A secret is the password itself, or JSON with a `password` field (the shape RDS-style
 /// rotation and `create-secret --secret-string '{"password": ...}'` produce).
 pub fn password_from_secret(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("password").and_then(|p| p.as_str()).map(str::to_string))
-        .unwrap_or_else(|| text.to_string())
+    ocsfmap::text::secret_field(text, "password")
 }
 
 #[cfg(test)]

@@ -86,14 +86,7 @@ async fn fetch_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<String, 
 }
 
 fn key_from_secret(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| {
-            v.get("api_key")
-                .and_then(|k| k.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| text.to_string())
+    ocsfmap::text::secret_field(text, "api_key")
 }
 
 #[cfg(test)]
