@@ -1,5 +1,5 @@
 //! OCSF events for the whole dev set: every event passes the project's validator after repair,
-//! the plan cache changes nothing, `time` comes from the record for at least 95% of the
+//! the plan and validation caches change nothing, `time` comes from the record for at least 95% of the
 //! records that carry a timestamp, and field mapping meets its precision/recall floors on the
 //! hand-checked and held-out fixtures. Skips (with a message) when the dev data is absent.
 
@@ -14,7 +14,7 @@ use ocsfmap::event::{self, EventContext};
 const RECEIVED: i64 = 1_735_689_600_000;
 
 #[test]
-fn every_dev_record_becomes_a_valid_event_and_the_cache_changes_nothing() {
+fn every_dev_record_becomes_a_valid_event_and_the_caches_change_nothing() {
     let (Some(schema), Some(records)) = (load_schema(), dev_records()) else { return };
     let clf = lexical_classifier(&schema);
     let mapper = mapper(&schema);
@@ -45,7 +45,7 @@ fn every_dev_record_becomes_a_valid_event_and_the_cache_changes_nothing() {
             assert_eq!(ev.event["time"], ctx.received_at_ms, "fallback time is the ingest time");
         }
         // Nothing is lost: every source field is mapped or kept in `unmapped`.
-        let mapped: BTreeSet<&str> = ev.mapped.iter().map(|m| m.source.as_str()).collect();
+        let mapped: BTreeSet<&str> = ev.mapped.iter().map(|m| &*m.source).collect();
         let unmapped = ev.event.get("unmapped").and_then(|u| u.as_object());
         for f in &record.fields {
             let kept = mapped.contains(f.key.as_str()) || unmapped.is_some_and(|u| u.contains_key(&f.key));
@@ -55,6 +55,8 @@ fn every_dev_record_becomes_a_valid_event_and_the_cache_changes_nothing() {
         let fresh = mapper.build_fresh(&r.raw, &record, &d, &ctx);
         assert_eq!(fresh.event, ev.event, "{} {}: cached and fresh plans differ", r.source, r.id);
         assert_eq!(fresh.mapped, ev.mapped, "{} {}", r.source, r.id);
+        // ... and full validation finds what the remembered skeletons found.
+        assert_eq!((fresh.repairs, &fresh.errors), (ev.repairs, &ev.errors), "{} {}: validation memo differs", r.source, r.id);
         // The free function (no product list) agrees on everything but product naming.
         let free = event::build_raw(&schema, &r.raw, &record, &d, &ctx);
         assert_eq!(free.event["class_uid"], ev.event["class_uid"]);

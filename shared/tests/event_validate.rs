@@ -110,7 +110,7 @@ fn builds_map_fields_and_keep_the_rest() {
     assert_eq!(e["metadata"]["uid"], uuid::Uuid::nil().to_string());
     assert_eq!(e["metadata"]["log_name"], "fw");
     assert_eq!(e["type_uid"], 400106);
-    let sources: Vec<(&str, &str)> = ev.mapped.iter().map(|m| (m.attribute.as_str(), m.source.as_str())).collect();
+    let sources: Vec<(&str, &str)> = ev.mapped.iter().map(|m| (&*m.attribute, &*m.source)).collect();
     assert!(sources.contains(&("src_endpoint.port", "src_port")), "{sources:?}");
 
     // No timestamp in the record: ingest time, flagged.

@@ -2,25 +2,30 @@
 //! types; a value that does not convert stays in `unmapped`), time, severity, metadata,
 //! then validation and repair until the event validates (bounded).
 
+use std::sync::{Arc, LazyLock};
+
 use serde_json::{Map, Value};
 
 use super::extract;
 use super::index::{Index, Kind, Node};
 use super::keys::Conv;
 use super::mapping::{Leaf, Plan, Target};
+use super::memo::Memo;
 use super::rules;
 use super::severity;
 use super::validate::{self, is_ip, ErrorKind, ValidationError};
 use super::{EventContext, MappedField, OcsfEvent};
-use crate::classify::Decision;
 use crate::parse::{Field, Record, ValueKind};
 use crate::schema::{Attribute, Requirement, Schema};
+
+static TIME: LazyLock<Arc<str>> = LazyLock::new(|| "time".into());
+static SEVERITY_ID: LazyLock<Arc<str>> = LazyLock::new(|| "severity_id".into());
 
 /// Repair rounds before giving up (each round fixes every error it can see).
 const MAX_REPAIR_ROUNDS: usize = 4;
 
-pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Record, raw: Option<&str>, _decision: &Decision, ctx: &EventContext) -> OcsfEvent {
-    let mut b = Builder { ev: Map::new(), unmapped: Map::new(), mapped: Vec::with_capacity(record.fields.len()) };
+pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan: &Plan, record: &Record, raw: Option<&str>, ctx: &EventContext) -> OcsfEvent {
+    let mut b = Builder { ev: Map::new(), unmapped: Vec::with_capacity(record.fields.len()), mapped: Vec::with_capacity(record.fields.len()) };
     // The plan was made for this record's exact shape (a fresh plan, or a cached one the
     // mapper matched): every field plan applies.
     debug_assert!(plan.fits(record));
@@ -31,15 +36,16 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Rec
     let sev_field = plan.severity;
 
     if let Some((None, _)) = &time_src {
-        b.mapped.push(MappedField { attribute: "time".into(), source: "message".into() });
+        b.mapped.push(MappedField { attribute: TIME.clone(), source: "message".into() });
     }
     for (i, f) in record.fields.iter().enumerate() {
+        let key = || plan.keys.get(i).cloned().unwrap_or_else(|| f.key.as_str().into());
         let fp = plan.fields.get(i);
         let mut used = false;
         if let Some(fp) = fp {
             for t in &fp.targets {
                 if b.put_field(t, f, fp.index) {
-                    b.mapped.push(MappedField { attribute: t.path.clone(), source: f.key.clone() });
+                    b.mapped.push(MappedField { attribute: t.path.clone(), source: key() });
                     used = true;
                 }
             }
@@ -47,13 +53,13 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Rec
         let is_time = time_src.as_ref().is_some_and(|(idx, _)| *idx == Some(i));
         let is_sev = sev_field.is_some_and(|(idx, _)| idx == i);
         if is_time {
-            b.mapped.push(MappedField { attribute: "time".into(), source: f.key.clone() });
+            b.mapped.push(MappedField { attribute: TIME.clone(), source: key() });
         }
         if is_sev {
-            b.mapped.push(MappedField { attribute: "severity_id".into(), source: f.key.clone() });
+            b.mapped.push(MappedField { attribute: SEVERITY_ID.clone(), source: key() });
         }
         if !used && !is_time && !is_sev {
-            b.unmapped.insert(f.key.clone(), json_value(f));
+            b.unmapped.push((f.key.clone(), json_value(f)));
         }
     }
 
@@ -62,7 +68,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Rec
             for (path, v) in extract::scan(&f.value) {
                 if let Some(t) = plan.target(path) {
                     if b.get(t).is_none() && b.put_value(t, v, 0) {
-                        b.mapped.push(MappedField { attribute: path.to_string(), source: f.key.clone() });
+                        b.mapped.push(MappedField { attribute: t.path.clone(), source: plan.keys.get(msg_idx).cloned().unwrap_or_else(|| f.key.as_str().into()) });
                     }
                 }
             }
@@ -132,17 +138,19 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, plan: &Plan, record: &Rec
     }
 
     if !b.unmapped.is_empty() {
-        b.ev.insert("unmapped".into(), Value::Object(std::mem::take(&mut b.unmapped)));
+        // Built in one go (sorted once) rather than by one tree insert per field.
+        b.ev.insert("unmapped".into(), Value::Object(std::mem::take(&mut b.unmapped).into_iter().collect()));
     }
     let mut ev = Value::Object(b.ev);
     let mut mapped = b.mapped;
-    let (repairs, errors) = repair(schema, index, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
+    let (repairs, errors) = repair(schema, index, memo, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
     OcsfEvent { event: ev, repairs, errors, time_from_record, mapped }
 }
 
 struct Builder {
     ev: Map<String, Value>,
-    unmapped: Map<String, Value>,
+    /// Source fields for `unmapped`; a later key replaces an earlier one, as map inserts would.
+    unmapped: Vec<(String, Value)>,
     mapped: Vec<MappedField>,
 }
 
@@ -171,7 +179,7 @@ impl Builder {
                 None => return false,
             },
             Conv::Outcome => {
-                if t.path == "status_id" {
+                if &*t.path == "status_id" {
                     Value::from(outcome_id(v))
                 } else {
                     Value::from(v)
@@ -221,21 +229,27 @@ impl Builder {
 fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Value, index: usize) -> bool {
     let Some((first, rest)) = segs.split_first() else { return false };
     if rest.is_empty() {
-        if map.contains_key(&first.name) {
-            // A list leaf collects every value (answers[0], answers[1], ...).
-            if let (Some(Value::Array(a)), Value::Array(mut v)) = (map.get_mut(&first.name), value) {
-                a.append(&mut v);
-                return true;
+        // Leaves are mostly new: one search with the key in hand.
+        return match map.entry(first.name.clone()) {
+            serde_json::map::Entry::Vacant(v) => {
+                v.insert(value);
+                true
             }
-            return false;
-        }
-        map.insert(first.name.clone(), value);
-        return true;
+            // A list leaf collects every value (answers[0], answers[1], ...).
+            serde_json::map::Entry::Occupied(mut o) => match (o.get_mut(), value) {
+                (Value::Array(a), Value::Array(mut v)) => {
+                    a.append(&mut v);
+                    true
+                }
+                _ => false,
+            },
+        };
     }
-    if !map.contains_key(&first.name) {
-        map.insert(first.name.clone(), if first.array { Value::Array(Vec::new()) } else { Value::Object(Map::new()) });
-    }
-    let Some(slot) = map.get_mut(&first.name) else { return false };
+    // One search when the parent exists (the common case after the first field).
+    let slot = match map.get_mut(&first.name) {
+        Some(slot) => slot,
+        None => map.entry(first.name.clone()).or_insert(if first.array { Value::Array(Vec::new()) } else { Value::Object(Map::new()) }),
+    };
     let obj = match slot {
         Value::Object(o) => o,
         Value::Array(items) => {
@@ -416,7 +430,7 @@ fn event_time(plan: &Plan, record: &Record, reference: i64) -> (Option<super::ti
 /// `cloud` needs a provider: add it when the record's cloud is known, otherwise any cloud
 /// details go back to `unmapped`.
 fn finish_cloud(b: &mut Builder, plan: &Plan) {
-    let wants_cloud = b.ev.contains_key("cloud") || plan.class_uid == 6003 || b.ev.contains_key("api") && plan.class_uid != 6003;
+    let wants_cloud = b.ev.contains_key("cloud") || plan.class_uid == 6003 || b.ev.contains_key("api");
     if !wants_cloud {
         return;
     }
@@ -429,7 +443,7 @@ fn finish_cloud(b: &mut Builder, plan: &Plan) {
         }
         None => {
             if let Some(c) = b.ev.remove("cloud") {
-                b.unmapped.insert("cloud".into(), c);
+                b.unmapped.push(("cloud".into(), c));
                 b.mapped.retain(|m| !m.attribute.starts_with("cloud."));
             }
         }
@@ -448,7 +462,7 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
             let extra: Vec<MappedField> = b
                 .mapped
                 .iter()
-                .filter_map(|m| m.attribute.strip_prefix("actor.").filter(|a| a.starts_with("user.")).map(|a| MappedField { attribute: a.to_string(), source: m.source.clone() }))
+                .filter_map(|m| m.attribute.strip_prefix("actor.").filter(|a| a.starts_with("user.")).map(|a| MappedField { attribute: a.into(), source: m.source.clone() }))
                 .collect();
             b.mapped.extend(extra);
         }
@@ -471,14 +485,14 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
     for path in dropped {
         remove_path(&mut b.ev, &path);
         let prefix = format!("{path}.");
-        let sources: Vec<String> = b.mapped.iter().filter(|m| m.attribute.starts_with(&prefix)).map(|m| m.source.clone()).collect();
+        let sources: Vec<Arc<str>> = b.mapped.iter().filter(|m| m.attribute.starts_with(&prefix)).map(|m| m.source.clone()).collect();
         b.mapped.retain(|m| !m.attribute.starts_with(&prefix));
         for s in sources {
             if b.mapped.iter().any(|m| m.source == s) {
                 continue;
             }
-            if let Some(f) = record.fields.iter().find(|f| f.key == s) {
-                b.unmapped.insert(s, json_value(f));
+            if let Some(f) = record.fields.iter().find(|f| *f.key == *s) {
+                b.unmapped.push((s.to_string(), json_value(f)));
             }
         }
     }
@@ -542,10 +556,10 @@ fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Map<Stri
             let name = p.rsplit(['/', '\\']).next().unwrap_or(p).to_string();
             if !name.is_empty() {
                 let want = format!("{path}.path");
-                let src = mapped.iter().find(|x| x.attribute == want).map(|x| x.source.clone());
+                let src = mapped.iter().find(|x| *x.attribute == *want).map(|x| x.source.clone());
                 m.insert("name".into(), Value::from(name));
                 if let Some(s) = src {
-                    mapped.push(MappedField { attribute: format!("{path}.name"), source: s });
+                    mapped.push(MappedField { attribute: format!("{path}.name").into(), source: s });
                 }
             }
         }
@@ -574,7 +588,7 @@ fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
         }
         return;
     };
-    let src = b.mapped.iter().find(|m| m.attribute == "device.hostname").map(|m| m.source.clone());
+    let src = b.mapped.iter().find(|m| &*m.attribute == "device.hostname").map(|m| m.source.clone());
     let mut ep = Map::new();
     ep.insert("hostname".into(), host);
     b.ev.insert("dst_endpoint".into(), Value::Object(ep));
@@ -607,12 +621,26 @@ fn declare_profiles(ev: &mut Map<String, Value>, class: &Node) {
 /// Validates and repairs until clean (or out of rounds): offending values move to
 /// `unmapped` under their source key (or OCSF path), missing required attributes and
 /// unmet constraints get the schema's "unknown" value. Returns (repairs, first errors).
-fn repair(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, reference: i64) -> (usize, Vec<String>) {
+fn repair(
+    schema: &Schema,
+    index: &Index,
+    memo: Option<&Memo>,
+    class_uid: u32,
+    ev: &mut Value,
+    mapped: &mut Vec<MappedField>,
+    reference: i64,
+) -> (usize, Vec<String>) {
     let mut repairs = 0;
     let mut first_errors = Vec::new();
     for round in 0..MAX_REPAIR_ROUNDS {
+        if memo.is_some_and(|m| m.clean(class_uid, ev)) {
+            break;
+        }
         let errors = validate::validate_with(index, schema, class_uid, ev);
         if errors.is_empty() {
+            if let Some(m) = memo {
+                m.learn(schema, index, class_uid, ev);
+            }
             break;
         }
         if round == 0 {
@@ -637,8 +665,8 @@ fn fix(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped: &
     if e.is_removable() {
         let Some(v) = take(ev, &e.path) else { return false };
         let clean = strip_index(&e.path);
-        let key = mapped.iter().find(|m| m.attribute == clean).map(|m| m.source.clone()).unwrap_or_else(|| format!("ocsf.{}", e.path));
-        mapped.retain(|m| m.attribute != clean && !m.attribute.starts_with(&format!("{clean}.")));
+        let key = mapped.iter().find(|m| *m.attribute == *clean).map(|m| m.source.to_string()).unwrap_or_else(|| format!("ocsf.{}", e.path));
+        mapped.retain(|m| *m.attribute != *clean && !m.attribute.starts_with(&format!("{clean}.")));
         let Some(obj) = ev.as_object_mut() else { return false };
         let um = obj.entry("unmapped").or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(um) = um {
@@ -649,7 +677,7 @@ fn fix(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped: &
     match e.kind {
         ErrorKind::MissingRequired => {
             let Some((parent, name)) = locate_attr(schema, class_uid, ev, &e.path) else { return false };
-            let Some(value) = default_for(schema, &parent, &name, reference) else { return false };
+            let Some(value) = default_for(schema, index, &parent, &name, reference) else { return false };
             set(ev, &e.path, value)
         }
         ErrorKind::Constraint => fix_constraint(schema, index, class_uid, ev, &e.path, e.detail.starts_with("just_one"), reference),
@@ -753,13 +781,14 @@ struct Owner<'s> {
 
 /// The schema's "unknown" for an attribute: enum 0 (or Other), `Unknown` text, the ingest
 /// time for timestamps, and for objects the smallest object that satisfies its own rules.
-fn default_for(schema: &Schema, owner: &Owner, name: &str, reference: i64) -> Option<Value> {
+fn default_for(schema: &Schema, index: &Index, owner: &Owner, name: &str, reference: i64) -> Option<Value> {
     let a = owner.attrs.get(name)?;
-    let one = default_scalar_or_object(schema, a, reference, 0)?;
+    let one = default_scalar_or_object(schema, index, a, reference, 0, &mut false)?;
     Some(if a.is_array { Value::Array(vec![one]) } else { one })
 }
 
-fn default_scalar_or_object(schema: &Schema, a: &Attribute, reference: i64, depth: usize) -> Option<Value> {
+/// `stamped` is set when the value holds the reference time (and so cannot be reused).
+fn default_scalar_or_object(schema: &Schema, index: &Index, a: &Attribute, reference: i64, depth: usize, stamped: &mut bool) -> Option<Value> {
     if depth > 4 {
         return None;
     }
@@ -770,23 +799,23 @@ fn default_scalar_or_object(schema: &Schema, a: &Attribute, reference: i64, dept
     Some(match a.type_name.as_str() {
         "object_t" => {
             let oname = a.object_type.as_deref()?;
-            let obj = schema.objects.get(oname)?;
-            let mut m = Map::new();
-            for (n, sub) in &obj.attributes {
-                if sub.requirement == Requirement::Required && rules::object_attribute_profiles(oname, n).is_empty() {
-                    let v = default_scalar_or_object(schema, sub, reference, depth + 1)?;
-                    m.insert(n.clone(), if sub.is_array { Value::Array(vec![v]) } else { v });
-                }
+            // Defaults without the reference time are the same every time: build them once.
+            if let Some(kept) = index.default_object(oname, depth) {
+                return kept;
             }
-            for (kind, names) in rules::object_constraints(oname) {
-                if kind == "at_least_one" && !names.iter().any(|n| m.contains_key(*n)) {
-                    let (n, v) = fillable(schema, &obj.attributes, names, reference, depth)?;
-                    m.insert(n, v);
-                }
+            let mut own_stamp = false;
+            let built = default_object(schema, index, oname, reference, depth, &mut own_stamp);
+            if own_stamp {
+                *stamped = true;
+            } else {
+                index.keep_default_object(oname, depth, built.clone());
             }
-            Value::Object(m)
+            return built;
         }
-        "timestamp_t" => Value::from(reference),
+        "timestamp_t" => {
+            *stamped = true;
+            Value::from(reference)
+        }
         "integer_t" | "long_t" | "port_t" => Value::from(0),
         "float_t" => Value::from(0.0),
         "boolean_t" => Value::from(false),
@@ -795,9 +824,35 @@ fn default_scalar_or_object(schema: &Schema, a: &Attribute, reference: i64, dept
     })
 }
 
+fn default_object(schema: &Schema, index: &Index, oname: &str, reference: i64, depth: usize, stamped: &mut bool) -> Option<Value> {
+    let obj = schema.objects.get(oname)?;
+    let mut m = Map::new();
+    for (n, sub) in &obj.attributes {
+        if sub.requirement == Requirement::Required && rules::object_attribute_profiles(oname, n).is_empty() {
+            let v = default_scalar_or_object(schema, index, sub, reference, depth + 1, stamped)?;
+            m.insert(n.clone(), if sub.is_array { Value::Array(vec![v]) } else { v });
+        }
+    }
+    for (kind, names) in rules::object_constraints(oname) {
+        if kind == "at_least_one" && !names.iter().any(|n| m.contains_key(*n)) {
+            let (n, v) = fillable(schema, index, &obj.attributes, names, reference, depth, stamped)?;
+            m.insert(n, v);
+        }
+    }
+    Some(Value::Object(m))
+}
+
 /// The attribute of a constraint list best given an "unknown" value: a name, then a user,
 /// then other text; numbers and other objects last (an invented 0 says more than it knows).
-fn fillable(schema: &Schema, attrs: &std::collections::BTreeMap<String, Attribute>, names: &[&str], reference: i64, depth: usize) -> Option<(String, Value)> {
+fn fillable(
+    schema: &Schema,
+    index: &Index,
+    attrs: &std::collections::BTreeMap<String, Attribute>,
+    names: &[&str],
+    reference: i64,
+    depth: usize,
+    stamped: &mut bool,
+) -> Option<(String, Value)> {
     let rank = |n: &str| -> u8 {
         match attrs.get(n) {
             _ if n == "name" => 0,
@@ -811,7 +866,7 @@ fn fillable(schema: &Schema, attrs: &std::collections::BTreeMap<String, Attribut
     order.sort_by_key(|n| rank(n));
     for n in order {
         let Some(a) = attrs.get(n) else { continue };
-        if let Some(v) = default_scalar_or_object(schema, a, reference, depth + 1) {
+        if let Some(v) = default_scalar_or_object(schema, index, a, reference, depth + 1, stamped) {
             return Some((n.to_string(), if a.is_array { Value::Array(vec![v]) } else { v }));
         }
     }
@@ -852,7 +907,7 @@ fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value
             fixed = true;
         } else if present.is_empty() {
             let refs: Vec<&str> = names.iter().map(|n| &**n).collect();
-            if let Some((n, v)) = fillable(schema, attrs, &refs, reference, 0) {
+            if let Some((n, v)) = fillable(schema, index, attrs, &refs, reference, 0, &mut false) {
                 holder.insert(n, v);
                 fixed = true;
             }

@@ -20,8 +20,8 @@ pub(crate) fn scan(message: &str) -> Found {
     };
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).copied().unwrap_or("");
-        let lw = w.to_ascii_lowercase();
-        match lw.as_str() {
+        let mut buf = [0u8; 16];
+        match lower(w, &mut buf) {
             "from" | "rhost" | "client" if ip_port(next).is_some() => {
                 let (ip, port) = ip_port(next).unwrap_or_default();
                 put("src_endpoint.ip", Value::from(ip), &mut out);
@@ -59,10 +59,18 @@ pub(crate) fn scan(message: &str) -> Found {
     out
 }
 
+/// `w` in lower case when it is a short ASCII word (the keywords looked for), else "".
+fn lower<'b>(w: &str, buf: &'b mut [u8; 16]) -> &'b str {
+    let Some(dst) = buf.get_mut(..w.len()) else { return "" };
+    dst.copy_from_slice(w.as_bytes());
+    dst.make_ascii_lowercase();
+    std::str::from_utf8(dst).unwrap_or("")
+}
+
 fn is_name(w: &str) -> bool {
     !w.is_empty()
         && w.len() <= 64
-        && !matches!(w.to_ascii_lowercase().as_str(), "from" | "for" | "unknown" | "invalid" | "authenticating" | "by" | "port" | "session" | "name")
+        && !matches!(lower(w, &mut [0u8; 16]), "from" | "for" | "unknown" | "invalid" | "authenticating" | "by" | "port" | "session" | "name")
         && !is_ip(w)
         && w.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '$' | '\\'))
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use super::rules;
 use crate::schema::{Attribute, Requirement, Schema};
@@ -86,6 +86,8 @@ pub(crate) struct Index {
     objects: Vec<OnceLock<Node>>,
     class_ids: FastMap<u32, usize>,
     classes: Vec<OnceLock<Node>>,
+    /// Repair's default objects by (object name, nesting depth); `None` when none can be made.
+    defaults: Mutex<FastMap<(usize, usize), Option<serde_json::Value>>>,
 }
 
 impl Index {
@@ -95,7 +97,7 @@ impl Index {
         let objects = object_names.iter().map(|_| OnceLock::new()).collect();
         let class_ids = schema.classes.iter().enumerate().map(|(i, c)| (c.uid, i)).collect();
         let classes = schema.classes.iter().map(|_| OnceLock::new()).collect();
-        Index { object_ids, object_names, objects, class_ids, classes }
+        Index { object_ids, object_names, objects, class_ids, classes, defaults: Mutex::default() }
     }
 
     pub fn class(&self, schema: &Schema, uid: u32) -> Option<&Node> {
@@ -120,6 +122,20 @@ impl Index {
             }
             n
         }))
+    }
+
+    /// A default object kept by [`Index::keep_default_object`]: `Some(None)` when none can
+    /// be made, `None` when not known yet.
+    pub fn default_object(&self, name: &str, depth: usize) -> Option<Option<serde_json::Value>> {
+        let id = *self.object_ids.get(name)?;
+        self.defaults.lock().ok()?.get(&(id, depth)).cloned()
+    }
+
+    pub fn keep_default_object(&self, name: &str, depth: usize, value: Option<serde_json::Value>) {
+        let Some(&id) = self.object_ids.get(name) else { return };
+        if let Ok(mut d) = self.defaults.lock() {
+            d.insert((id, depth), value);
+        }
     }
 
     pub fn object(&self, schema: &Schema, i: usize) -> Option<&Node> {

@@ -4,6 +4,9 @@
 //! event time and severity. Plans depend on field names only, so one plan serves every
 //! record of a shape; values are converted (and checked) when the event is assembled.
 
+use std::sync::Arc;
+
+use super::fasthash::{mix_bytes, SEED};
 use super::keys::{self, Cand, Conv, KeyWords};
 use super::rules;
 use super::severity::{self, Scale};
@@ -44,7 +47,7 @@ pub(crate) struct Seg {
 /// A resolved attribute.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Target {
-    pub path: String,
+    pub path: Arc<str>,
     pub segs: Vec<Seg>,
     pub leaf: Leaf,
     /// Integer enum of the leaf (empty when none): values outside are not mapped.
@@ -63,13 +66,11 @@ pub(crate) struct FieldPlan {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Plan {
-    pub keys: Vec<String>,
+    /// Shared with the [`super::MappedField`]s that name them.
+    pub keys: Vec<Arc<str>>,
     /// [`value_class`] of each field when planned: some readings depend on the value (an
     /// address or a name, a path or a word), so a plan only serves records that agree.
     pub classes: Vec<u8>,
-    /// [`fingerprint`] of the keys and classes: finds the plan among a shape's variants
-    /// without comparing every key of each.
-    pub fingerprint: u64,
     pub fields: Vec<FieldPlan>,
     /// Fields that may hold the event time, best first.
     pub time_fields: Vec<usize>,
@@ -99,34 +100,23 @@ impl Plan {
     /// same classes.
     pub fn fits(&self, record: &Record) -> bool {
         self.keys.len() == record.fields.len()
-            && self.keys.iter().zip(&self.classes).zip(&record.fields).all(|((k, c), f)| *k == f.key && *c == value_class(&f.value))
+            && self.keys.iter().zip(&self.classes).zip(&record.fields).all(|((k, c), f)| **k == *f.key && *c == value_class(&f.value))
     }
 
     pub fn target(&self, path: &str) -> Option<&Target> {
-        self.text_targets.iter().find(|t| t.path == path)
+        self.text_targets.iter().find(|t| &*t.path == path)
     }
 
-    /// [`Plan::fits`] for a record whose [`fingerprint`] is `fp` and value classes `classes`.
-    pub fn fits_exact(&self, record: &Record, fp: u64, classes: &[u8]) -> bool {
-        self.fingerprint == fp && self.classes == classes && self.keys.len() == record.fields.len() && self.keys.iter().zip(&record.fields).all(|(k, f)| *k == f.key)
+    /// [`Plan::fits`] for a record whose value classes are `classes` (compared first: a
+    /// shape's variants differ there more often than in their keys).
+    pub fn fits_exact(&self, record: &Record, classes: &[u8]) -> bool {
+        self.classes == classes && self.keys.len() == record.fields.len() && self.keys.iter().zip(&record.fields).all(|(k, f)| **k == *f.key)
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a step over `bytes`, from hash `h`.
-fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
-/// FNV-1a over a text (a signature that is not hex).
+/// Hash of a text (a signature that is not hex).
 pub(crate) fn fingerprint_str(s: &str) -> u64 {
-    fnv1a(FNV_OFFSET, s.as_bytes())
-}
-
-/// FNV-1a over a record's keys and the classes of its values.
-pub(crate) fn fingerprint(record: &Record, classes: &[u8]) -> u64 {
-    record.fields.iter().zip(classes).fold(FNV_OFFSET, |h, (f, c)| fnv1a(fnv1a(h, f.key.as_bytes()), &[0xff, *c]))
+    mix_bytes(SEED, s.as_bytes())
 }
 
 /// Paths text extraction may fill (resolved per class; missing ones are skipped).
@@ -167,7 +157,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
 
     let mut fields: Vec<FieldPlan> = Vec::with_capacity(record.fields.len());
     // (field, target index, score) of every claim on a path, to settle conflicts.
-    let mut claims: Vec<(String, usize, i32)> = Vec::new();
+    let mut claims: Vec<(Arc<str>, usize, i32)> = Vec::new();
     for (i, f) in record.fields.iter().enumerate() {
         let k = KeyWords::new(&f.key);
         let mut targets = Vec::new();
@@ -219,8 +209,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
     };
     let classes: Vec<u8> = record.fields.iter().map(|f| value_class(&f.value)).collect();
     Plan {
-        keys: record.fields.iter().map(|f| f.key.clone()).collect(),
-        fingerprint: fingerprint(record, &classes),
+        keys: record.fields.iter().map(|f| Arc::from(f.key.as_str())).collect(),
         classes,
         fields,
         time_fields,
@@ -253,27 +242,55 @@ pub(crate) fn value_class(v: &str) -> u8 {
     if b.len() > 64 {
         return 9;
     }
-    let (mut digits, mut dots, mut colons, mut slash, mut at, mut hexish, mut space) = (true, false, false, false, false, true, false);
-    for &c in b {
-        digits &= c.is_ascii_digit();
-        dots |= c == b'.';
-        colons |= c == b':';
-        slash |= c == b'/' || c == b'\\';
-        at |= c == b'@';
-        space |= c == b' ';
-        hexish &= c.is_ascii_hexdigit() || c == b'.' || c == b':' || c == b'%';
-    }
+    // One table lookup per byte: the flags every byte has (AND) and any byte has (OR).
+    let (all, any) = b.iter().fold((u8::MAX, 0u8), |(all, any), &c| (all & BYTE_FLAGS[c as usize], any | BYTE_FLAGS[c as usize]));
+    let has = |f: u8| any & f != 0;
     match () {
-        _ if digits => 1,
-        _ if hexish && (dots || colons) && super::validate::is_ip(v) => 2,
-        _ if at => 3,
-        _ if slash => 4,
-        _ if space => 5,
-        _ if dots => 6,
-        _ if colons => 7,
+        _ if all & DIGIT != 0 => 1,
+        _ if all & HEXISH != 0 && has(DOT | COLON) && super::validate::is_ip(v) => 2,
+        _ if has(AT) => 3,
+        _ if has(SLASH) => 4,
+        _ if has(SPACE) => 5,
+        _ if has(DOT) => 6,
+        _ if has(COLON) => 7,
         _ => 8,
     }
 }
+
+const DIGIT: u8 = 1;
+/// Hex digit, `.`, `:` or `%` (the bytes of an IP address with a zone).
+const HEXISH: u8 = 2;
+const DOT: u8 = 4;
+const COLON: u8 = 8;
+const SLASH: u8 = 16;
+const AT: u8 = 32;
+const SPACE: u8 = 64;
+
+const BYTE_FLAGS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut f = 0;
+        if c.is_ascii_digit() {
+            f |= DIGIT;
+        }
+        if c.is_ascii_hexdigit() || c == b'.' || c == b':' || c == b'%' {
+            f |= HEXISH;
+        }
+        f |= match c {
+            b'.' => DOT,
+            b':' => COLON,
+            b'/' | b'\\' => SLASH,
+            b'@' => AT,
+            b' ' => SPACE,
+            _ => 0,
+        };
+        t[i] = f;
+        i += 1;
+    }
+    t
+};
 
 fn parent_pid_key(record: &Record) -> bool {
     record.fields.iter().any(|f| f.key.ends_with("NewProcessId") || f.key.ends_with("new_process_id"))
@@ -414,7 +431,7 @@ pub(crate) fn resolve(schema: &Schema, class: &Class, path: &str, conv: Conv) ->
             let allowed = owner.map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
             let leaf = if allowed.is_empty() { leaf_of(&attr.type_name)? } else { Leaf::OneOf(allowed) };
             let enum_ids = attr.enum_values.keys().copied().collect();
-            return Some(Target { path: path.to_string(), segs, leaf, enum_ids, conv, profiles });
+            return Some(Target { path: path.into(), segs, leaf, enum_ids, conv, profiles });
         }
         let obj = attr.object_type.as_deref()?;
         attrs = &schema.objects.get(obj)?.attributes;
@@ -516,12 +533,12 @@ fn drop_non_files(record: &Record, fields: &mut [FieldPlan]) {
 }
 
 /// Two fields on one attribute: the higher score keeps it, the other loses that target.
-fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(String, usize, i32)]) {
+fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(Arc<str>, usize, i32)]) {
     for (path, i, score) in claims {
         let beaten = claims.iter().any(|(p, j, s)| p == path && j != i && (s > score || (s == score && j < i)));
         if beaten {
             if let Some(f) = fields.get_mut(*i) {
-                f.targets.retain(|t| &t.path != path);
+                f.targets.retain(|t| t.path != *path);
             }
         }
     }
@@ -565,4 +582,63 @@ fn date_time_pair(record: &Record) -> Option<(usize, usize)> {
     let d = record.fields.iter().position(|f| f.key == "date")?;
     let t = record.fields.iter().position(|f| f.key == "time")?;
     Some((d, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte-by-byte reading the table replaces.
+    fn value_class_reference(v: &str) -> u8 {
+        let b = v.as_bytes();
+        if b.is_empty() || v == "-" || v == "{}" || v == "[]" {
+            return 0;
+        }
+        if b.len() > 64 {
+            return 9;
+        }
+        let digits = b.iter().all(u8::is_ascii_digit);
+        let hexish = b.iter().all(|c| c.is_ascii_hexdigit() || b".:%".contains(c));
+        let has = |set: &[u8]| b.iter().any(|c| set.contains(c));
+        match () {
+            _ if digits => 1,
+            _ if hexish && has(b".:") && super::super::validate::is_ip(v) => 2,
+            _ if has(b"@") => 3,
+            _ if has(b"/\\") => 4,
+            _ if has(b" ") => 5,
+            _ if has(b".") => 6,
+            _ if has(b":") => 7,
+            _ => 8,
+        }
+    }
+
+    #[test]
+    fn value_classes() {
+        let cases = [
+            ("", 0),
+            ("-", 0),
+            ("4624", 1),
+            ("10.0.0.1", 2),
+            ("fe80::1%eth0", 7),
+            ("fe80::1%1", 2),
+            ("a@b.c", 3),
+            ("C:\\Windows\\x.exe", 4),
+            ("two words", 5),
+            ("host.example.com", 6),
+            ("12:30", 7),
+            ("word", 8),
+        ];
+        for (v, want) in cases {
+            assert_eq!(value_class(v), want, "{v}");
+            assert_eq!(value_class_reference(v), want, "{v}");
+        }
+        assert_eq!(value_class(&"x".repeat(65)), 9);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn value_class_matches_the_byte_by_byte_reading(v in "[0-9a-fA-F.:%@/ \\\\xyz-]{0,20}") {
+            proptest::prop_assert_eq!(value_class(&v), value_class_reference(&v));
+        }
+    }
 }

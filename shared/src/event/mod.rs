@@ -7,15 +7,18 @@
 
 mod assemble;
 mod extract;
+mod fasthash;
 mod index;
 mod keys;
 mod mapping;
+mod memo;
 mod products;
 mod rules;
 pub mod severity;
 pub mod time;
 mod validate;
 
+use std::hash::BuildHasherDefault;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -43,10 +46,10 @@ pub struct EventContext {
 /// One source field placed on an OCSF attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappedField {
-    /// OCSF attribute path, e.g. `src_endpoint.ip`.
-    pub attribute: String,
+    /// OCSF attribute path, e.g. `src_endpoint.ip` (shared with the mapping plan).
+    pub attribute: Arc<str>,
     /// Record field key it came from, e.g. `id.orig_h`.
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 /// The event plus what happened while building it.
@@ -66,13 +69,13 @@ pub struct OcsfEvent {
 /// text, `raw_data` is the parsed fields as one JSON object; prefer [`build_raw`].
 pub fn build(schema: &Schema, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
     let plan = mapping::plan(schema, record, decision, &Products::default());
-    assemble::assemble(schema, &index::Index::new(schema), &plan, record, None, decision, ctx)
+    assemble::assemble(schema, &index::Index::new(schema), None, &plan, record, None, ctx)
 }
 
 /// [`build`] with the record's original text, which becomes `raw_data`.
 pub fn build_raw(schema: &Schema, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
     let plan = mapping::plan(schema, record, decision, &Products::default());
-    assemble::assemble(schema, &index::Index::new(schema), &plan, record, Some(raw), decision, ctx)
+    assemble::assemble(schema, &index::Index::new(schema), None, &plan, record, Some(raw), ctx)
 }
 
 /// Checks an event against class `class_uid` of `schema`. Never panics.
@@ -94,7 +97,9 @@ pub struct Mapper {
     products: Products,
     /// Plans per (shape, class, activity); a few variants each, because records of one
     /// shape signature can still differ in their exact keys (array lengths, optional fields).
-    plans: Mutex<lru::LruCache<PlanKey, Vec<Arc<mapping::Plan>>>>,
+    plans: Mutex<lru::LruCache<PlanKey, Vec<Arc<mapping::Plan>>, BuildHasherDefault<fasthash::Prehashed>>>,
+    /// Event skeletons that validated clean.
+    memo: memo::Memo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,7 +118,7 @@ impl Mapper {
     pub fn from_arc(schema: Arc<Schema>, cache_capacity: usize) -> Self {
         let cap = NonZeroUsize::new(cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         let index = index::Index::new(&schema);
-        Mapper { schema, index, products: Products::default(), plans: Mutex::new(lru::LruCache::new(cap)) }
+        Mapper { schema, index, products: Products::default(), plans: Mutex::new(lru::LruCache::with_hasher(cap, BuildHasherDefault::default())), memo: memo::Memo::default() }
     }
 
     /// Names `metadata.product` (and vendor) from these products when a decision's evidence
@@ -133,19 +138,20 @@ impl Mapper {
     /// See [`build`]; the plan for the record's shape comes from the cache when warm.
     pub fn build(&self, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
         let plan = self.plan_for(record, decision);
-        assemble::assemble(&self.schema, &self.index, &plan, record, None, decision, ctx)
+        assemble::assemble(&self.schema, &self.index, Some(&self.memo), &plan, record, None, ctx)
     }
 
     /// See [`build_raw`].
     pub fn build_raw(&self, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
         let plan = self.plan_for(record, decision);
-        assemble::assemble(&self.schema, &self.index, &plan, record, Some(raw), decision, ctx)
+        assemble::assemble(&self.schema, &self.index, Some(&self.memo), &plan, record, Some(raw), ctx)
     }
 
-    /// [`Mapper::build_raw`] with a plan made afresh, bypassing the cache (to check it).
+    /// [`Mapper::build_raw`] with a plan made afresh and full validation, bypassing both
+    /// caches (to check them).
     pub fn build_fresh(&self, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
         let plan = mapping::plan(&self.schema, record, decision, &self.products);
-        assemble::assemble(&self.schema, &self.index, &plan, record, Some(raw), decision, ctx)
+        assemble::assemble(&self.schema, &self.index, None, &plan, record, Some(raw), ctx)
     }
 
     pub fn validate(&self, class_uid: u32, event: &serde_json::Value) -> Vec<ValidationError> {
@@ -165,10 +171,20 @@ impl Mapper {
         // The decision's signature is hex; hashing its text would do, parsing is cheaper.
         let signature = u64::from_str_radix(&decision.signature, 16).unwrap_or_else(|_| mapping::fingerprint_str(&decision.signature));
         let key = PlanKey { signature, class_uid: decision.class_uid, activity_id: decision.activity_id };
-        let classes: Vec<u8> = record.fields.iter().map(|f| mapping::value_class(&f.value)).collect();
-        let fp = mapping::fingerprint(record, &classes);
+        // Value classes on the stack for records of up to 64 fields.
+        let mut stack = [0u8; 64];
+        let heap: Vec<u8>;
+        let classes: &[u8] = if record.fields.len() <= stack.len() {
+            for (c, f) in stack.iter_mut().zip(&record.fields) {
+                *c = mapping::value_class(&f.value);
+            }
+            &stack[..record.fields.len()]
+        } else {
+            heap = record.fields.iter().map(|f| mapping::value_class(&f.value)).collect();
+            &heap
+        };
         if let Ok(mut c) = self.plans.lock() {
-            if let Some(p) = c.get(&key).and_then(|v| v.iter().find(|p| p.fits_exact(record, fp, &classes))) {
+            if let Some(p) = c.get(&key).and_then(|v| v.iter().find(|p| p.fits_exact(record, classes))) {
                 return p.clone();
             }
         }

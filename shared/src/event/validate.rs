@@ -82,27 +82,27 @@ pub(crate) fn validate_with(index: &Index, schema: &Schema, class_uid: u32, even
     let mut cx = Ctx { schema, index, profiles, errors: Vec::new() };
     let mut path = String::with_capacity(64);
     check_object(&mut cx, class, obj, &mut path, 0, true);
-    let category_uid = schema.class(class_uid).map(|c| i64::from(c.category_uid)).unwrap_or(0);
-    consistency(&mut cx, class_uid, category_uid, obj);
+    consistency(schema, class_uid, obj, &mut cx.errors);
     cx.errors
 }
 
-fn consistency(cx: &mut Ctx, class_uid: u32, category_uid: i64, obj: &Map<String, Value>) {
+fn consistency(schema: &Schema, class_uid: u32, obj: &Map<String, Value>, errors: &mut Vec<ValidationError>) {
+    let category_uid = schema.class(class_uid).map(|c| i64::from(c.category_uid)).unwrap_or(0);
     let int = |k: &str| obj.get(k).and_then(Value::as_i64);
     if let Some(c) = int("class_uid") {
         if c != i64::from(class_uid) {
-            cx.errors.push(ValidationError::new("class_uid", ErrorKind::Inconsistent, format!("{c} but validated as {class_uid}")));
+            errors.push(ValidationError::new("class_uid", ErrorKind::Inconsistent, format!("{c} but validated as {class_uid}")));
         }
     }
     if let Some(c) = int("category_uid") {
         if c != category_uid {
-            cx.errors.push(ValidationError::new("category_uid", ErrorKind::Inconsistent, format!("{c} but class is in {category_uid}")));
+            errors.push(ValidationError::new("category_uid", ErrorKind::Inconsistent, format!("{c} but class is in {category_uid}")));
         }
     }
     if let (Some(t), Some(a)) = (int("type_uid"), int("activity_id")) {
         let want = i64::from(class_uid) * 100 + a;
         if t != want {
-            cx.errors.push(ValidationError::new("type_uid", ErrorKind::Inconsistent, format!("{t}, expected {want}")));
+            errors.push(ValidationError::new("type_uid", ErrorKind::Inconsistent, format!("{t}, expected {want}")));
         }
     }
 }
@@ -234,6 +234,11 @@ fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, d
             }
         }
     }
+}
+
+/// [`check_kind`] without the message.
+pub(crate) fn kind_ok(kind: Kind, v: &Value) -> bool {
+    check_kind(kind, v).is_ok()
 }
 
 fn check_kind(kind: Kind, v: &Value) -> Result<(), String> {

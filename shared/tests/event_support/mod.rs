@@ -169,7 +169,7 @@ pub fn leaves(v: &Value) -> Vec<(String, Value)> {
 /// The (attribute, value) pairs an event's mapping produced: its leaves whose path is one of
 /// the mapped attributes.
 pub fn produced_pairs(ev: &OcsfEvent) -> Vec<(String, Value)> {
-    let mapped: std::collections::BTreeSet<&str> = ev.mapped.iter().map(|m| m.attribute.as_str()).collect();
+    let mapped: std::collections::BTreeSet<&str> = ev.mapped.iter().map(|m| &*m.attribute).collect();
     leaves(&ev.event).into_iter().filter(|(p, _)| mapped.contains(p.as_str())).collect()
 }
 
