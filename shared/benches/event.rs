@@ -66,10 +66,8 @@ fn bench(c: &mut Criterion) {
     // Warm every plan first: the benchmark is about warm signatures.
     run(&mapper, &all, &ctx);
     // `OCSFMAP_BENCH_PASSES=N`: N passes over the mix and nothing else (for `perf`), each
-    // timed.
+    // timed on its own: the best and the median say more than a mean on a shared machine.
     if let Some(n) = std::env::var("OCSFMAP_BENCH_PASSES").ok().and_then(|v| v.parse::<usize>().ok()) {
-        // Each pass timed on its own: the best and the median say more than a mean on a
-        // shared machine.
         let mut per_record: Vec<f64> = (0..n)
             .map(|_| {
                 let t = std::time::Instant::now();

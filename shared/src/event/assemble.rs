@@ -39,7 +39,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         b.mapped.push(MappedField { attribute: TIME.clone(), source: "message".into() });
     }
     for (i, f) in record.fields.iter().enumerate() {
-        let key = || plan.keys.get(i).cloned().unwrap_or_else(|| f.key.as_str().into());
+        let key = || plan.source_key(i, f);
         let fp = plan.fields.get(i);
         let mut used = false;
         if let Some(fp) = fp {
@@ -68,7 +68,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
             for (path, v) in extract::scan(&f.value) {
                 if let Some(t) = plan.target(path) {
                     if b.get(t).is_none() && b.put_value(t, v, 0) {
-                        b.mapped.push(MappedField { attribute: t.path.clone(), source: plan.keys.get(msg_idx).cloned().unwrap_or_else(|| f.key.as_str().into()) });
+                        b.mapped.push(MappedField { attribute: t.path.clone(), source: plan.source_key(msg_idx, f) });
                     }
                 }
             }

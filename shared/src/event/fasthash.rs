@@ -1,5 +1,5 @@
-//! Word-at-a-time hashing for shape fingerprints and skeletons (FxHash's step: one multiply
-//! per 8 bytes), and a hasher for keys that are such hashes already.
+//! Word-at-a-time hashing (FxHash's step: one multiply per 8 bytes) for event skeletons,
+//! signatures and the event module's hash maps, whose keys are short names, ids and hashes.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -21,11 +21,10 @@ pub(crate) fn mix_bytes(mut h: u64, b: &[u8]) -> u64 {
     mix(mix(h, u64::from_le_bytes(last)), b.len() as u64)
 }
 
-/// For maps keyed by a `u64` that is already a good hash.
 #[derive(Default)]
-pub(crate) struct Prehashed(u64);
+pub(crate) struct WordHasher(u64);
 
-impl Hasher for Prehashed {
+impl Hasher for WordHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -37,7 +36,8 @@ impl Hasher for Prehashed {
     }
 }
 
-pub(crate) type PrehashedMap<V> = std::collections::HashMap<u64, V, BuildHasherDefault<Prehashed>>;
+pub(crate) type FastBuild = BuildHasherDefault<WordHasher>;
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, FastBuild>;
 
 #[cfg(test)]
 mod tests {

@@ -3,32 +3,11 @@
 //! constraints in lists. Nodes compile on first use and are shared afterwards, so a
 //! long-lived [`super::Mapper`] pays for each class once.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, OnceLock};
 
+use super::fasthash::FastMap;
 use super::rules;
 use crate::schema::{Attribute, Requirement, Schema};
-
-/// FNV-1a: attribute names are short, so this beats SipHash by a wide margin.
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// String formats the schema constrains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -103,6 +103,11 @@ impl Plan {
             && self.keys.iter().zip(&self.classes).zip(&record.fields).all(|((k, c), f)| **k == *f.key && *c == value_class(&f.value))
     }
 
+    /// The key of field `i` as the shared name a [`super::MappedField`] carries.
+    pub fn source_key(&self, i: usize, field: &crate::parse::Field) -> Arc<str> {
+        self.keys.get(i).cloned().unwrap_or_else(|| field.key.as_str().into())
+    }
+
     pub fn target(&self, path: &str) -> Option<&Target> {
         self.text_targets.iter().find(|t| &*t.path == path)
     }
@@ -207,10 +212,9 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         (Some(c), Some(_)) => TEXT_PATHS.iter().filter_map(|p| resolve(schema, c, p, Conv::Typed)).filter(|t| usable(t.profiles)).collect(),
         _ => Vec::new(),
     };
-    let classes: Vec<u8> = record.fields.iter().map(|f| value_class(&f.value)).collect();
     Plan {
         keys: record.fields.iter().map(|f| Arc::from(f.key.as_str())).collect(),
-        classes,
+        classes: record.fields.iter().map(|f| value_class(&f.value)).collect(),
         fields,
         time_fields,
         date_time,

@@ -2,8 +2,9 @@
 //! builder with the same keys, nesting and JSON value types; for those, everything the
 //! validator checks except a few value tests (integer and port ranges, string formats, enum
 //! membership) is already settled by the first clean validation. The skeleton (keys, array
-//! lengths, value types, declared profiles) is hashed in one walk that also runs the value
-//! tests the first validation found applicable, leaf by leaf.
+//! lengths, value types, base ids, declared profiles) is hashed in one walk that also
+//! collects the leaves; the value tests the first validation found applicable then run on
+//! them, leaf by leaf.
 //!
 //! Only clean outcomes are remembered: an event that fails any test, or whose skeleton is
 //! new, goes through the full validator.
@@ -12,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
-use super::fasthash::{mix, mix_bytes, PrehashedMap, SEED};
+use super::fasthash::{mix, mix_bytes, FastMap, SEED};
 use super::index::{AttrNode, Format, Index, Kind, Node};
 use super::validate;
 use crate::schema::Schema;
@@ -32,9 +33,7 @@ struct LeafTest {
 
 impl LeafTest {
     fn passes(&self, v: &Value) -> bool {
-        validate::kind_ok(self.kind, v)
-            && (self.str_enum.is_empty() || v.as_str().is_none_or(|s| self.str_enum.contains(&s)))
-            && (self.enum_ids.is_empty() || v.as_i64().is_none_or(|n| self.enum_ids.contains(&n)))
+        validate::scalar_error(self.kind, self.str_enum, &self.enum_ids, v).is_none()
     }
 }
 
@@ -47,7 +46,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
     /// By skeleton hash mixed with the class.
-    table: Mutex<PrehashedMap<Arc<Entry>>>,
+    table: Mutex<FastMap<u64, Arc<Entry>>>,
 }
 
 impl Memo {

@@ -18,7 +18,6 @@ pub mod severity;
 pub mod time;
 mod validate;
 
-use std::hash::BuildHasherDefault;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -97,7 +96,7 @@ pub struct Mapper {
     products: Products,
     /// Plans per (shape, class, activity); a few variants each, because records of one
     /// shape signature can still differ in their exact keys (array lengths, optional fields).
-    plans: Mutex<lru::LruCache<PlanKey, Vec<Arc<mapping::Plan>>, BuildHasherDefault<fasthash::Prehashed>>>,
+    plans: Mutex<lru::LruCache<PlanKey, Vec<Arc<mapping::Plan>>, fasthash::FastBuild>>,
     /// Event skeletons that validated clean.
     memo: memo::Memo,
 }
@@ -118,7 +117,7 @@ impl Mapper {
     pub fn from_arc(schema: Arc<Schema>, cache_capacity: usize) -> Self {
         let cap = NonZeroUsize::new(cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         let index = index::Index::new(&schema);
-        Mapper { schema, index, products: Products::default(), plans: Mutex::new(lru::LruCache::with_hasher(cap, BuildHasherDefault::default())), memo: memo::Memo::default() }
+        Mapper { schema, index, products: Products::default(), plans: Mutex::new(lru::LruCache::with_hasher(cap, fasthash::FastBuild::default())), memo: memo::Memo::default() }
     }
 
     /// Names `metadata.product` (and vendor) from these products when a decision's evidence

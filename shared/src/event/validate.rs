@@ -215,30 +215,25 @@ fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, d
         check_object(cx, node, obj, path, depth + 1, false);
         return;
     }
-    if let Err(detail) = check_kind(attr.kind, value) {
-        let kind = if detail.starts_with("out of range") { ErrorKind::OutOfRange } else { ErrorKind::WrongType };
+    if let Some((kind, detail)) = scalar_error(attr.kind, attr.str_enum, &attr.enum_ids, value) {
         cx.errors.push(ValidationError::new(path, kind, detail));
-        return;
-    }
-    if !attr.str_enum.is_empty() {
-        if let Some(v) = value.as_str() {
-            if !attr.str_enum.contains(&v) {
-                cx.errors.push(ValidationError::new(path, ErrorKind::NotInEnum, format!("`{v}` is not one of {:?}", attr.str_enum)));
-            }
-        }
-    }
-    if !attr.enum_ids.is_empty() {
-        if let Some(n) = value.as_i64() {
-            if !attr.enum_ids.contains(&n) {
-                cx.errors.push(ValidationError::new(path, ErrorKind::NotInEnum, format!("{n} is not one of {:?}", attr.enum_ids)));
-            }
-        }
     }
 }
 
-/// [`check_kind`] without the message.
-pub(crate) fn kind_ok(kind: Kind, v: &Value) -> bool {
-    check_kind(kind, v).is_ok()
+/// What is wrong with a scalar value of an attribute of this kind and enumerations, if
+/// anything: its type or range, else its membership of the enum.
+pub(crate) fn scalar_error(kind: Kind, str_enum: &[&str], enum_ids: &[i64], value: &Value) -> Option<(ErrorKind, String)> {
+    if let Err(detail) = check_kind(kind, value) {
+        let kind = if detail.starts_with("out of range") { ErrorKind::OutOfRange } else { ErrorKind::WrongType };
+        return Some((kind, detail));
+    }
+    if let Some(v) = value.as_str().filter(|v| !str_enum.is_empty() && !str_enum.contains(v)) {
+        return Some((ErrorKind::NotInEnum, format!("`{v}` is not one of {str_enum:?}")));
+    }
+    if let Some(n) = value.as_i64().filter(|n| !enum_ids.is_empty() && !enum_ids.contains(n)) {
+        return Some((ErrorKind::NotInEnum, format!("{n} is not one of {enum_ids:?}")));
+    }
+    None
 }
 
 fn check_kind(kind: Kind, v: &Value) -> Result<(), String> {
