@@ -15,7 +15,7 @@ use ocsfmap::search::Mode;
 // Building events allocates a few hundred small strings and maps per record; mimalloc makes
 // that about a third cheaper than the system allocator (BENCHMARKS.md, OCSF events).
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: ocsfmap::alloc::MiMalloc = ocsfmap::alloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "ocsfmap", version, about = "Map security logs to OCSF classes and activities")]

@@ -18,7 +18,7 @@ use support::*;
 
 // The allocator the `classify` function and the CLI run with (their `main.rs`).
 #[global_allocator]
-static GA: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GA: ocsfmap::alloc::MiMalloc = ocsfmap::alloc::MiMalloc;
 
 struct Prepared {
     source: String,

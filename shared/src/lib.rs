@@ -2,6 +2,7 @@
 //!
 //! No AWS or ClickHouse types live here; the functions adapt their events to these types.
 
+pub mod alloc;
 pub mod blob;
 pub mod envelope;
 pub mod event;

@@ -25,7 +25,7 @@ use crate::config::Config;
 // Building events allocates a few hundred small strings and maps per record; mimalloc makes
 // that about a third cheaper than the system allocator (BENCHMARKS.md, OCSF events).
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: ocsfmap::alloc::MiMalloc = ocsfmap::alloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

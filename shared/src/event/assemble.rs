@@ -84,7 +84,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
     b.ev.insert("activity_id".into(), Value::from(activity_id));
     b.ev.insert("activity_name".into(), Value::from(plan.activity_name.clone()));
     b.ev.insert("type_uid".into(), Value::from(i64::from(plan.class_uid) * 100 + activity_id));
-    b.ev.insert("type_name".into(), Value::from(format!("{}: {}", plan.class_name, plan.activity_name)));
+    b.ev.insert("type_name".into(), Value::from(plan.type_name.clone()));
     let sev = sev_field
         .and_then(|(i, scale)| record.fields.get(i).and_then(|f| severity::severity_id(scale, &f.value)))
         .unwrap_or(severity::UNKNOWN);

@@ -85,6 +85,8 @@ pub(crate) struct Plan {
     pub category_name: String,
     pub activity_id: i64,
     pub activity_name: String,
+    /// `type_name`: "class: activity".
+    pub type_name: String,
     pub product: Option<String>,
     pub vendor: Option<String>,
     /// `metadata.log_name` when the record names no log itself.
@@ -213,6 +215,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         _ => Vec::new(),
     };
     Plan {
+        type_name: format!("{class_name}: {activity_name}"),
         keys: record.fields.iter().map(|f| Arc::from(f.key.as_str())).collect(),
         classes: record.fields.iter().map(|f| value_class(&f.value)).collect(),
         fields,
