@@ -95,3 +95,29 @@ fn a_numeric_event_id_of_another_product_does_not_decide() {
     let Some(d) = classify(win) else { return };
     assert_eq!((d.class_uid, d.activity_id), (3002, 1), "{:?}", d.evidence);
 }
+
+fn gcp_audit(service: &str, method: &str, principal: &str) -> String {
+    format!(
+        r#"{{"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{{}},"authenticationInfo":{{"principalEmail":"{principal}@example.com"}},"requestMetadata":{{"callerIp":"192.0.2.61","callerSuppliedUserAgent":"google-cloud-sdk gcloud/465.0.0"}},"serviceName":"{service}","methodName":"{method}","resourceName":"projects/example-dev"}},"insertId":"-x1y2z3","resource":{{"type":"project","labels":{{"project_id":"example-dev"}}}},"timestamp":"2024-05-06T07:08:09.100Z","severity":"NOTICE","logName":"projects/example-dev/logs/cloudaudit.googleapis.com%2Factivity","receiveTimestamp":"2024-05-06T07:08:09.300Z"}}"#
+    )
+}
+
+/// Analysts who file every GCP audit record as API Activity (the log's whole-log class)
+/// corrected two other calls that way; `SetIamPolicy`, which the pack maps by meaning (User
+/// Access Management), stayed there until corrections to the whole-log class carried the log.
+#[test]
+fn corrections_to_a_logs_whole_log_class_carry_its_other_events() {
+    let Some(schema) = event_support::load_schema() else {
+        eprintln!("skipping: OCSF schema absent");
+        return;
+    };
+    let set_iam = gcp_audit("cloudresourcemanager.googleapis.com", "SetIamPolicy", "dana");
+    let before = event_support::lexical_classifier(&schema).classify(&set_iam);
+    assert_eq!(before.class_uid, 3005, "the pack's entry for the method: {:?}", before.candidates);
+    let corrections = vec![
+        ocsfmap::kb::sources::Labeled { raw: gcp_audit("compute.googleapis.com", "v1.compute.instances.insert", "eli"), class_uid: 6003, activity_id: Some(1), source: "analyst".into() },
+        ocsfmap::kb::sources::Labeled { raw: gcp_audit("storage.googleapis.com", "storage.buckets.delete", "fay"), class_uid: 6003, activity_id: Some(4), source: "analyst".into() },
+    ];
+    let after = event_support::lexical_classifier_with(&schema, corrections).classify(&set_iam);
+    assert_eq!(after.class_uid, 6003, "{:?}", after.candidates);
+}

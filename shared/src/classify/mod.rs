@@ -129,6 +129,8 @@ const UNSEEN_EVENT_OTHER: f32 = 0.25;
 const SAME_LOG_SHARE: f32 = 0.5;
 /// ... and at least this many tokens are shared.
 const SAME_LOG_MIN_SHARED: usize = 3;
+/// Corrections of a log, all of its whole-log class, before the log follows that class.
+const CONVENTION_MIN_CORRECTIONS: usize = 1;
 
 /// What the classifier compares a retrieved document's shape with.
 pub(crate) struct QueryShape<'a> {
@@ -142,6 +144,9 @@ pub(crate) struct QueryShape<'a> {
     /// The record names its event (`eventName`, `action`, ...) and no document of the KB
     /// names it: an event type the KB has never seen, from a log it may well know.
     unseen_event: bool,
+    /// The class the analysts' corrections of this record's log follow, when that is the
+    /// class of the log's whole-log entry ([`Classifier::log_convention`]).
+    convention: Option<u32>,
 }
 
 impl<'a> QueryShape<'a> {
@@ -156,7 +161,7 @@ impl<'a> QueryShape<'a> {
         // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
         // name it nor make it unseen.
         let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
-        QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event }
+        QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event, convention: None }
     }
 
     /// The record names its event: a document names it too, or none does.
@@ -213,6 +218,11 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
         return OVERRIDE_OTHER_SHAPE + OVERRIDE_SHAPE_BOOST * q.similarity(d);
     }
     let w = kind_weight(d.kind);
+    // The analysts map this log by its whole-log entry: that entry speaks for every event of
+    // the log, and entries about single events (written for the other convention) little.
+    if let (Some(c), false) = (q.convention, d.kind == DocKind::Class) {
+        return if d.any_event && d.class_uid == c && q.same_log(d) { w * EVENT_MATCH } else { w * UNSEEN_EVENT_OTHER };
+    }
     // An event nothing names: the pack's entry for the whole log says what such events are;
     // every other document is about another event type and says little.
     if q.unseen_event && d.kind != DocKind::Class {
@@ -264,6 +274,31 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         self.kb.whole_log_docs().iter().copied().filter(|&i| allowed(i) && shape.same_log(&self.kb.docs()[i])).collect()
     }
 
+    /// The class of the record's log's whole-log entry when the analysts' corrections of that
+    /// log (at least [`CONVENTION_MIN_CORRECTIONS`], all of one class) are that class: they
+    /// map the log as a whole (every GCP audit record as API Activity, say), not event by
+    /// event as the pack's event-level entries do, and the record should follow them.
+    pub(crate) fn log_convention(&self, shape: &QueryShape, log_entries: &[usize], allowed: &dyn Fn(usize) -> bool) -> Option<u32> {
+        if log_entries.is_empty() {
+            return None;
+        }
+        let mut class = None;
+        let mut n = 0;
+        for &i in self.kb.correction_docs() {
+            let d = &self.kb.docs()[i];
+            if !allowed(i) || !shape.same_log(d) {
+                continue;
+            }
+            match class {
+                Some(c) if c != d.class_uid => return None,
+                _ => class = Some(d.class_uid),
+            }
+            n += 1;
+        }
+        let c = class?;
+        (n >= CONVENTION_MIN_CORRECTIONS && log_entries.iter().any(|&i| self.kb.docs()[i].class_uid == c)).then_some(c)
+    }
+
     /// True when the record's log has whole-log entries and none of them is `class_uid`: the
     /// mapping departs from the log's default, which is where mapping conventions differ (a
     /// calibration input).
@@ -276,7 +311,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 /// hits at the best hit's score: they are about exactly such events, however few words they
 /// share with the record ([`doc_weight`] weighs them).
 fn with_whole_log_entries(mut hits: Vec<Hit>, shape: &QueryShape, log_entries: &[usize]) -> Vec<Hit> {
-    if !shape.unseen_event || hits.is_empty() || log_entries.is_empty() {
+    if !(shape.unseen_event || shape.convention.is_some()) || hits.is_empty() || log_entries.is_empty() {
         return hits;
     }
     let top = hits.iter().map(|h| h.score).fold(0.0, f32::max);
@@ -358,7 +393,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 
     fn decide(&self, format: Format, f: &Features, allowed: &dyn Fn(usize) -> bool, use_overrides: bool) -> Decision {
         let signature = format!("{:016x}", f.signature);
-        let shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
+        let mut shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
         if use_overrides {
             if let Some(&(class_uid, activity)) = self.kb.overrides.get(&f.signature) {
                 return self.finish(format, f, &shape, class_uid, activity, 1.0, vec![Candidate { class_uid, score: 1.0 }], Vec::new(), DecidedBy::Override, &[], signature);
@@ -381,6 +416,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             return self.finish(format, f, &shape, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
         }
         let log_entries = self.log_entries(&shape, allowed);
+        shape.convention = self.log_convention(&shape, &log_entries, allowed);
         let hits = with_whole_log_entries(hits, &shape, &log_entries);
         let ranked = self.class_scores(&hits, &shape);
         let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
@@ -569,6 +605,44 @@ mod tests {
         assert_eq!((d.class_uid, d.activity_id), (3002, 1), "{:?}", d.candidates);
         let d = c.classify(&envelope("DeleteWidget", "carol"));
         assert_eq!(d.class_uid, 6003);
+    }
+
+    /// An audit log whose pack has a whole-log entry (API Activity) and an entry naming one
+    /// event (`user.login`, Authentication). Corrections of other events of the log, all to
+    /// the whole-log class, say the analysts map this log as a whole: the named event follows
+    /// them. Corrections to another class, or of another log, leave the pack's answer.
+    #[test]
+    fn corrections_to_the_whole_log_class_carry_the_log() {
+        use crate::kb::sources::{Identify, PackEntry};
+        let record = |action: &str, actor: &str| {
+            format!(r#"{{"action":"{action}","actor":"{actor}","org":"acme","created_at":1700000000000,"actor_location":{{"country_code":"NL"}},"operation_type":"modify"}}"#)
+        };
+        let fields: Vec<String> = ["action", "actor", "org", "created_at", "actor_location.country_code", "operation_type"].map(String::from).to_vec();
+        let entry = |event: &str, class_uid: u32, activity: i64| PackEntry {
+            product: "Acme Cloud".into(),
+            vendor: "Acme".into(),
+            log_type: "Audit log".into(),
+            event: event.into(),
+            title: format!("Acme audit {event}"),
+            identify: Identify { fields: fields.clone(), values: if event == "*" { vec![] } else { vec![event.into()] }, patterns: vec![] },
+            class_uid,
+            activity_id: Some(activity),
+            notes: String::new(),
+        };
+        let classify = |overrides: Vec<crate::kb::sources::Labeled>| {
+            let pack = vec![entry("*", 6003, 99), entry("user.login", 3002, 1)];
+            let body = crate::kb::build(crate::testutil::mini_schema(), crate::kb::BuildOptions { examples: crate::testutil::examples(), pack, overrides, ..Default::default() }).unwrap();
+            let kb = Arc::new(KnowledgeBase::from_body(KbHeader::describe(&body, String::new()), body));
+            Classifier::new(kb, None, Config { mode: Mode::Lexical, ..Config::default() }).classify(&record("user.login", "zoe")).class_uid
+        };
+        assert_eq!(classify(Vec::new()), 3002, "the pack's entry for the event");
+        let to_log_class = vec![labeled(&record("repo.create", "ann"), 6003, 1, "analyst"), labeled(&record("team.add", "bo"), 6003, 3, "analyst")];
+        assert_eq!(classify(to_log_class.clone()), 6003, "corrections follow the whole-log entry");
+        let mut mixed = to_log_class;
+        mixed.push(labeled(&record("user.logout", "cy"), 3002, 2, "analyst"));
+        assert_eq!(classify(mixed), 3002, "corrections of the log disagree: no convention");
+        let other_log = vec![labeled(r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.8"}"#, 6003, 4, "analyst")];
+        assert_eq!(classify(other_log), 3002, "a correction of another log says nothing of this one");
     }
 
     #[test]

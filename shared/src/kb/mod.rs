@@ -69,6 +69,8 @@ pub struct KnowledgeBase {
     pub(crate) overrides: HashMap<u64, (u32, Option<i64>)>,
     /// Indices of the whole-log pack entries ([`Doc::any_event`]), a handful among thousands.
     whole_log: Vec<usize>,
+    /// Indices of the analysts' corrections.
+    corrections: Vec<usize>,
 }
 
 impl KnowledgeBase {
@@ -81,12 +83,18 @@ impl KnowledgeBase {
             .filter_map(|d| d.signature.map(|s| (s, (d.class_uid, d.activity_id))))
             .collect();
         let whole_log = body.docs.iter().enumerate().filter(|(_, d)| d.any_event).map(|(i, _)| i).collect();
-        KnowledgeBase { header, body, lexical, overrides, whole_log }
+        let corrections = body.docs.iter().enumerate().filter(|(_, d)| d.kind == DocKind::Override).map(|(i, _)| i).collect();
+        KnowledgeBase { header, body, lexical, overrides, whole_log, corrections }
     }
 
     /// Indices of the documents that are whole-log pack entries.
     pub(crate) fn whole_log_docs(&self) -> &[usize] {
         &self.whole_log
+    }
+
+    /// Indices of the documents that are analysts' corrections (overrides).
+    pub(crate) fn correction_docs(&self) -> &[usize] {
+        &self.corrections
     }
 
     pub fn schema(&self) -> &Schema {

@@ -89,10 +89,15 @@ pub fn mapper(schema: &Schema) -> ocsfmap::event::Mapper {
 
 /// A lexical knowledge base from `knowledge/` (about a second to build).
 pub fn lexical_classifier(schema: &Schema) -> Classifier {
+    lexical_classifier_with(schema, Vec::new())
+}
+
+/// [`lexical_classifier`] with analysts' corrections in the KB.
+pub fn lexical_classifier_with(schema: &Schema, overrides: Vec<ocsfmap::kb::sources::Labeled>) -> Classifier {
     let inputs = knowledge();
     let body = kb::build(
         schema.clone(),
-        kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides: Vec::new(), embedder: None, progress: None },
+        kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides, embedder: None, progress: None },
     )
     .expect("kb builds");
     let (bytes, _) = kb::artifact::to_bytes(&body).expect("kb serialises");
