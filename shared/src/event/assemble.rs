@@ -471,6 +471,10 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
     let Some(cnode) = index.class(schema, class.uid) else { return };
     let mut path = String::with_capacity(64);
     for (k, v) in b.ev.iter_mut() {
+        // Only objects (or lists of them) have anything to complete.
+        if !(v.is_object() || v.is_array()) {
+            continue;
+        }
         let Some(Kind::Object(Some(i))) = cnode.attrs.get(k.as_str()).map(|a| a.kind) else { continue };
         let Some(node) = index.object(schema, i) else { continue };
         path.clear();
@@ -540,6 +544,9 @@ fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Map<Stri
         return;
     }
     for (k, sub) in m.iter_mut() {
+        if !(sub.is_object() || sub.is_array()) {
+            continue;
+        }
         let Some(Kind::Object(Some(i))) = node.attrs.get(k.as_str()).map(|a| a.kind) else { continue };
         let Some(child) = index.object(schema, i) else { continue };
         let len = path.len();
@@ -600,9 +607,15 @@ fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
 /// Lists in `metadata.profiles` every profile a top-level attribute needs.
 fn declare_profiles(ev: &mut Map<String, Value>, class: &Node) {
     let mut profiles: Vec<&str> = Vec::new();
+    let mut gated = class.profiled.iter().peekable();
     for k in ev.keys() {
-        let Some(a) = class.attrs.get(k.as_str()) else { continue };
-        for p in a.profiles {
+        // Both in name order: skip the gated attributes before `k`.
+        while gated.next_if(|(n, _)| **n < **k).is_some() {}
+        let Some((n, ps)) = gated.peek() else { break };
+        if **n != **k {
+            continue;
+        }
+        for p in ps.iter() {
             if !profiles.contains(p) {
                 profiles.push(p);
                 break;

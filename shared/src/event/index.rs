@@ -57,6 +57,9 @@ pub(crate) struct Node {
     pub unknown_defaults: Vec<Box<str>>,
     /// (just_one?, attribute names or paths).
     pub constraints: Vec<(bool, Vec<Box<str>>)>,
+    /// Attributes gated by profiles, sorted by name (as an event's keys are): walked beside
+    /// an event's keys instead of looking every key up.
+    pub profiled: Vec<(Box<str>, &'static [&'static str])>,
 }
 
 pub(crate) struct Index {
@@ -146,8 +149,12 @@ impl Index {
         let mut table = FastMap::default();
         let mut required = Vec::new();
         let mut unknown_defaults = Vec::new();
+        let mut profiled = Vec::new();
         for (name, a) in attrs {
             let profiles = gate(name);
+            if !profiles.is_empty() {
+                profiled.push((name.clone().into_boxed_str(), profiles));
+            }
             let kind = self.kind_of(a);
             if a.requirement == Requirement::Required {
                 required.push((name.clone().into_boxed_str(), profiles));
@@ -159,7 +166,7 @@ impl Index {
             let str_enum = object.as_deref().map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
             table.insert(name.clone().into_boxed_str(), AttrNode { kind, is_array: a.is_array, enum_ids, str_enum, profiles });
         }
-        Node { label, object, attrs: table, required, unknown_defaults, constraints: Vec::new() }
+        Node { label, object, attrs: table, required, unknown_defaults, constraints: Vec::new(), profiled }
     }
 
     fn kind_of(&self, a: &Attribute) -> Kind {
