@@ -66,10 +66,10 @@ mod tests {
             // SAFETY: non-zero sizes; every block is written within its size, then freed once.
             unsafe {
                 let p = a.alloc(l);
-                assert!(!p.is_null() && p as usize % align == 0, "{size}/{align}");
+                assert!(!p.is_null() && (p as usize).is_multiple_of(align), "{size}/{align}");
                 p.write_bytes(0xAB, size);
                 let q = a.realloc(p, l, size * 3);
-                assert!(!q.is_null() && q as usize % align == 0);
+                assert!(!q.is_null() && (q as usize).is_multiple_of(align));
                 assert_eq!(*q.add(size - 1), 0xAB);
                 a.dealloc(q, Layout::from_size_align(size * 3, align).unwrap());
                 let z = a.alloc_zeroed(l);
