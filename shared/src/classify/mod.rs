@@ -129,8 +129,6 @@ const UNSEEN_EVENT_OTHER: f32 = 0.25;
 const SAME_LOG_SHARE: f32 = 0.5;
 /// ... and at least this many tokens are shared.
 const SAME_LOG_MIN_SHARED: usize = 3;
-/// Corrections of a log, all of its whole-log class, before the log follows that class.
-const CONVENTION_MIN_CORRECTIONS: usize = 1;
 
 /// What the classifier compares a retrieved document's shape with.
 pub(crate) struct QueryShape<'a> {
@@ -162,6 +160,12 @@ impl<'a> QueryShape<'a> {
         // name it nor make it unseen.
         let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
         QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event, convention: None }
+    }
+
+    /// The record is decided by its log's whole-log entries: no document names its event, or
+    /// the analysts map its log as a whole.
+    fn by_whole_log(&self) -> bool {
+        self.unseen_event || self.convention.is_some()
     }
 
     /// The record names its event: a document names it too, or none does.
@@ -218,18 +222,12 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
         return OVERRIDE_OTHER_SHAPE + OVERRIDE_SHAPE_BOOST * q.similarity(d);
     }
     let w = kind_weight(d.kind);
-    // The analysts map this log by its whole-log entry: that entry speaks for every event of
-    // the log, and entries about single events (written for the other convention) little.
-    if let (Some(c), false) = (q.convention, d.kind == DocKind::Class) {
-        return if d.any_event && d.class_uid == c && q.same_log(d) { w * EVENT_MATCH } else { w * UNSEEN_EVENT_OTHER };
-    }
-    // An event nothing names: the pack's entry for the whole log says what such events are;
-    // every other document is about another event type and says little.
-    if q.unseen_event && d.kind != DocKind::Class {
-        if d.any_event && q.same_log(d) {
-            return w * EVENT_MATCH;
-        }
-        return w * UNSEEN_EVENT_OTHER;
+    // An event nothing names, or a log the analysts map as a whole: the pack's entry for the
+    // whole log (of the convention's class, if any) says what such events are; every other
+    // document is about another event type, or written for the other convention, and says little.
+    if q.by_whole_log() && d.kind != DocKind::Class {
+        let log_entry = d.any_event && q.convention.is_none_or(|c| d.class_uid == c) && q.same_log(d);
+        return w * if log_entry { EVENT_MATCH } else { UNSEEN_EVENT_OTHER };
     }
     match &q.event_term {
         Some(t) if d.kind != DocKind::Class => {
@@ -275,7 +273,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     }
 
     /// The class of the record's log's whole-log entry when the analysts' corrections of that
-    /// log (at least [`CONVENTION_MIN_CORRECTIONS`], all of one class) are that class: they
+    /// log (at least one, all of one class) are that class: they
     /// map the log as a whole (every GCP audit record as API Activity, say), not event by
     /// event as the pack's event-level entries do, and the record should follow them.
     pub(crate) fn log_convention(&self, shape: &QueryShape, log_entries: &[usize], allowed: &dyn Fn(usize) -> bool) -> Option<u32> {
@@ -283,7 +281,6 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             return None;
         }
         let mut class = None;
-        let mut n = 0;
         for &i in self.kb.correction_docs() {
             let d = &self.kb.docs()[i];
             if !allowed(i) || !shape.same_log(d) {
@@ -293,10 +290,9 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                 Some(c) if c != d.class_uid => return None,
                 _ => class = Some(d.class_uid),
             }
-            n += 1;
         }
         let c = class?;
-        (n >= CONVENTION_MIN_CORRECTIONS && log_entries.iter().any(|&i| self.kb.docs()[i].class_uid == c)).then_some(c)
+        log_entries.iter().any(|&i| self.kb.docs()[i].class_uid == c).then_some(c)
     }
 
     /// True when the record's log has whole-log entries and none of them is `class_uid`: the
@@ -307,11 +303,11 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     }
 }
 
-/// For a record whose event no document names, the pack entries for its whole log join the
-/// hits at the best hit's score: they are about exactly such events, however few words they
-/// share with the record ([`doc_weight`] weighs them).
+/// For a record decided by its whole log ([`QueryShape::by_whole_log`]), the pack entries for
+/// that log join the hits at the best hit's score: they are about exactly such events, however
+/// few words they share with the record ([`doc_weight`] weighs them).
 fn with_whole_log_entries(mut hits: Vec<Hit>, shape: &QueryShape, log_entries: &[usize]) -> Vec<Hit> {
-    if !(shape.unseen_event || shape.convention.is_some()) || hits.is_empty() || log_entries.is_empty() {
+    if !shape.by_whole_log() || hits.is_empty() || log_entries.is_empty() {
         return hits;
     }
     let top = hits.iter().map(|h| h.score).fold(0.0, f32::max);
