@@ -95,14 +95,14 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    let events: Vec<(u32, serde_json::Value)> =
+    let events: Vec<(u32, ocsfmap::event::Ev)> =
         prepared.iter().map(|p| (p.decision.class_uid, mapper.build_raw(&p.raw, &p.record, &p.decision, &ctx).event)).collect();
     let mut g = c.benchmark_group("event_validate");
     g.throughput(Throughput::Elements(events.len() as u64));
     g.bench_function("dev_mix", |b| {
         b.iter(|| {
             for (class, ev) in &events {
-                black_box(mapper.validate(*class, ev));
+                black_box(mapper.validate_event(*class, ev));
             }
         })
     });

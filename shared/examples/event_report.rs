@@ -49,7 +49,7 @@ fn main() {
         let d = labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
         let ctx = EventContext { event_id: None, received_at_ms: 1_735_689_600_000 + n as i64, source: None };
         let ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
-        let errors = mapper.validate(d.class_uid, &ev.event);
+        let errors = mapper.validate_event(d.class_uid, &ev.event);
         if dump_id.as_deref() == Some(r.id.as_str()) {
             println!("{}", serde_json::to_string_pretty(&ev.event).unwrap_or_default());
             println!("mapped: {:?}\nrepairs: {} errors before repair: {:?}", ev.mapped.iter().map(|m| format!("{} <- {}", m.attribute, m.source)).collect::<Vec<_>>(), ev.repairs, ev.errors);

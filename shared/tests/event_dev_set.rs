@@ -25,7 +25,7 @@ fn every_dev_record_becomes_a_valid_event_and_the_caches_change_nothing() {
         let d = labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
         let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: RECEIVED + n as i64, source: Some("dev".into()) };
         let ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
-        let errors = mapper.validate(d.class_uid, &ev.event);
+        let errors = mapper.validate_event(d.class_uid, &ev.event);
         if !errors.is_empty() {
             invalid.push(format!("{} {}: {}", r.source, r.id, errors[0]));
         }

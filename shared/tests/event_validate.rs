@@ -128,7 +128,7 @@ fn a_value_the_attribute_cannot_hold_stays_unmapped() {
     let ev = event::build_raw(schema, raw, &record, &decision(schema, 4001, 6), &EventContext::default());
     assert_eq!(ev.event["unmapped"]["src_port"], "99999");
     assert_eq!(ev.event["unmapped"]["src_ip"], "not an address");
-    assert!(event::validate(schema, 4001, &ev.event).is_empty());
+    assert!(event::validate(schema, 4001, &ev.event.to_value()).is_empty());
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn missing_required_objects_are_repaired_and_counted() {
     let ev = event::build_raw(schema, raw, &record, &decision(schema, 3002, 1), &EventContext::default());
     assert!(ev.repairs >= 1, "{ev:?}");
     assert!(ev.errors.iter().any(|e| e.contains("user")), "{:?}", ev.errors);
-    assert!(event::validate(schema, 3002, &ev.event).is_empty(), "{:?}", event::validate(schema, 3002, &ev.event));
+    assert!(event::validate(schema, 3002, &ev.event.to_value()).is_empty(), "{:?}", event::validate(schema, 3002, &ev.event.to_value()));
 }
 
 fn arb_value() -> impl Strategy<Value = (String, ValueKind)> {
@@ -182,7 +182,7 @@ proptest! {
         let record = Record { format: Format::Json, fields: fields.into_iter().map(|(key, (value, kind))| Field { key, value, kind }).collect() };
         let activity = class.activities.first().map(|a| a.id).unwrap_or(0);
         let ev = event::build(schema, &record, &decision(schema, class.uid, activity), &EventContext::default());
-        let left = event::validate(schema, class.uid, &ev.event);
+        let left = event::validate(schema, class.uid, &ev.event.to_value());
         prop_assert!(
             left.iter().all(|e| matches!(e.kind, ErrorKind::MissingRequired | ErrorKind::Constraint)),
             "class {}: {:?}", class.uid, left

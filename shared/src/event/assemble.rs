@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use serde_json::{Map, Value};
+use super::tree::{Ev, Key, Obj};
 
 use super::extract;
 use super::index::{Index, Kind, Node};
@@ -25,7 +25,9 @@ static SEVERITY_ID: LazyLock<Arc<str>> = LazyLock::new(|| "severity_id".into());
 const MAX_REPAIR_ROUNDS: usize = 4;
 
 pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan: &Plan, record: &Record, raw: Option<&str>, ctx: &EventContext) -> OcsfEvent {
-    let mut b = Builder { ev: Map::new(), unmapped: Vec::with_capacity(record.fields.len()), mapped: Vec::with_capacity(record.fields.len()) };
+    let mut b = Builder { ev: Obj::new(), unmapped: Vec::new(), mapped: Vec::with_capacity(record.fields.len()) };
+    // Fields no attribute takes: they go to `unmapped`, laid out in the plan's key order.
+    let mut unused = vec![false; record.fields.len()];
     // The plan was made for this record's exact shape (a fresh plan, or a cached one the
     // mapper matched): every field plan applies.
     debug_assert!(plan.fits(record));
@@ -59,7 +61,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
             b.mapped.push(MappedField { attribute: SEVERITY_ID.clone(), source: key() });
         }
         if !used && !is_time && !is_sev {
-            b.unmapped.push((f.key.clone(), json_value(f)));
+            unused[i] = true;
         }
     }
 
@@ -67,7 +69,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         if let Some(f) = record.fields.get(msg_idx) {
             for (path, v) in extract::scan(&f.value) {
                 if let Some(t) = plan.target(path) {
-                    if b.get(t).is_none() && b.put_value(t, v, 0) {
+                    if b.get(t).is_none() && b.put_value(t, Ev::from(v), 0) {
                         b.mapped.push(MappedField { attribute: t.path.clone(), source: plan.source_key(msg_idx, f) });
                     }
                 }
@@ -75,58 +77,62 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         }
     }
 
-    // Base attributes.
+    // Base attributes (they replace anything a field put under their names).
     let activity_id = plan.activity_id;
-    b.ev.insert("class_uid".into(), Value::from(plan.class_uid));
-    b.ev.insert("class_name".into(), Value::from(plan.class_name.clone()));
-    b.ev.insert("category_uid".into(), Value::from(plan.category_uid));
-    b.ev.insert("category_name".into(), Value::from(plan.category_name.clone()));
-    b.ev.insert("activity_id".into(), Value::from(activity_id));
-    b.ev.insert("activity_name".into(), Value::from(plan.activity_name.clone()));
-    b.ev.insert("type_uid".into(), Value::from(i64::from(plan.class_uid) * 100 + activity_id));
-    b.ev.insert("type_name".into(), Value::from(plan.type_name.clone()));
     let sev = sev_field
         .and_then(|(i, scale)| record.fields.get(i).and_then(|f| severity::severity_id(scale, &f.value)))
         .unwrap_or(severity::UNKNOWN);
-    b.ev.insert("severity_id".into(), Value::from(sev));
-    b.ev.insert("severity".into(), Value::from(severity::caption(sev)));
-    let (time_ms, original) = match (time, time_src) {
-        (Some(t), Some((_, text))) => {
-            if let Some(off) = t.offset_minutes {
-                b.ev.insert("timezone_offset".into(), Value::from(off));
-            }
-            (t.ms, Some(text))
-        }
-        _ => (ctx.received_at_ms, None),
+    let (time_ms, offset, original) = match (time, time_src) {
+        (Some(t), Some((_, text))) => (t.ms, t.offset_minutes, Some(text)),
+        _ => (ctx.received_at_ms, None, None),
     };
-    b.ev.insert("time".into(), Value::from(time_ms));
-    b.ev.insert("raw_data".into(), Value::from(raw.map(str::to_string).unwrap_or_else(|| render_raw(record))));
 
     // Metadata: what the record said (log name, event code, ...) plus ours.
     let mut md = match b.ev.remove("metadata") {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
+        Some(Ev::Obj(m)) => m,
+        _ => Obj::new(),
     };
-    md.insert("version".into(), Value::from(schema.version.clone()));
-    let mut product = Map::new();
-    product.insert("name".into(), Value::from(plan.product.clone().unwrap_or_else(|| "Unknown".into())));
+    md.insert("version", Ev::from(schema.version.clone()));
+    let mut product = Obj::new();
+    product.insert("name", Ev::from(plan.product.clone().unwrap_or_else(|| "Unknown".into())));
     if let Some(v) = &plan.vendor {
-        product.insert("vendor_name".into(), Value::from(v.clone()));
+        product.insert("vendor_name", Ev::from(v.clone()));
     }
-    md.insert("product".into(), Value::Object(product));
+    md.insert("product", Ev::Obj(product));
     if !md.contains_key("log_name") {
         if let Some(s) = plan.log_name.clone().or_else(|| ctx.source.clone()) {
-            md.insert("log_name".into(), Value::from(s));
+            md.insert("log_name", Ev::from(s));
         }
     }
     if let Some(id) = ctx.event_id {
-        md.insert("uid".into(), Value::from(id.to_string()));
+        md.insert("uid", Ev::from(id.to_string()));
     }
     if let Some(o) = original {
-        md.insert("original_time".into(), Value::from(o));
+        md.insert("original_time", Ev::from(o));
     }
-    md.insert("log_format".into(), Value::from(plan.format.as_str()));
-    b.ev.insert("metadata".into(), Value::Object(md));
+    md.insert("log_format", Ev::from(plan.format.as_str()));
+
+    // In key order: merged into the event in one pass.
+    let mut base: Vec<(Key, Ev)> = Vec::with_capacity(14);
+    base.extend([
+        ("activity_id".into(), Ev::from(activity_id)),
+        ("activity_name".into(), Ev::from(plan.activity_name.clone())),
+        ("category_name".into(), Ev::from(plan.category_name.clone())),
+        ("category_uid".into(), Ev::from(plan.category_uid)),
+        ("class_name".into(), Ev::from(plan.class_name.clone())),
+        ("class_uid".into(), Ev::from(plan.class_uid)),
+        ("metadata".into(), Ev::Obj(md)),
+        ("raw_data".into(), Ev::from(raw.map(str::to_string).unwrap_or_else(|| render_raw(record)))),
+        ("severity".into(), Ev::from(severity::caption(sev))),
+        ("severity_id".into(), Ev::from(sev)),
+        ("time".into(), Ev::from(time_ms)),
+    ]);
+    if let Some(off) = offset {
+        base.push(("timezone_offset".into(), Ev::from(off)));
+    }
+    base.push(("type_name".into(), Ev::from(plan.type_name.clone())));
+    base.push(("type_uid".into(), Ev::from(i64::from(plan.class_uid) * 100 + activity_id)));
+    b.ev.merge_sorted(base, EXTRA_TOP_LEVEL);
 
     finish_cloud(&mut b, plan);
     if let Some(class) = schema.class(plan.class_uid) {
@@ -137,20 +143,46 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         declare_profiles(&mut b.ev, node);
     }
 
-    if !b.unmapped.is_empty() {
-        // Built in one go (sorted once) rather than by one tree insert per field.
-        b.ev.insert("unmapped".into(), Value::Object(std::mem::take(&mut b.unmapped).into_iter().collect()));
+    let unmapped = unmapped(plan, record, &unused, std::mem::take(&mut b.unmapped));
+    if !unmapped.is_empty() {
+        b.ev.insert("unmapped", Ev::Obj(unmapped));
     }
-    let mut ev = Value::Object(b.ev);
+    let mut ev = Ev::Obj(b.ev);
     let mut mapped = b.mapped;
     let (repairs, errors) = repair(schema, index, memo, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
     OcsfEvent { event: ev, repairs, errors, time_from_record, mapped }
 }
 
+/// Room for the top-level attributes added after the base ones (`unmapped`, completions).
+const EXTRA_TOP_LEVEL: usize = 4;
+
+/// The unused fields in the plan's key order (of equal keys the later field wins, as map
+/// inserts would), then `extra` (values taken back from the event), which replace.
+fn unmapped(plan: &Plan, record: &Record, unused: &[bool], extra: Vec<(Key, Ev)>) -> Obj {
+    let mut entries: Vec<(Key, Ev)> = Vec::with_capacity(unused.iter().filter(|u| **u).count());
+    let (mut run, mut last_run) = (0usize, usize::MAX);
+    for &(i, same_key) in &plan.key_order {
+        run += usize::from(!same_key);
+        let i = i as usize;
+        let (Some(true), Some(f)) = (unused.get(i), record.fields.get(i)) else { continue };
+        let v = json_value(f);
+        match entries.last_mut() {
+            Some(last) if last_run == run => last.1 = v,
+            _ => entries.push((Key::Owned(f.key.clone()), v)),
+        }
+        last_run = run;
+    }
+    let mut obj = Obj::from_sorted(entries);
+    for (k, v) in extra {
+        obj.insert(k, v);
+    }
+    obj
+}
+
 struct Builder {
-    ev: Map<String, Value>,
-    /// Source fields for `unmapped`; a later key replaces an earlier one, as map inserts would.
-    unmapped: Vec<(String, Value)>,
+    ev: Obj,
+    /// Values taken back from the event for `unmapped` (the unused fields are added last).
+    unmapped: Vec<(Key, Ev)>,
     mapped: Vec<MappedField>,
 }
 
@@ -172,30 +204,30 @@ impl Builder {
                 if is_ip(v) != want_ip {
                     return false;
                 }
-                Value::from(v)
+                Ev::from(v)
             }
             Conv::Url => match url_part(&t.path, v) {
-                Some(s) => Value::from(s),
+                Some(s) => Ev::from(s),
                 None => return false,
             },
             Conv::Outcome => {
                 if &*t.path == "status_id" {
-                    Value::from(outcome_id(v))
+                    Ev::from(outcome_id(v))
                 } else {
-                    Value::from(v)
+                    Ev::from(v)
                 }
             }
             Conv::Pid => match parse_pid(v) {
-                Some(n) => Value::from(n),
+                Some(n) => Ev::from(n),
                 None => return false,
             },
             Conv::SecondsToMs => match v.parse::<f64>() {
-                Ok(s) if s.is_finite() && s >= 0.0 => Value::from((s * 1000.0).round() as i64),
+                Ok(s) if s.is_finite() && s >= 0.0 => Ev::from((s * 1000.0).round() as i64),
                 _ => return false,
             },
-            Conv::HttpVersion => Value::from(v.trim_start_matches("HTTP/")),
-            Conv::Basename => Value::from(v.rsplit(['/', '\\']).next().unwrap_or(v)),
-            Conv::Words => Value::Array(v.split_whitespace().map(Value::from).collect()),
+            Conv::HttpVersion => Ev::from(v.trim_start_matches("HTTP/")),
+            Conv::Basename => Ev::from(v.rsplit(['/', '\\']).next().unwrap_or(v)),
+            Conv::Words => Ev::Arr(v.split_whitespace().map(Ev::from).collect()),
             Conv::Typed => match convert(t, f, v) {
                 Some(x) => x,
                 None => return false,
@@ -204,40 +236,37 @@ impl Builder {
         self.put_value(t, value, index)
     }
 
-    fn get(&self, t: &Target) -> Option<&Value> {
-        let mut cur = self.ev.get(&t.segs.first()?.name)?;
+    fn get(&self, t: &Target) -> Option<&Ev> {
+        let mut cur = self.ev.get(t.segs.first()?.name)?;
         for s in t.segs.iter().skip(1) {
             cur = match cur {
-                Value::Array(a) => a.first()?.get(&s.name)?,
-                v => v.get(&s.name)?,
+                Ev::Arr(a) => a.first()?.get(s.name)?,
+                v => v.get(s.name)?,
             };
         }
         Some(cur)
     }
 
     /// Stores `value` at the target path; false if something is already there.
-    fn put_value(&mut self, t: &Target, value: Value, index: usize) -> bool {
+    fn put_value(&mut self, t: &Target, value: Ev, index: usize) -> bool {
         let value = match (&value, t.segs.last()) {
-            (Value::Array(_), _) => value,
-            (_, Some(s)) if s.array => Value::Array(vec![value]),
+            (Ev::Arr(_), _) => value,
+            (_, Some(s)) if s.array => Ev::Arr(vec![value]),
             _ => value,
         };
         insert(&mut self.ev, &t.segs, value, index)
     }
 }
 
-fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Value, index: usize) -> bool {
+fn insert(map: &mut Obj, segs: &[super::mapping::Seg], value: Ev, index: usize) -> bool {
     let Some((first, rest)) = segs.split_first() else { return false };
     if rest.is_empty() {
         // Leaves are mostly new: one search with the key in hand.
-        return match map.entry(first.name.clone()) {
-            serde_json::map::Entry::Vacant(v) => {
-                v.insert(value);
-                true
-            }
+        return match map.insert_new(first.name, value) {
+            Ok(()) => true,
             // A list leaf collects every value (answers[0], answers[1], ...).
-            serde_json::map::Entry::Occupied(mut o) => match (o.get_mut(), value) {
-                (Value::Array(a), Value::Array(mut v)) => {
+            Err((present, value)) => match (present, value) {
+                (Ev::Arr(a), Ev::Arr(mut v)) => {
                     a.append(&mut v);
                     true
                 }
@@ -246,19 +275,16 @@ fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Val
         };
     }
     // One search when the parent exists (the common case after the first field).
-    let slot = match map.get_mut(&first.name) {
-        Some(slot) => slot,
-        None => map.entry(first.name.clone()).or_insert(if first.array { Value::Array(Vec::new()) } else { Value::Object(Map::new()) }),
-    };
+    let slot = map.get_or_insert_with(first.name, || if first.array { Ev::Arr(Vec::new()) } else { Ev::Obj(Obj::new()) });
     let obj = match slot {
-        Value::Object(o) => o,
-        Value::Array(items) => {
+        Ev::Obj(o) => o,
+        Ev::Arr(items) => {
             let i = index.min(items.len());
             if i == items.len() {
-                items.push(Value::Object(Map::new()));
+                items.push(Ev::Obj(Obj::new()));
             }
             match items.get_mut(i) {
-                Some(Value::Object(o)) => o,
+                Some(Ev::Obj(o)) => o,
                 _ => return false,
             }
         }
@@ -267,29 +293,29 @@ fn insert(map: &mut Map<String, Value>, segs: &[super::mapping::Seg], value: Val
     insert(obj, rest, value, index)
 }
 
-fn convert(t: &Target, f: &Field, v: &str) -> Option<Value> {
+fn convert(t: &Target, f: &Field, v: &str) -> Option<Ev> {
     let value = match t.leaf {
-        Leaf::Str => Value::from(v),
-        Leaf::OneOf(allowed) => Value::from(*allowed.iter().find(|a| a.eq_ignore_ascii_case(v))?),
+        Leaf::Str => Ev::from(v),
+        Leaf::OneOf(allowed) => Ev::from(*allowed.iter().find(|a| a.eq_ignore_ascii_case(v))?),
         Leaf::Checked(ty) => {
             validate::check_string_format(ty, v).ok()?;
-            Value::from(v)
+            Ev::from(v)
         }
         Leaf::Ip => {
             if !is_ip(v) {
                 return None;
             }
-            Value::from(v)
+            Ev::from(v)
         }
         Leaf::Int => {
             let n = integer(v)?;
             i32::try_from(n).ok()?;
-            Value::from(n)
+            Ev::from(n)
         }
-        Leaf::Long => Value::from(integer(v)?),
-        Leaf::Port => Value::from(v.parse::<u16>().ok()?),
-        Leaf::Timestamp => Value::from(super::time::parse(v, 0)?.ms),
-        Leaf::Bool => Value::from(match v.to_ascii_lowercase().as_str() {
+        Leaf::Long => Ev::from(integer(v)?),
+        Leaf::Port => Ev::from(v.parse::<u16>().ok()?),
+        Leaf::Timestamp => Ev::from(super::time::parse(v, 0)?.ms),
+        Leaf::Bool => Ev::from(match v.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => true,
             "false" | "no" | "0" => false,
             _ => return None,
@@ -299,7 +325,7 @@ fn convert(t: &Target, f: &Field, v: &str) -> Option<Value> {
             if !x.is_finite() {
                 return None;
             }
-            Value::from(x)
+            Ev::from(x)
         }
         Leaf::Any => json_value(f),
     };
@@ -366,18 +392,18 @@ pub(crate) fn outcome_id(v: &str) -> i64 {
 }
 
 /// A field's value as JSON, keeping its source type.
-fn json_value(f: &Field) -> Value {
+fn json_value(f: &Field) -> Ev {
     match f.kind {
-        ValueKind::String => Value::from(f.value.clone()),
-        ValueKind::Bool => Value::from(f.value == "true"),
-        ValueKind::Null => Value::Null,
+        ValueKind::String => Ev::from(f.value.clone()),
+        ValueKind::Bool => Ev::from(f.value == "true"),
+        ValueKind::Null => Ev::Null,
         ValueKind::Number => {
             if let Ok(n) = f.value.parse::<i64>() {
-                Value::from(n)
-            } else if let Some(n) = f.value.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
-                Value::Number(n)
+                Ev::from(n)
+            } else if let Some(x) = f.value.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                Ev::Float(x)
             } else {
-                Value::from(f.value.clone())
+                Ev::from(f.value.clone())
             }
         }
     }
@@ -391,8 +417,8 @@ fn render_raw(record: &Record) -> String {
             return only.value.clone();
         }
     }
-    let m: Map<String, Value> = record.fields.iter().map(|f| (f.key.clone(), json_value(f))).collect();
-    Value::Object(m).to_string()
+    let m = Obj::from_entries(record.fields.iter().map(|f| (Key::Owned(f.key.clone()), json_value(f))).collect());
+    Ev::Obj(m).to_string()
 }
 
 /// The event time: the best time field that parses, else W3C date+time, else a timestamp
@@ -436,9 +462,9 @@ fn finish_cloud(b: &mut Builder, plan: &Plan) {
     }
     match plan.cloud_provider {
         Some(p) => {
-            let cloud = b.ev.entry("cloud").or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(c) = cloud {
-                c.insert("provider".into(), Value::from(p));
+            let cloud = b.ev.get_or_insert_with("cloud", || Ev::Obj(Obj::new()));
+            if let Ev::Obj(c) = cloud {
+                c.insert("provider", Ev::from(p));
             }
         }
         None => {
@@ -458,7 +484,7 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
     let needs_user = class.attributes.get("user").is_some_and(|a| a.requirement == Requirement::Required);
     if needs_user && !b.ev.contains_key("user") {
         if let Some(u) = b.ev.get("actor").and_then(|a| a.get("user")).cloned() {
-            b.ev.insert("user".into(), u);
+            b.ev.insert("user", u);
             let extra: Vec<MappedField> = b
                 .mapped
                 .iter()
@@ -475,15 +501,15 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
         if !(v.is_object() || v.is_array()) {
             continue;
         }
-        let Some(Kind::Object(Some(i))) = cnode.attrs.get(k.as_str()).map(|a| a.kind) else { continue };
+        let Some(Kind::Object(Some(i))) = cnode.attrs.get(k).map(|a| a.kind) else { continue };
         let Some(node) = index.object(schema, i) else { continue };
         path.clear();
         path.push_str(k);
         complete_value(schema, index, node, v, &mut path, &mut b.mapped, &mut dropped, 0);
         // A required object stays (repair completes it); an optional one nothing identifies goes.
-        let required = cnode.required.iter().any(|(n, _)| **n == **k);
+        let required = cnode.required.iter().any(|(n, _)| **n == *k);
         if !required && !identified(node, v) {
-            dropped.push(k.clone());
+            dropped.push(k.to_string());
         }
     }
     for path in dropped {
@@ -496,20 +522,20 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
                 continue;
             }
             if let Some(f) = record.fields.iter().find(|f| *f.key == *s) {
-                b.unmapped.push((s.to_string(), json_value(f)));
+                b.unmapped.push((Key::Owned(s.to_string()), json_value(f)));
             }
         }
     }
 }
 
 /// Removes a dotted path (no indices) from a map.
-fn remove_path(map: &mut Map<String, Value>, path: &str) {
+fn remove_path(map: &mut Obj, path: &str) {
     match path.split_once('.') {
         None => {
             map.remove(path);
         }
         Some((head, rest)) => {
-            if let Some(Value::Object(m)) = map.get_mut(head) {
+            if let Some(Ev::Obj(m)) = map.get_mut(head) {
                 remove_path(m, rest);
             }
         }
@@ -517,29 +543,29 @@ fn remove_path(map: &mut Map<String, Value>, path: &str) {
 }
 
 /// True when an object meets its `at_least_one` constraints (arrays: every item).
-fn identified(node: &Node, v: &Value) -> bool {
+fn identified(node: &Node, v: &Ev) -> bool {
     match v {
-        Value::Array(items) => items.iter().all(|i| identified(node, i)),
-        Value::Object(m) => node.identified(m),
+        Ev::Arr(items) => items.iter().all(|i| identified(node, i)),
+        Ev::Obj(m) => node.identified(m),
         _ => true,
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn complete_value(schema: &Schema, index: &Index, node: &Node, v: &mut Value, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
+fn complete_value(schema: &Schema, index: &Index, node: &Node, v: &mut Ev, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
     match v {
-        Value::Array(items) => {
+        Ev::Arr(items) => {
             for it in items {
                 complete_value(schema, index, node, it, path, mapped, dropped, depth);
             }
         }
-        Value::Object(m) => complete_object(schema, index, node, m, path, mapped, dropped, depth),
+        Ev::Obj(m) => complete_object(schema, index, node, m, path, mapped, dropped, depth),
         _ => {}
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Map<String, Value>, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
+fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Obj, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
     if depth > 8 {
         return;
     }
@@ -547,7 +573,7 @@ fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Map<Stri
         if !(sub.is_object() || sub.is_array()) {
             continue;
         }
-        let Some(Kind::Object(Some(i))) = node.attrs.get(k.as_str()).map(|a| a.kind) else { continue };
+        let Some(Kind::Object(Some(i))) = node.attrs.get(k).map(|a| a.kind) else { continue };
         let Some(child) = index.object(schema, i) else { continue };
         let len = path.len();
         path.push('.');
@@ -559,22 +585,20 @@ fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Map<Stri
         path.truncate(len);
     }
     if node.object.as_deref() == Some("file") && !m.contains_key("name") {
-        if let Some(p) = m.get("path").and_then(Value::as_str) {
+        if let Some(p) = m.get("path").and_then(Ev::as_str) {
             let name = p.rsplit(['/', '\\']).next().unwrap_or(p).to_string();
             if !name.is_empty() {
                 let want = format!("{path}.path");
                 let src = mapped.iter().find(|x| *x.attribute == *want).map(|x| x.source.clone());
-                m.insert("name".into(), Value::from(name));
+                m.insert("name", Ev::from(name));
                 if let Some(s) = src {
                     mapped.push(MappedField { attribute: format!("{path}.name").into(), source: s });
                 }
             }
         }
     }
-    for n in &node.unknown_defaults {
-        if !m.contains_key(&**n) {
-            m.insert(n.to_string(), Value::from(0));
-        }
+    for &n in &node.unknown_defaults {
+        let _ = m.insert_new(n, Ev::Int(0));
     }
 }
 
@@ -589,30 +613,30 @@ fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
     let Some(host) = b.ev.get("device").and_then(|d| d.get("hostname")).cloned() else {
         // Sign-in logs of a SaaS product: the product is the service signed in to.
         if let (Some(p), true) = (&plan.product, class.attributes.contains_key("service")) {
-            let mut svc = Map::new();
-            svc.insert("name".into(), Value::from(p.clone()));
-            b.ev.insert("service".into(), Value::Object(svc));
+            let mut svc = Obj::new();
+            svc.insert("name", Ev::from(p.clone()));
+            b.ev.insert("service", Ev::Obj(svc));
         }
         return;
     };
     let src = b.mapped.iter().find(|m| &*m.attribute == "device.hostname").map(|m| m.source.clone());
-    let mut ep = Map::new();
-    ep.insert("hostname".into(), host);
-    b.ev.insert("dst_endpoint".into(), Value::Object(ep));
+    let mut ep = Obj::new();
+    ep.insert("hostname", host);
+    b.ev.insert("dst_endpoint", Ev::Obj(ep));
     if let Some(s) = src {
         b.mapped.push(MappedField { attribute: "dst_endpoint.hostname".into(), source: s });
     }
 }
 
 /// Lists in `metadata.profiles` every profile a top-level attribute needs.
-fn declare_profiles(ev: &mut Map<String, Value>, class: &Node) {
+fn declare_profiles(ev: &mut Obj, class: &Node) {
     let mut profiles: Vec<&str> = Vec::new();
     let mut gated = class.profiled.iter().peekable();
     for k in ev.keys() {
         // Both in name order: skip the gated attributes before `k`.
-        while gated.next_if(|(n, _)| **n < **k).is_some() {}
+        while gated.next_if(|(n, _)| **n < *k).is_some() {}
         let Some((n, ps)) = gated.peek() else { break };
-        if **n != **k {
+        if **n != *k {
             continue;
         }
         for p in ps.iter() {
@@ -626,8 +650,8 @@ fn declare_profiles(ev: &mut Map<String, Value>, class: &Node) {
         return;
     }
     profiles.sort_unstable();
-    if let Some(Value::Object(md)) = ev.get_mut("metadata") {
-        md.insert("profiles".into(), Value::Array(profiles.into_iter().map(Value::from).collect()));
+    if let Some(Ev::Obj(md)) = ev.get_mut("metadata") {
+        md.insert("profiles", Ev::Arr(profiles.into_iter().map(Ev::from).collect()));
     }
 }
 
@@ -639,7 +663,7 @@ fn repair(
     index: &Index,
     memo: Option<&Memo>,
     class_uid: u32,
-    ev: &mut Value,
+    ev: &mut Ev,
     mapped: &mut Vec<MappedField>,
     reference: i64,
 ) -> (usize, Vec<String>) {
@@ -674,15 +698,15 @@ fn repair(
     (repairs, first_errors)
 }
 
-fn fix(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, mapped: &mut Vec<MappedField>, e: &ValidationError, reference: i64) -> bool {
+fn fix(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Ev, mapped: &mut Vec<MappedField>, e: &ValidationError, reference: i64) -> bool {
     if e.is_removable() {
         let Some(v) = take(ev, &e.path) else { return false };
         let clean = strip_index(&e.path);
         let key = mapped.iter().find(|m| *m.attribute == *clean).map(|m| m.source.to_string()).unwrap_or_else(|| format!("ocsf.{}", e.path));
         mapped.retain(|m| *m.attribute != *clean && !m.attribute.starts_with(&format!("{clean}.")));
         let Some(obj) = ev.as_object_mut() else { return false };
-        let um = obj.entry("unmapped").or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(um) = um {
+        let um = obj.get_or_insert_with("unmapped", || Ev::Obj(Obj::new()));
+        if let Ev::Obj(um) = um {
             um.insert(key, v);
         }
         return true;
@@ -723,18 +747,18 @@ fn steps(path: &str) -> Vec<(&str, Option<usize>)> {
         .collect()
 }
 
-fn get_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+fn get_mut<'a>(v: &'a mut Ev, path: &str) -> Option<&'a mut Ev> {
     let mut cur = v;
     for (name, idx) in steps(path) {
         cur = cur.get_mut(name)?;
         if let Some(i) = idx {
-            cur = cur.get_mut(i)?;
+            cur = cur.as_array_mut()?.get_mut(i)?;
         }
     }
     Some(cur)
 }
 
-fn take(ev: &mut Value, path: &str) -> Option<Value> {
+fn take(ev: &mut Ev, path: &str) -> Option<Ev> {
     let (parent, last) = match path.rsplit_once('.') {
         Some((p, l)) => (Some(p), l),
         None => (None, path),
@@ -753,7 +777,7 @@ fn take(ev: &mut Value, path: &str) -> Option<Value> {
     }
 }
 
-fn set(ev: &mut Value, path: &str, value: Value) -> bool {
+fn set(ev: &mut Ev, path: &str, value: Ev) -> bool {
     let (parent, last) = match path.rsplit_once('.') {
         Some((p, l)) => (Some(p), l),
         None => (None, path),
@@ -762,7 +786,7 @@ fn set(ev: &mut Value, path: &str, value: Value) -> bool {
         Some(p) => get_mut(ev, p),
         None => Some(ev),
     };
-    match holder.and_then(Value::as_object_mut) {
+    match holder.and_then(Ev::as_object_mut) {
         Some(o) => {
             o.insert(last.to_string(), value);
             true
@@ -772,7 +796,7 @@ fn set(ev: &mut Value, path: &str, value: Value) -> bool {
 }
 
 /// The attributes of whatever holds `path`'s last step: (attributes, name).
-fn locate_attr<'s>(schema: &'s Schema, class_uid: u32, ev: &Value, path: &str) -> Option<(Owner<'s>, String)> {
+fn locate_attr<'s>(schema: &'s Schema, class_uid: u32, ev: &Ev, path: &str) -> Option<(Owner<'s>, String)> {
     let st = steps(path);
     let (last, parents) = st.split_last()?;
     let class = schema.class(class_uid)?;
@@ -794,20 +818,20 @@ struct Owner<'s> {
 
 /// The schema's "unknown" for an attribute: enum 0 (or Other), `Unknown` text, the ingest
 /// time for timestamps, and for objects the smallest object that satisfies its own rules.
-fn default_for(schema: &Schema, index: &Index, owner: &Owner, name: &str, reference: i64) -> Option<Value> {
+fn default_for(schema: &Schema, index: &Index, owner: &Owner, name: &str, reference: i64) -> Option<Ev> {
     let a = owner.attrs.get(name)?;
     let one = default_scalar_or_object(schema, index, a, reference, 0, &mut false)?;
-    Some(if a.is_array { Value::Array(vec![one]) } else { one })
+    Some(if a.is_array { Ev::Arr(vec![one]) } else { one })
 }
 
 /// `stamped` is set when the value holds the reference time (and so cannot be reused).
-fn default_scalar_or_object(schema: &Schema, index: &Index, a: &Attribute, reference: i64, depth: usize, stamped: &mut bool) -> Option<Value> {
+fn default_scalar_or_object(schema: &Schema, index: &Index, a: &Attribute, reference: i64, depth: usize, stamped: &mut bool) -> Option<Ev> {
     if depth > 4 {
         return None;
     }
     if !a.enum_values.is_empty() {
         let id = if a.enum_values.contains_key(&0) { 0 } else if a.enum_values.contains_key(&99) { 99 } else { *a.enum_values.keys().next()? };
-        return Some(Value::from(id));
+        return Some(Ev::from(id));
     }
     Some(match a.type_name.as_str() {
         "object_t" => {
@@ -827,32 +851,32 @@ fn default_scalar_or_object(schema: &Schema, index: &Index, a: &Attribute, refer
         }
         "timestamp_t" => {
             *stamped = true;
-            Value::from(reference)
+            Ev::from(reference)
         }
-        "integer_t" | "long_t" | "port_t" => Value::from(0),
-        "float_t" => Value::from(0.0),
-        "boolean_t" => Value::from(false),
+        "integer_t" | "long_t" | "port_t" => Ev::from(0),
+        "float_t" => Ev::from(0.0),
+        "boolean_t" => Ev::from(false),
         "ip_t" | "mac_t" | "uuid_t" | "email_t" | "datetime_t" => return None,
-        _ => Value::from("Unknown"),
+        _ => Ev::from("Unknown"),
     })
 }
 
-fn default_object(schema: &Schema, index: &Index, oname: &str, reference: i64, depth: usize, stamped: &mut bool) -> Option<Value> {
+fn default_object(schema: &Schema, index: &Index, oname: &str, reference: i64, depth: usize, stamped: &mut bool) -> Option<Ev> {
     let obj = schema.objects.get(oname)?;
-    let mut m = Map::new();
+    let mut m = Obj::new();
     for (n, sub) in &obj.attributes {
         if sub.requirement == Requirement::Required && rules::object_attribute_profiles(oname, n).is_empty() {
             let v = default_scalar_or_object(schema, index, sub, reference, depth + 1, stamped)?;
-            m.insert(n.clone(), if sub.is_array { Value::Array(vec![v]) } else { v });
+            m.insert(n.clone(), if sub.is_array { Ev::Arr(vec![v]) } else { v });
         }
     }
     for (kind, names) in rules::object_constraints(oname) {
-        if kind == "at_least_one" && !names.iter().any(|n| m.contains_key(*n)) {
+        if kind == "at_least_one" && !names.iter().any(|n| m.contains_key(n)) {
             let (n, v) = fillable(schema, index, &obj.attributes, names, reference, depth, stamped)?;
             m.insert(n, v);
         }
     }
-    Some(Value::Object(m))
+    Some(Ev::Obj(m))
 }
 
 /// The attribute of a constraint list best given an "unknown" value: a name, then a user,
@@ -865,7 +889,7 @@ fn fillable(
     reference: i64,
     depth: usize,
     stamped: &mut bool,
-) -> Option<(String, Value)> {
+) -> Option<(String, Ev)> {
     let rank = |n: &str| -> u8 {
         match attrs.get(n) {
             _ if n == "name" => 0,
@@ -880,7 +904,7 @@ fn fillable(
     for n in order {
         let Some(a) = attrs.get(n) else { continue };
         if let Some(v) = default_scalar_or_object(schema, index, a, reference, depth + 1, stamped) {
-            return Some((n.to_string(), if a.is_array { Value::Array(vec![v]) } else { v }));
+            return Some((n.to_string(), if a.is_array { Ev::Arr(vec![v]) } else { v }));
         }
     }
     None
@@ -888,7 +912,7 @@ fn fillable(
 
 /// `at_least_one`: add the first fillable attribute; `just_one`: keep the first present and
 /// move the others to `unmapped`.
-fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value, path: &str, just_one: bool, reference: i64) -> bool {
+fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Ev, path: &str, just_one: bool, reference: i64) -> bool {
     let Some(class) = schema.class(class_uid) else { return false };
     // The node (class or object) at `path`, and the attribute table fills come from.
     let (node, attrs) = if path.is_empty() {
@@ -903,18 +927,18 @@ fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value
         let Some(node) = index.class(schema, class_uid).and_then(|_| object_node(schema, index, oname)) else { return false };
         (node, &obj.attributes)
     };
-    let Some(holder) = (if path.is_empty() { Some(&mut *ev) } else { get_mut(ev, path) }).and_then(Value::as_object_mut) else { return false };
+    let Some(holder) = (if path.is_empty() { Some(&mut *ev) } else { get_mut(ev, path) }).and_then(Ev::as_object_mut) else { return false };
     let mut fixed = false;
-    let mut moved = Map::new();
+    let mut moved: Vec<(String, Ev)> = Vec::new();
     for (is_just_one, names) in &node.constraints {
         if *is_just_one != just_one {
             continue;
         }
-        let present: Vec<&str> = names.iter().map(|n| &**n).filter(|n| holder.get(*n).is_some_and(|v| !v.is_null())).collect();
+        let present: Vec<&str> = names.iter().map(|n| &**n).filter(|n| holder.get(n).is_some_and(|v| !v.is_null())).collect();
         if just_one && present.len() > 1 {
             for n in &present[1..] {
-                if let Some(v) = holder.remove(*n) {
-                    moved.insert(if path.is_empty() { format!("ocsf.{n}") } else { format!("ocsf.{path}.{n}") }, v);
+                if let Some(v) = holder.remove(n) {
+                    moved.push((if path.is_empty() { format!("ocsf.{n}") } else { format!("ocsf.{path}.{n}") }, v));
                 }
             }
             fixed = true;
@@ -927,8 +951,10 @@ fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Value
         }
     }
     if !moved.is_empty() {
-        if let Some(Value::Object(um)) = ev.as_object_mut().map(|o| o.entry("unmapped").or_insert_with(|| Value::Object(Map::new()))) {
-            um.extend(moved);
+        if let Some(Ev::Obj(um)) = ev.as_object_mut().map(|o| o.get_or_insert_with("unmapped", || Ev::Obj(Obj::new()))) {
+            for (k, v) in moved {
+                um.insert(k, v);
+            }
         }
     }
     fixed
@@ -967,10 +993,10 @@ mod tests {
     fn paths() {
         assert_eq!(strip_index("answers[1].rdata"), "answers.rdata");
         assert_eq!(steps("a.b[2].c"), vec![("a", None), ("b", Some(2)), ("c", None)]);
-        let mut v: Value = serde_json::json!({"a": {"b": [{"c": 1}, {"c": 2}]}});
-        assert_eq!(take(&mut v, "a.b[1].c"), Some(Value::from(2)));
-        assert_eq!(take(&mut v, "a.b[0]"), Some(serde_json::json!({"c": 1})));
-        assert!(set(&mut v, "a.d", Value::from(3)));
-        assert_eq!(v, serde_json::json!({"a": {"b": [{}], "d": 3}}));
+        let mut v = Ev::from(serde_json::json!({"a": {"b": [{"c": 1}, {"c": 2}]}}));
+        assert_eq!(take(&mut v, "a.b[1].c"), Some(Ev::from(2)));
+        assert_eq!(take(&mut v, "a.b[0]"), Some(Ev::from(serde_json::json!({"c": 1}))));
+        assert!(set(&mut v, "a.d", Ev::from(3)));
+        assert_eq!(v, Ev::from(serde_json::json!({"a": {"b": [{}], "d": 3}})));
     }
 }

@@ -54,7 +54,7 @@ pub(crate) struct Node {
     /// Required attributes with the profiles that gate them.
     pub required: Vec<(Box<str>, &'static [&'static str])>,
     /// Required, single, enumerated attributes whose enum has 0 (Unknown).
-    pub unknown_defaults: Vec<Box<str>>,
+    pub unknown_defaults: Vec<&'static str>,
     /// (just_one?, attribute names or paths).
     pub constraints: Vec<(bool, Vec<Box<str>>)>,
     /// Attributes gated by profiles, sorted by name (as an event's keys are): walked beside
@@ -69,7 +69,7 @@ pub(crate) struct Index {
     class_ids: FastMap<u32, usize>,
     classes: Vec<OnceLock<Node>>,
     /// Repair's default objects by (object name, nesting depth); `None` when none can be made.
-    defaults: Mutex<FastMap<(usize, usize), Option<serde_json::Value>>>,
+    defaults: Mutex<FastMap<(usize, usize), Option<super::tree::Ev>>>,
 }
 
 impl Index {
@@ -108,12 +108,12 @@ impl Index {
 
     /// A default object kept by [`Index::keep_default_object`]: `Some(None)` when none can
     /// be made, `None` when not known yet.
-    pub fn default_object(&self, name: &str, depth: usize) -> Option<Option<serde_json::Value>> {
+    pub fn default_object(&self, name: &str, depth: usize) -> Option<Option<super::tree::Ev>> {
         let id = *self.object_ids.get(name)?;
         self.defaults.lock().ok()?.get(&(id, depth)).cloned()
     }
 
-    pub fn keep_default_object(&self, name: &str, depth: usize, value: Option<serde_json::Value>) {
+    pub fn keep_default_object(&self, name: &str, depth: usize, value: Option<super::tree::Ev>) {
         let Some(&id) = self.object_ids.get(name) else { return };
         if let Ok(mut d) = self.defaults.lock() {
             d.insert((id, depth), value);
@@ -159,7 +159,7 @@ impl Index {
             if a.requirement == Requirement::Required {
                 required.push((name.clone().into_boxed_str(), profiles));
                 if profiles.is_empty() && !a.is_array && a.enum_values.contains_key(&0) && kind == Kind::Int32 {
-                    unknown_defaults.push(name.clone().into_boxed_str());
+                    unknown_defaults.push(super::tree::intern(name));
                 }
             }
             let enum_ids = a.enum_values.keys().copied().collect();
@@ -202,7 +202,7 @@ fn constraint_kind(kind: &str) -> Option<bool> {
 
 impl Node {
     /// True when every `at_least_one` constraint of this node holds in `m`.
-    pub fn identified(&self, m: &serde_json::Map<String, serde_json::Value>) -> bool {
-        self.constraints.iter().all(|(just_one, names)| *just_one || names.iter().any(|n| m.contains_key(&**n)))
+    pub fn identified(&self, m: &super::tree::Obj) -> bool {
+        self.constraints.iter().all(|(just_one, names)| *just_one || names.iter().any(|n| m.contains_key(n)))
     }
 }

@@ -40,7 +40,8 @@ pub(crate) enum Leaf {
 /// One step of an attribute path; `array` when the attribute is a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Seg {
-    pub name: String,
+    /// Interned: event keys borrow it.
+    pub name: &'static str,
     pub array: bool,
 }
 
@@ -71,6 +72,9 @@ pub(crate) struct Plan {
     /// [`value_class`] of each field when planned: some readings depend on the value (an
     /// address or a name, a path or a word), so a plan only serves records that agree.
     pub classes: Vec<u8>,
+    /// Field indices in key order (equal keys by position), each flagged when its key is the
+    /// previous one's: `unmapped` is laid out in this order with no comparisons.
+    pub key_order: Vec<(u32, bool)>,
     pub fields: Vec<FieldPlan>,
     /// Fields that may hold the event time, best first.
     pub time_fields: Vec<usize>,
@@ -214,8 +218,16 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         (Some(c), Some(_)) => TEXT_PATHS.iter().filter_map(|p| resolve(schema, c, p, Conv::Typed)).filter(|t| usable(t.profiles)).collect(),
         _ => Vec::new(),
     };
+    let mut order: Vec<u32> = (0..record.fields.len() as u32).collect();
+    order.sort_by(|&a, &b| record.fields[a as usize].key.cmp(&record.fields[b as usize].key));
+    let key_order = order
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| (i, n > 0 && record.fields[order[n - 1] as usize].key == record.fields[i as usize].key))
+        .collect();
     Plan {
         type_name: format!("{class_name}: {activity_name}"),
+        key_order,
         keys: record.fields.iter().map(|f| Arc::from(f.key.as_str())).collect(),
         classes: record.fields.iter().map(|f| value_class(&f.value)).collect(),
         fields,
@@ -433,7 +445,7 @@ pub(crate) fn resolve(schema: &Schema, class: &Class, path: &str, conv: Conv) ->
             }
             profiles = need;
         }
-        segs.push(Seg { name: name.to_string(), array: attr.is_array });
+        segs.push(Seg { name: super::tree::intern(name), array: attr.is_array });
         if parts.peek().is_none() {
             let allowed = owner.map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
             let leaf = if allowed.is_empty() { leaf_of(&attr.type_name)? } else { Leaf::OneOf(allowed) };

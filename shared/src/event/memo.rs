@@ -11,7 +11,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Map, Value};
+use super::tree::{Ev, Obj};
 
 use super::fasthash::{mix, mix_bytes, FastMap, SEED};
 use super::index::{AttrNode, Format, Index, Kind, Node};
@@ -32,7 +32,7 @@ struct LeafTest {
 }
 
 impl LeafTest {
-    fn passes(&self, v: &Value) -> bool {
+    fn passes(&self, v: &Ev) -> bool {
         validate::scalar_error(self.kind, self.str_enum, &self.enum_ids, v).is_none()
     }
 }
@@ -52,9 +52,9 @@ pub(crate) struct Memo {
 impl Memo {
     /// True when `event` has a skeleton that validated clean for `class_uid` before (the base
     /// ids are part of the skeleton) and its values pass that skeleton's value tests.
-    pub fn clean(&self, class_uid: u32, event: &Value) -> bool {
+    pub fn clean(&self, class_uid: u32, event: &Ev) -> bool {
         let Some(obj) = event.as_object() else { return false };
-        let mut leaves: Vec<&Value> = Vec::with_capacity(64);
+        let mut leaves: Vec<&Ev> = Vec::with_capacity(64);
         let skeleton = skeleton(obj, &mut leaves);
         let entry = match self.table.lock() {
             Ok(t) => match t.get(&mix(skeleton, u64::from(class_uid))) {
@@ -67,7 +67,7 @@ impl Memo {
     }
 
     /// Remembers the skeleton of an event the full validator found clean for `class_uid`.
-    pub fn learn(&self, schema: &Schema, index: &Index, class_uid: u32, event: &Value) {
+    pub fn learn(&self, schema: &Schema, index: &Index, class_uid: u32, event: &Ev) {
         let Some(obj) = event.as_object() else { return };
         let Some(class) = index.class(schema, class_uid) else { return };
         let mut l = Learn { schema, index, ordinal: 0, tests: Vec::new() };
@@ -87,24 +87,24 @@ impl Memo {
 /// the base ids (`class_uid`, `category_uid`, `activity_id`, `type_uid`), and the declared
 /// profiles (they decide which attributes are allowed). Collects the leaves in walk
 /// order: map order, arrays in order, top-level `unmapped` skipped (as [`Learn`] counts).
-fn skeleton<'v>(obj: &'v Map<String, Value>, leaves: &mut Vec<&'v Value>) -> u64 {
-    fn value<'v>(h: u64, v: &'v Value, leaves: &mut Vec<&'v Value>) -> u64 {
+fn skeleton<'v>(obj: &'v Obj, leaves: &mut Vec<&'v Ev>) -> u64 {
+    fn value<'v>(h: u64, v: &'v Ev, leaves: &mut Vec<&'v Ev>) -> u64 {
         let tag = match v {
-            Value::Array(items) => return items.iter().fold(mix(h, 6 | (items.len() as u64) << 8), |h, i| value(h, i, leaves)),
-            Value::Object(m) => return mix(object(mix(h, 7), m, false, leaves), 8),
-            Value::Null => 1,
-            Value::Bool(_) => 2,
-            Value::Number(n) if n.is_f64() => 3,
-            Value::Number(_) => 4,
-            Value::String(_) => 5,
+            Ev::Arr(items) => return items.iter().fold(mix(h, 6 | (items.len() as u64) << 8), |h, i| value(h, i, leaves)),
+            Ev::Obj(m) => return mix(object(mix(h, 7), m, false, leaves), 8),
+            Ev::Null => 1,
+            Ev::Bool(_) => 2,
+            Ev::Float(_) => 3,
+            Ev::Int(_) | Ev::UInt(_) => 4,
+            Ev::Str(_) => 5,
         };
         leaves.push(v);
         mix(h, tag)
     }
-    fn object<'v>(mut h: u64, m: &'v Map<String, Value>, top: bool, leaves: &mut Vec<&'v Value>) -> u64 {
+    fn object<'v>(mut h: u64, m: &'v Obj, top: bool, leaves: &mut Vec<&'v Ev>) -> u64 {
         for (k, v) in m {
             if top {
-                match k.as_str() {
+                match k {
                     "unmapped" => continue,
                     // The ids the validator checks against each other and the class.
                     "class_uid" | "category_uid" | "activity_id" | "type_uid" => h = mix(h, v.as_i64().map_or(u64::MAX, |n| n as u64)),
@@ -116,8 +116,8 @@ fn skeleton<'v>(obj: &'v Map<String, Value>, leaves: &mut Vec<&'v Value>) -> u64
         h
     }
     let mut h = object(SEED, obj, true, leaves);
-    if let Some(Value::Array(p)) = obj.get("metadata").and_then(|m| m.get("profiles")) {
-        for s in p.iter().filter_map(Value::as_str) {
+    if let Some(Ev::Arr(p)) = obj.get("metadata").and_then(|m| m.get("profiles")) {
+        for s in p.iter().filter_map(Ev::as_str) {
             h = mix_bytes(h, s.as_bytes());
         }
     }
@@ -133,26 +133,26 @@ struct Learn<'a> {
 }
 
 impl Learn<'_> {
-    fn object(&mut self, node: Option<&Node>, m: &Map<String, Value>, top: bool) {
+    fn object(&mut self, node: Option<&Node>, m: &Obj, top: bool) {
         for (k, v) in m {
             if top && k == "unmapped" {
                 continue;
             }
-            let attr = node.and_then(|n| n.attrs.get(k.as_str()));
+            let attr = node.and_then(|n| n.attrs.get(k));
             self.value(attr, v);
         }
     }
 
-    fn value(&mut self, attr: Option<&AttrNode>, v: &Value) {
+    fn value(&mut self, attr: Option<&AttrNode>, v: &Ev) {
         match v {
-            Value::Object(m) => {
+            Ev::Obj(m) => {
                 let child = attr.and_then(|a| match a.kind {
                     Kind::Object(Some(i)) => self.index.object(self.schema, i).filter(|n| !n.attrs.is_empty()),
                     _ => None,
                 });
                 self.object(child, m, false);
             }
-            Value::Array(items) => items.iter().for_each(|i| self.value(attr, i)),
+            Ev::Arr(items) => items.iter().for_each(|i| self.value(attr, i)),
             _ => {
                 if let Some(a) = attr.filter(|a| needs_test(a)) {
                     self.tests.push(LeafTest { ordinal: self.ordinal, kind: a.kind, enum_ids: a.enum_ids.clone(), str_enum: a.str_enum });
@@ -172,7 +172,7 @@ fn needs_test(a: &AttrNode) -> bool {
 mod tests {
     use std::path::Path;
 
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
 
@@ -200,31 +200,31 @@ mod tests {
         let index = Index::new(&schema);
         let memo = Memo::default();
         let first = event(1, "192.0.2.1", 443);
-        assert!(validate::validate_with(&index, &schema, 4001, &first).is_empty());
-        assert!(!memo.clean(4001, &first), "nothing learned yet");
-        memo.learn(&schema, &index, 4001, &first);
-        assert!(memo.clean(4001, &first));
+        assert!(validate::validate_with(&index, &schema, 4001, &Ev::from(&first)).is_empty());
+        assert!(!memo.clean(4001, &Ev::from(&first)), "nothing learned yet");
+        memo.learn(&schema, &index, 4001, &Ev::from(&first));
+        assert!(memo.clean(4001, &Ev::from(&first)));
         // Same skeleton, other values that are valid; `unmapped` content is free.
         let mut other = event(1, "2001:db8::1", 22);
         other["unmapped"] = json!({"z": null});
-        assert!(memo.clean(4001, &other));
+        assert!(memo.clean(4001, &Ev::from(&other)));
         // The base ids are part of the skeleton: another activity is checked in full once.
-        assert!(!memo.clean(4001, &event(99, "192.0.2.1", 443)));
+        assert!(!memo.clean(4001, &Ev::from(&event(99, "192.0.2.1", 443))));
         // Same skeleton, values the full validator rejects.
         for bad in [event(7, "192.0.2.1", 443), event(1, "not-an-ip", 443), event(1, "192.0.2.1", 70_000)] {
-            assert!(!validate::validate_with(&index, &schema, 4001, &bad).is_empty());
-            assert!(!memo.clean(4001, &bad), "{bad}");
+            assert!(!validate::validate_with(&index, &schema, 4001, &Ev::from(&bad)).is_empty());
+            assert!(!memo.clean(4001, &Ev::from(&bad)), "{bad}");
         }
         // Inconsistent ids, another class, another skeleton.
         let mut wrong_type = event(1, "192.0.2.1", 443);
         wrong_type["type_uid"] = json!(400199);
-        assert!(!memo.clean(4001, &wrong_type));
-        assert!(!memo.clean(3002, &first));
+        assert!(!memo.clean(4001, &Ev::from(&wrong_type)));
+        assert!(!memo.clean(3002, &Ev::from(&first)));
         let mut extra = event(1, "192.0.2.1", 443);
         extra["src_endpoint"]["domain"] = json!("x");
-        assert!(!memo.clean(4001, &extra));
+        assert!(!memo.clean(4001, &Ev::from(&extra)));
         let mut as_text = event(1, "192.0.2.1", 443);
         as_text["src_endpoint"]["port"] = json!("443");
-        assert!(!memo.clean(4001, &as_text));
+        assert!(!memo.clean(4001, &Ev::from(&as_text)));
     }
 }

@@ -16,6 +16,7 @@ mod products;
 mod rules;
 pub mod severity;
 pub mod time;
+mod tree;
 mod validate;
 
 use std::num::NonZeroUsize;
@@ -28,6 +29,7 @@ use crate::parse::Record;
 use crate::schema::Schema;
 
 pub use products::Products;
+pub use tree::{Ev, Key, Obj};
 pub use validate::{ErrorKind, ValidationError};
 
 /// What the pipeline knows about a record besides its text.
@@ -54,7 +56,8 @@ pub struct MappedField {
 /// The event plus what happened while building it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OcsfEvent {
-    pub event: serde_json::Value,
+    /// The event; `Display` / serde give its JSON, [`Ev::to_value`] a `serde_json::Value`.
+    pub event: Ev,
     /// Values moved to `unmapped` (or defaults filled in) so the event validates.
     pub repairs: usize,
     /// Validation errors found before repair, one line each.
@@ -79,7 +82,7 @@ pub fn build_raw(schema: &Schema, raw: &str, record: &Record, decision: &Decisio
 
 /// Checks an event against class `class_uid` of `schema`. Never panics.
 pub fn validate(schema: &Schema, class_uid: u32, event: &serde_json::Value) -> Vec<ValidationError> {
-    validate::validate(schema, class_uid, event)
+    validate::validate(schema, class_uid, &Ev::from(event))
 }
 
 /// Exact-key variants kept per shape signature.
@@ -154,6 +157,11 @@ impl Mapper {
     }
 
     pub fn validate(&self, class_uid: u32, event: &serde_json::Value) -> Vec<ValidationError> {
+        self.validate_event(class_uid, &Ev::from(event))
+    }
+
+    /// [`Mapper::validate`] for an event as the builder holds it.
+    pub fn validate_event(&self, class_uid: u32, event: &Ev) -> Vec<ValidationError> {
         validate::validate_with(&self.index, &self.schema, class_uid, event)
     }
 

@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use super::tree::{Ev, Obj};
 
 use super::index::{AttrNode, Format, Index, Kind, Node};
 use crate::schema::Schema;
@@ -61,12 +61,12 @@ struct Ctx<'a> {
     errors: Vec<ValidationError>,
 }
 
-pub(crate) fn validate(schema: &Schema, class_uid: u32, event: &Value) -> Vec<ValidationError> {
+pub(crate) fn validate(schema: &Schema, class_uid: u32, event: &Ev) -> Vec<ValidationError> {
     validate_with(&Index::new(schema), schema, class_uid, event)
 }
 
 /// Validation through a (shared, lazily compiled) index of the schema.
-pub(crate) fn validate_with(index: &Index, schema: &Schema, class_uid: u32, event: &Value) -> Vec<ValidationError> {
+pub(crate) fn validate_with(index: &Index, schema: &Schema, class_uid: u32, event: &Ev) -> Vec<ValidationError> {
     let Some(class) = index.class(schema, class_uid) else {
         return vec![ValidationError::new("", ErrorKind::UnknownClass, format!("class {class_uid} is not in OCSF {}", schema.version))];
     };
@@ -76,8 +76,8 @@ pub(crate) fn validate_with(index: &Index, schema: &Schema, class_uid: u32, even
     let profiles = obj
         .get("metadata")
         .and_then(|m| m.get("profiles"))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .and_then(Ev::as_array)
+        .map(|a| a.iter().filter_map(Ev::as_str).collect())
         .unwrap_or_default();
     let mut cx = Ctx { schema, index, profiles, errors: Vec::new() };
     let mut path = String::with_capacity(64);
@@ -86,9 +86,9 @@ pub(crate) fn validate_with(index: &Index, schema: &Schema, class_uid: u32, even
     cx.errors
 }
 
-fn consistency(schema: &Schema, class_uid: u32, obj: &Map<String, Value>, errors: &mut Vec<ValidationError>) {
+fn consistency(schema: &Schema, class_uid: u32, obj: &Obj, errors: &mut Vec<ValidationError>) {
     let category_uid = schema.class(class_uid).map(|c| i64::from(c.category_uid)).unwrap_or(0);
-    let int = |k: &str| obj.get(k).and_then(Value::as_i64);
+    let int = |k: &str| obj.get(k).and_then(Ev::as_i64);
     if let Some(c) = int("class_uid") {
         if c != i64::from(class_uid) {
             errors.push(ValidationError::new("class_uid", ErrorKind::Inconsistent, format!("{c} but validated as {class_uid}")));
@@ -121,7 +121,7 @@ fn declared(cx: &Ctx, need: &[&str]) -> bool {
     need.is_empty() || need.iter().any(|n| cx.profiles.contains(n))
 }
 
-fn check_object(cx: &mut Ctx, node: &Node, obj: &Map<String, Value>, path: &mut String, depth: usize, is_class: bool) {
+fn check_object(cx: &mut Ctx, node: &Node, obj: &Obj, path: &mut String, depth: usize, is_class: bool) {
     if depth > MAX_DEPTH {
         cx.errors.push(ValidationError::new(path, ErrorKind::TooDeep, format!("nested more than {MAX_DEPTH} levels")));
         return;
@@ -134,7 +134,7 @@ fn check_object(cx: &mut Ctx, node: &Node, obj: &Map<String, Value>, path: &mut 
             continue;
         }
         let len = push(path, name);
-        match node.attrs.get(name.as_str()) {
+        match node.attrs.get(name) {
             None => {
                 cx.errors.push(ValidationError::new(path, ErrorKind::UnknownAttribute, format!("{} has no attribute `{name}`", node.label)));
             }
@@ -150,7 +150,7 @@ fn check_object(cx: &mut Ctx, node: &Node, obj: &Map<String, Value>, path: &mut 
         path.truncate(len);
     }
     for (name, need) in &node.required {
-        if !obj.contains_key(&**name) && declared(cx, need) {
+        if !obj.contains_key(name) && declared(cx, need) {
             let len = push(path, name);
             cx.errors.push(ValidationError::new(path, ErrorKind::MissingRequired, format!("`{name}` is required")));
             path.truncate(len);
@@ -173,7 +173,7 @@ fn check_object(cx: &mut Ctx, node: &Node, obj: &Map<String, Value>, path: &mut 
 }
 
 /// Constraint names may be paths (`device.os.version`).
-fn present(obj: &Map<String, Value>, name: &str) -> bool {
+fn present(obj: &Obj, name: &str) -> bool {
     if !name.contains('.') {
         return obj.get(name).is_some_and(|v| !v.is_null());
     }
@@ -186,7 +186,7 @@ fn present(obj: &Map<String, Value>, name: &str) -> bool {
     cur.is_some_and(|v| !v.is_null())
 }
 
-fn check_value(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, depth: usize) {
+fn check_value(cx: &mut Ctx, attr: &AttrNode, value: &Ev, path: &mut String, depth: usize) {
     if attr.is_array {
         let Some(items) = value.as_array() else {
             cx.errors.push(ValidationError::new(path, ErrorKind::WrongType, "must be an array"));
@@ -204,7 +204,7 @@ fn check_value(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, 
     }
 }
 
-fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, depth: usize) {
+fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Ev, path: &mut String, depth: usize) {
     if let Kind::Object(id) = attr.kind {
         let Some(obj) = value.as_object() else {
             cx.errors.push(ValidationError::new(path, ErrorKind::WrongType, "must be an object"));
@@ -222,7 +222,7 @@ fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Value, path: &mut String, d
 
 /// What is wrong with a scalar value of an attribute of this kind and enumerations, if
 /// anything: its type or range, else its membership of the enum.
-pub(crate) fn scalar_error(kind: Kind, str_enum: &[&str], enum_ids: &[i64], value: &Value) -> Option<(ErrorKind, String)> {
+pub(crate) fn scalar_error(kind: Kind, str_enum: &[&str], enum_ids: &[i64], value: &Ev) -> Option<(ErrorKind, String)> {
     if let Err(detail) = check_kind(kind, value) {
         let kind = if detail.starts_with("out of range") { ErrorKind::OutOfRange } else { ErrorKind::WrongType };
         return Some((kind, detail));
@@ -236,20 +236,20 @@ pub(crate) fn scalar_error(kind: Kind, str_enum: &[&str], enum_ids: &[i64], valu
     None
 }
 
-fn check_kind(kind: Kind, v: &Value) -> Result<(), String> {
+fn check_kind(kind: Kind, v: &Ev) -> Result<(), String> {
     let want = |ok: bool, what: &str| if ok { Ok(()) } else { Err(format!("must be {what}, found {}", kind_of(v))) };
     match kind {
         Kind::Int32 => want(v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) || v.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)), "a 32-bit integer"),
-        Kind::Long => want(v.is_i64() || v.is_u64(), "an integer"),
+        Kind::Long => want(v.is_integer(), "an integer"),
         Kind::Port => {
-            want(v.is_i64() || v.is_u64(), "an integer port")?;
+            want(v.is_integer(), "an integer port")?;
             match v.as_i64() {
                 Some(p) if (0..=65_535).contains(&p) => Ok(()),
                 _ => Err(format!("out of range: port {v} is not within 0..65535")),
             }
         }
         Kind::Float => want(v.is_number(), "a number"),
-        Kind::Bool => want(v.is_boolean(), "a boolean"),
+        Kind::Bool => want(matches!(v, Ev::Bool(_)), "a boolean"),
         Kind::Json | Kind::Object(_) => Ok(()),
         Kind::Str(f) => {
             let Some(s) = v.as_str() else { return want(false, "a string") };
@@ -267,15 +267,15 @@ fn check_kind(kind: Kind, v: &Value) -> Result<(), String> {
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+fn kind_of(v: &Ev) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => "a decimal number",
-        Value::Number(_) => "an integer",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Ev::Null => "null",
+        Ev::Bool(_) => "a boolean",
+        Ev::Float(_) => "a decimal number",
+        Ev::Int(_) | Ev::UInt(_) => "an integer",
+        Ev::Str(_) => "a string",
+        Ev::Arr(_) => "an array",
+        Ev::Obj(_) => "an object",
     }
 }
 
@@ -336,28 +336,28 @@ mod tests {
     #[test]
     fn scalar_kinds() {
         let s = |f| Kind::Str(f);
-        assert!(check_kind(Kind::Int32, &Value::from(5)).is_ok());
-        assert!(check_kind(Kind::Int32, &Value::from(5_000_000_000i64)).is_err());
-        assert!(check_kind(Kind::Int32, &Value::from("5")).is_err());
-        assert!(check_kind(Kind::Long, &Value::from(5_000_000_000i64)).is_ok());
-        assert!(check_kind(Kind::Long, &Value::from(1.5)).is_err());
-        assert!(check_kind(Kind::Port, &Value::from(443)).is_ok());
-        assert!(check_kind(Kind::Port, &Value::from(70_000)).unwrap_err().starts_with("out of range"));
-        assert!(check_kind(Kind::Port, &Value::from(-1)).is_err());
-        assert!(check_kind(Kind::Float, &Value::from(1)).is_ok());
-        assert!(check_kind(Kind::Bool, &Value::from("true")).is_err());
-        assert!(check_kind(Kind::Json, &Value::Null).is_ok());
-        assert!(check_kind(s(Format::Any), &Value::Null).is_err());
-        assert!(check_kind(s(Format::Ip), &Value::from("10.0.0.1")).is_ok());
-        assert!(check_kind(s(Format::Ip), &Value::from("fe80::1%eth0")).is_ok());
-        assert!(check_kind(s(Format::Ip), &Value::from("host.example.com")).is_err());
-        assert!(check_kind(s(Format::Mac), &Value::from("00:1A:2b:3c:4d:5e")).is_ok());
-        assert!(check_kind(s(Format::Mac), &Value::from("00:1A:2b:3c:4d")).is_err());
-        assert!(check_kind(s(Format::Uuid), &Value::from("x-123e4567-e89b-12d3-a456-426614174000")).is_ok());
-        assert!(check_kind(s(Format::Uuid), &Value::from("123e4567")).is_err());
-        assert!(check_kind(s(Format::Datetime), &Value::from("2024-06-01T00:00:00Z")).is_ok());
-        assert!(check_kind(s(Format::Datetime), &Value::from("Jun  1 00:00:00")).is_err());
-        assert!(check_kind(s(Format::Email), &Value::from("a.b@example.com")).is_ok());
-        assert!(check_kind(s(Format::Email), &Value::from("a.b@localhost")).is_err());
+        assert!(check_kind(Kind::Int32, &Ev::from(5)).is_ok());
+        assert!(check_kind(Kind::Int32, &Ev::from(5_000_000_000i64)).is_err());
+        assert!(check_kind(Kind::Int32, &Ev::from("5")).is_err());
+        assert!(check_kind(Kind::Long, &Ev::from(5_000_000_000i64)).is_ok());
+        assert!(check_kind(Kind::Long, &Ev::from(1.5)).is_err());
+        assert!(check_kind(Kind::Port, &Ev::from(443)).is_ok());
+        assert!(check_kind(Kind::Port, &Ev::from(70_000)).unwrap_err().starts_with("out of range"));
+        assert!(check_kind(Kind::Port, &Ev::from(-1)).is_err());
+        assert!(check_kind(Kind::Float, &Ev::from(1)).is_ok());
+        assert!(check_kind(Kind::Bool, &Ev::from("true")).is_err());
+        assert!(check_kind(Kind::Json, &Ev::Null).is_ok());
+        assert!(check_kind(s(Format::Any), &Ev::Null).is_err());
+        assert!(check_kind(s(Format::Ip), &Ev::from("10.0.0.1")).is_ok());
+        assert!(check_kind(s(Format::Ip), &Ev::from("fe80::1%eth0")).is_ok());
+        assert!(check_kind(s(Format::Ip), &Ev::from("host.example.com")).is_err());
+        assert!(check_kind(s(Format::Mac), &Ev::from("00:1A:2b:3c:4d:5e")).is_ok());
+        assert!(check_kind(s(Format::Mac), &Ev::from("00:1A:2b:3c:4d")).is_err());
+        assert!(check_kind(s(Format::Uuid), &Ev::from("x-123e4567-e89b-12d3-a456-426614174000")).is_ok());
+        assert!(check_kind(s(Format::Uuid), &Ev::from("123e4567")).is_err());
+        assert!(check_kind(s(Format::Datetime), &Ev::from("2024-06-01T00:00:00Z")).is_ok());
+        assert!(check_kind(s(Format::Datetime), &Ev::from("Jun  1 00:00:00")).is_err());
+        assert!(check_kind(s(Format::Email), &Ev::from("a.b@example.com")).is_ok());
+        assert!(check_kind(s(Format::Email), &Ev::from("a.b@localhost")).is_err());
     }
 }

@@ -175,7 +175,7 @@ pub fn leaves(v: &Value) -> Vec<(String, Value)> {
 /// the mapped attributes.
 pub fn produced_pairs(ev: &OcsfEvent) -> Vec<(String, Value)> {
     let mapped: std::collections::BTreeSet<&str> = ev.mapped.iter().map(|m| &*m.attribute).collect();
-    leaves(&ev.event).into_iter().filter(|(p, _)| mapped.contains(p.as_str())).collect()
+    leaves(&ev.event.to_value()).into_iter().filter(|(p, _)| mapped.contains(p.as_str())).collect()
 }
 
 #[derive(Debug, Default, Clone, Copy)]
