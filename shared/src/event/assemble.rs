@@ -670,21 +670,28 @@ fn repair(
     let mut repairs = 0;
     let mut first_errors = Vec::new();
     for round in 0..MAX_REPAIR_ROUNDS {
-        if memo.is_some_and(|m| m.clean(class_uid, ev)) {
-            break;
-        }
-        let errors = validate::validate_with(index, schema, class_uid, ev);
-        if errors.is_empty() {
-            if let Some(m) = memo {
-                m.learn(schema, index, class_uid, ev);
+        let errors: Arc<[ValidationError]> = match memo.and_then(|m| m.known(class_uid, ev)) {
+            Some(known) => {
+                // Debug builds (the tests) check every memo answer against the validator.
+                debug_assert_eq!(known[..], validate::validate_with(index, schema, class_uid, ev)[..], "validation memo disagrees");
+                known
             }
+            None => {
+                let found: Arc<[ValidationError]> = validate::validate_with(index, schema, class_uid, ev).into();
+                if let Some(m) = memo {
+                    m.learn(schema, index, class_uid, ev, &found);
+                }
+                found
+            }
+        };
+        if errors.is_empty() {
             break;
         }
         if round == 0 {
             first_errors = errors.iter().map(ToString::to_string).collect();
         }
         let mut fixed = 0;
-        for e in &errors {
+        for e in errors.iter() {
             if fix(schema, index, class_uid, ev, mapped, e, reference) {
                 fixed += 1;
             }

@@ -6,8 +6,10 @@
 //! collects the leaves; the value tests the first validation found applicable then run on
 //! them, leaf by leaf.
 //!
-//! Only clean outcomes are remembered: an event that fails any test, or whose skeleton is
-//! new, goes through the full validator.
+//! Clean outcomes are remembered, and so are failures made only of errors the skeleton alone
+//! decides (an attribute missing, unknown, or a constraint on which attributes are present):
+//! events of the builder that need the same repair every time get its error list back. An
+//! event that fails any value test, or whose skeleton is new, goes through the full validator.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +17,7 @@ use super::tree::{Ev, Obj};
 
 use super::fasthash::{mix, mix_bytes, FastMap, SEED};
 use super::index::{AttrNode, Format, Index, Kind, Node};
-use super::validate;
+use super::validate::{self, ErrorKind, ValidationError};
 use crate::schema::Schema;
 
 /// Skeletons kept; the table is cleared when full (shapes churn rarely; a cleared table
@@ -41,6 +43,8 @@ impl LeafTest {
 struct Entry {
     leaves: u32,
     tests: Box<[LeafTest]>,
+    /// What the full validator found (empty: clean).
+    errors: Arc<[ValidationError]>,
 }
 
 #[derive(Debug, Default)]
@@ -52,27 +56,33 @@ pub(crate) struct Memo {
 impl Memo {
     /// True when `event` has a skeleton that validated clean for `class_uid` before (the base
     /// ids are part of the skeleton) and its values pass that skeleton's value tests.
+    #[cfg(test)]
     pub fn clean(&self, class_uid: u32, event: &Ev) -> bool {
-        let Some(obj) = event.as_object() else { return false };
-        let mut leaves: Vec<&Ev> = Vec::with_capacity(64);
-        let skeleton = skeleton(obj, &mut leaves);
-        let entry = match self.table.lock() {
-            Ok(t) => match t.get(&mix(skeleton, u64::from(class_uid))) {
-                Some(e) => e.clone(),
-                None => return false,
-            },
-            Err(_) => return false,
-        };
-        leaves.len() == entry.leaves as usize && entry.tests.iter().all(|t| leaves.get(t.ordinal as usize).is_some_and(|v| t.passes(v)))
+        self.known(class_uid, event).is_some_and(|e| e.is_empty())
     }
 
-    /// Remembers the skeleton of an event the full validator found clean for `class_uid`.
-    pub fn learn(&self, schema: &Schema, index: &Index, class_uid: u32, event: &Ev) {
+    /// What the full validator would find in `event` for `class_uid`, when its skeleton was
+    /// validated before and its values pass that skeleton's value tests.
+    pub fn known(&self, class_uid: u32, event: &Ev) -> Option<Arc<[ValidationError]>> {
+        let obj = event.as_object()?;
+        let mut leaves: Vec<&Ev> = Vec::with_capacity(64);
+        let skeleton = skeleton(obj, &mut leaves);
+        let entry = self.table.lock().ok()?.get(&mix(skeleton, u64::from(class_uid)))?.clone();
+        let pass = leaves.len() == entry.leaves as usize && entry.tests.iter().all(|t| leaves.get(t.ordinal as usize).is_some_and(|v| t.passes(v)));
+        pass.then(|| entry.errors.clone())
+    }
+
+    /// Remembers what the full validator found in `event` for `class_uid`, when the skeleton
+    /// alone decides it.
+    pub fn learn(&self, schema: &Schema, index: &Index, class_uid: u32, event: &Ev, errors: &Arc<[ValidationError]>) {
+        if !errors.iter().all(|e| matches!(e.kind, ErrorKind::MissingRequired | ErrorKind::Constraint | ErrorKind::UnknownAttribute)) {
+            return;
+        }
         let Some(obj) = event.as_object() else { return };
         let Some(class) = index.class(schema, class_uid) else { return };
         let mut l = Learn { schema, index, ordinal: 0, tests: Vec::new() };
         l.object(Some(class), obj, true);
-        let entry = Arc::new(Entry { leaves: l.ordinal, tests: l.tests.into_boxed_slice() });
+        let entry = Arc::new(Entry { leaves: l.ordinal, tests: l.tests.into_boxed_slice(), errors: errors.clone() });
         let key = mix(skeleton(obj, &mut Vec::new()), u64::from(class_uid));
         if let Ok(mut t) = self.table.lock() {
             if t.len() >= CAPACITY {
@@ -202,7 +212,7 @@ mod tests {
         let first = event(1, "192.0.2.1", 443);
         assert!(validate::validate_with(&index, &schema, 4001, &Ev::from(&first)).is_empty());
         assert!(!memo.clean(4001, &Ev::from(&first)), "nothing learned yet");
-        memo.learn(&schema, &index, 4001, &Ev::from(&first));
+        memo.learn(&schema, &index, 4001, &Ev::from(&first), &Arc::from(Vec::new()));
         assert!(memo.clean(4001, &Ev::from(&first)));
         // Same skeleton, other values that are valid; `unmapped` content is free.
         let mut other = event(1, "2001:db8::1", 22);
@@ -226,5 +236,33 @@ mod tests {
         let mut as_text = event(1, "192.0.2.1", 443);
         as_text["src_endpoint"]["port"] = json!("443");
         assert!(!memo.clean(4001, &Ev::from(&as_text)));
+    }
+
+    #[test]
+    fn failures_the_skeleton_decides_are_remembered_with_their_errors() {
+        let schema = Schema::from_slice(SCHEMA.as_bytes(), Path::new("t.json")).expect("schema");
+        let index = Index::new(&schema);
+        let memo = Memo::default();
+        let with_extra = |ip: &str, port: i64| {
+            let mut v = event(1, ip, port);
+            v["bogus"] = json!(true);
+            Ev::from(&v)
+        };
+        let first = with_extra("192.0.2.1", 443);
+        let errors: Arc<[ValidationError]> = validate::validate_with(&index, &schema, 4001, &first).into();
+        assert_eq!(errors.iter().map(|e| e.kind).collect::<Vec<_>>(), [ErrorKind::UnknownAttribute]);
+        memo.learn(&schema, &index, 4001, &first, &errors);
+        // Same skeleton, other valid values: the same errors, as the full validator finds.
+        let other = with_extra("2001:db8::1", 22);
+        assert_eq!(memo.known(4001, &other).as_deref(), Some(&validate::validate_with(&index, &schema, 4001, &other)[..]));
+        assert!(!memo.clean(4001, &other));
+        // A value the full validator rejects as well: not vouched for.
+        assert!(memo.known(4001, &with_extra("192.0.2.1", 70_000)).is_none());
+        // Value errors are not remembered at all.
+        let bad = Ev::from(&event(1, "192.0.2.1", 70_000));
+        let value_errors: Arc<[ValidationError]> = validate::validate_with(&index, &schema, 4001, &bad).into();
+        assert!(!value_errors.is_empty());
+        memo.learn(&schema, &index, 4001, &bad, &value_errors);
+        assert!(memo.known(4001, &bad).is_none());
     }
 }
