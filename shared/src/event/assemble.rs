@@ -92,11 +92,11 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         Some(Ev::Obj(m)) => m,
         _ => Obj::new(),
     };
-    md.insert("version", Ev::from(schema.version.clone()));
+    md.insert("version", Ev::name(plan.version));
     let mut product = Obj::new();
-    product.insert("name", Ev::from(plan.product.clone().unwrap_or_else(|| "Unknown".into())));
-    if let Some(v) = &plan.vendor {
-        product.insert("vendor_name", Ev::from(v.clone()));
+    product.insert("name", Ev::name(plan.product.unwrap_or("Unknown")));
+    if let Some(v) = plan.vendor {
+        product.insert("vendor_name", Ev::name(v));
     }
     md.insert("product", Ev::Obj(product));
     if !md.contains_key("log_name") {
@@ -110,27 +110,27 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
     if let Some(o) = original {
         md.insert("original_time", Ev::from(o));
     }
-    md.insert("log_format", Ev::from(plan.format.as_str()));
+    md.insert("log_format", Ev::name(plan.format.as_str()));
 
     // In key order: merged into the event in one pass.
     let mut base: Vec<(Key, Ev)> = Vec::with_capacity(14);
     base.extend([
         ("activity_id".into(), Ev::from(activity_id)),
-        ("activity_name".into(), Ev::from(plan.activity_name.clone())),
-        ("category_name".into(), Ev::from(plan.category_name.clone())),
+        ("activity_name".into(), Ev::name(plan.activity_name)),
+        ("category_name".into(), Ev::name(plan.category_name)),
         ("category_uid".into(), Ev::from(plan.category_uid)),
-        ("class_name".into(), Ev::from(plan.class_name.clone())),
+        ("class_name".into(), Ev::name(plan.class_name)),
         ("class_uid".into(), Ev::from(plan.class_uid)),
         ("metadata".into(), Ev::Obj(md)),
         ("raw_data".into(), Ev::from(raw.map(str::to_string).unwrap_or_else(|| render_raw(record)))),
-        ("severity".into(), Ev::from(severity::caption(sev))),
+        ("severity".into(), Ev::name(severity::caption(sev))),
         ("severity_id".into(), Ev::from(sev)),
         ("time".into(), Ev::from(time_ms)),
     ]);
     if let Some(off) = offset {
         base.push(("timezone_offset".into(), Ev::from(off)));
     }
-    base.push(("type_name".into(), Ev::from(plan.type_name.clone())));
+    base.push(("type_name".into(), Ev::name(plan.type_name)));
     base.push(("type_uid".into(), Ev::from(i64::from(plan.class_uid) * 100 + activity_id)));
     b.ev.merge_sorted(base, EXTRA_TOP_LEVEL);
 
@@ -192,7 +192,7 @@ impl Builder {
         if f.kind == ValueKind::Null {
             return false;
         }
-        let v = f.value.trim();
+        let v = trim(&f.value);
         // Placeholders say nothing: they stay in `unmapped` as the record wrote them.
         // (`S-1-0-0` is Windows' null SID.)
         if matches!(v, "" | "-" | "{}" | "[]" | "S-1-0-0") || ["null", "unknown", "n/a"].iter().any(|p| v.eq_ignore_ascii_case(p)) {
@@ -255,6 +255,15 @@ impl Builder {
             _ => value,
         };
         insert(&mut self.ev, &t.segs, value, index)
+    }
+}
+
+/// `str::trim`, with a quick exit for the usual value that has no space at either end.
+fn trim(v: &str) -> &str {
+    match (v.as_bytes().first(), v.as_bytes().last()) {
+        // Every whitespace character is either at most b' ' or not ASCII.
+        (Some(a), Some(z)) if (0x21..0x80).contains(a) && (0x21..0x80).contains(z) => v,
+        _ => v.trim(),
     }
 }
 
@@ -612,9 +621,9 @@ fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
     }
     let Some(host) = b.ev.get("device").and_then(|d| d.get("hostname")).cloned() else {
         // Sign-in logs of a SaaS product: the product is the service signed in to.
-        if let (Some(p), true) = (&plan.product, class.attributes.contains_key("service")) {
+        if let (Some(p), true) = (plan.product, class.attributes.contains_key("service")) {
             let mut svc = Obj::new();
-            svc.insert("name", Ev::from(p.clone()));
+            svc.insert("name", Ev::name(p));
             b.ev.insert("service", Ev::Obj(svc));
         }
         return;
@@ -984,6 +993,13 @@ mod tests {
         assert_eq!(url_part("http_request.url.hostname", "https://ex.com:8443/p").as_deref(), Some("ex.com"));
         assert_eq!(url_part("http_request.url.path", "https://ex.com").as_deref(), Some("/"));
         assert_eq!(url_part("http_request.url.query_string", "/a").as_deref(), None);
+    }
+
+    #[test]
+    fn trim_as_str_trim() {
+        for v in ["", " a", "a ", "\u{b}a", "a\u{85}", "\u{a0}x\u{3000}", "x", "a b", "\ta\n"] {
+            assert_eq!(trim(v), v.trim(), "{v:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use super::fasthash::{mix_bytes, SEED};
+use super::tree::intern;
 use super::keys::{self, Cand, Conv, KeyWords};
 use super::rules;
 use super::severity::{self, Scale};
@@ -84,15 +85,18 @@ pub(crate) struct Plan {
     /// Scan the message text for addresses, users and a leading timestamp.
     pub scan_text: Option<usize>,
     pub class_uid: u32,
-    pub class_name: String,
+    /// Names are interned: events borrow them.
+    pub class_name: &'static str,
     pub category_uid: u32,
-    pub category_name: String,
+    pub category_name: &'static str,
     pub activity_id: i64,
-    pub activity_name: String,
+    pub activity_name: &'static str,
     /// `type_name`: "class: activity".
-    pub type_name: String,
-    pub product: Option<String>,
-    pub vendor: Option<String>,
+    pub type_name: &'static str,
+    pub product: Option<&'static str>,
+    pub vendor: Option<&'static str>,
+    /// The schema's OCSF version.
+    pub version: &'static str,
     /// `metadata.log_name` when the record names no log itself.
     pub log_name: Option<String>,
     pub cloud_provider: Option<&'static str>,
@@ -226,7 +230,8 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         .map(|(n, &i)| (i, n > 0 && record.fields[order[n - 1] as usize].key == record.fields[i as usize].key))
         .collect();
     Plan {
-        type_name: format!("{class_name}: {activity_name}"),
+        type_name: intern(&format!("{class_name}: {activity_name}")),
+        version: intern(&schema.version),
         key_order,
         keys: record.fields.iter().map(|f| Arc::from(f.key.as_str())).collect(),
         classes: record.fields.iter().map(|f| value_class(&f.value)).collect(),
@@ -236,13 +241,13 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         severity,
         scan_text,
         class_uid,
-        class_name,
+        class_name: intern(&class_name),
         category_uid,
-        category_name,
+        category_name: intern(&category_name),
         activity_id,
-        activity_name,
-        product,
-        vendor,
+        activity_name: intern(&activity_name),
+        product: product.as_deref().map(intern),
+        vendor: vendor.as_deref().map(intern),
         log_name: None,
         cloud_provider,
         text_targets,

@@ -28,7 +28,8 @@ pub enum Ev {
     UInt(u64),
     /// Always finite.
     Float(f64),
-    Str(String),
+    /// Names from the schema and the plan borrow (no copy per event); values from records own.
+    Str(Cow<'static, str>),
     Arr(Vec<Ev>),
     Obj(Obj),
 }
@@ -157,6 +158,10 @@ impl Obj {
         self.0.iter_mut().map(|(k, v)| (&**k, v))
     }
 
+    pub fn entries(&self) -> &[(Key, Ev)] {
+        &self.0
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| &**k)
     }
@@ -281,7 +286,7 @@ impl Ev {
             Ev::Int(n) => Value::from(*n),
             Ev::UInt(n) => Value::from(*n),
             Ev::Float(x) => Value::from(*x),
-            Ev::Str(s) => Value::from(s.as_str()),
+            Ev::Str(s) => Value::from(&**s),
             Ev::Arr(a) => Value::Array(a.iter().map(Ev::to_value).collect()),
             Ev::Obj(o) => Value::Object(o.to_map()),
         }
@@ -299,7 +304,7 @@ impl From<&Value> for Ev {
                 (_, _, Some(x)) => Ev::from(x),
                 _ => Ev::Null,
             },
-            Value::String(s) => Ev::Str(s.clone()),
+            Value::String(s) => Ev::from(s.clone()),
             Value::Array(a) => Ev::Arr(a.iter().map(Ev::from).collect()),
             Value::Object(m) => Ev::Obj(Obj::from_entries(m.iter().map(|(k, v)| (Key::Owned(k.clone()), Ev::from(v))).collect())),
         }
@@ -309,27 +314,34 @@ impl From<&Value> for Ev {
 impl From<Value> for Ev {
     fn from(v: Value) -> Self {
         match v {
-            Value::String(s) => Ev::Str(s),
+            Value::String(s) => Ev::from(s),
             other => Ev::from(&other),
         }
     }
 }
 
+impl Ev {
+    /// A string that needs no copy.
+    pub fn name(s: &'static str) -> Self {
+        Ev::Str(Cow::Borrowed(s))
+    }
+}
+
 impl From<&str> for Ev {
     fn from(s: &str) -> Self {
-        Ev::Str(s.to_string())
+        Ev::Str(Cow::Owned(s.to_string()))
     }
 }
 
 impl From<String> for Ev {
     fn from(s: String) -> Self {
-        Ev::Str(s)
+        Ev::Str(Cow::Owned(s))
     }
 }
 
 impl From<&String> for Ev {
     fn from(s: &String) -> Self {
-        Ev::Str(s.clone())
+        Ev::Str(Cow::Owned(s.clone()))
     }
 }
 
