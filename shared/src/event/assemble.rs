@@ -2,7 +2,8 @@
 //! types; a value that does not convert stays in `unmapped`), time, severity, metadata,
 //! then validation and repair until the event validates (bounded).
 
-use std::sync::{Arc, LazyLock};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::tree::{Ev, Key, Obj};
 
@@ -18,8 +19,8 @@ use super::{EventContext, MappedField, OcsfEvent};
 use crate::parse::{Field, Record, ValueKind};
 use crate::schema::{Attribute, Requirement, Schema};
 
-static TIME: LazyLock<Arc<str>> = LazyLock::new(|| "time".into());
-static SEVERITY_ID: LazyLock<Arc<str>> = LazyLock::new(|| "severity_id".into());
+const TIME: Cow<'static, str> = Cow::Borrowed("time");
+const SEVERITY_ID: Cow<'static, str> = Cow::Borrowed("severity_id");
 
 /// Repair rounds before giving up (each round fixes every error it can see).
 const MAX_REPAIR_ROUNDS: usize = 4;
@@ -38,7 +39,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
     let sev_field = plan.severity;
 
     if let Some((None, _)) = &time_src {
-        b.mapped.push(MappedField { attribute: TIME.clone(), source: "message".into() });
+        b.mapped.push(MappedField { attribute: TIME, source: "message".into() });
     }
     for (i, f) in record.fields.iter().enumerate() {
         let key = || plan.source_key(i, f);
@@ -47,7 +48,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         if let Some(fp) = fp {
             for t in &fp.targets {
                 if b.put_field(t, f, fp.index) {
-                    b.mapped.push(MappedField { attribute: t.path.clone(), source: key() });
+                    b.mapped.push(MappedField { attribute: Cow::Borrowed(t.path), source: key() });
                     used = true;
                 }
             }
@@ -55,10 +56,10 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         let is_time = time_src.as_ref().is_some_and(|(idx, _)| *idx == Some(i));
         let is_sev = sev_field.is_some_and(|(idx, _)| idx == i);
         if is_time {
-            b.mapped.push(MappedField { attribute: TIME.clone(), source: key() });
+            b.mapped.push(MappedField { attribute: TIME, source: key() });
         }
         if is_sev {
-            b.mapped.push(MappedField { attribute: SEVERITY_ID.clone(), source: key() });
+            b.mapped.push(MappedField { attribute: SEVERITY_ID, source: key() });
         }
         if !used && !is_time && !is_sev {
             unused[i] = true;
@@ -70,7 +71,7 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
             for (path, v) in extract::scan(&f.value) {
                 if let Some(t) = plan.target(path) {
                     if b.get(t).is_none() && b.put_value(t, Ev::from(v), 0) {
-                        b.mapped.push(MappedField { attribute: t.path.clone(), source: plan.source_key(msg_idx, f) });
+                        b.mapped.push(MappedField { attribute: Cow::Borrowed(t.path), source: plan.source_key(msg_idx, f) });
                     }
                 }
             }
@@ -497,7 +498,7 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
             let extra: Vec<MappedField> = b
                 .mapped
                 .iter()
-                .filter_map(|m| m.attribute.strip_prefix("actor.").filter(|a| a.starts_with("user.")).map(|a| MappedField { attribute: a.into(), source: m.source.clone() }))
+                .filter_map(|m| m.attribute.strip_prefix("actor.").filter(|a| a.starts_with("user.")).map(|a| MappedField { attribute: Cow::Owned(a.to_string()), source: m.source.clone() }))
                 .collect();
             b.mapped.extend(extra);
         }
@@ -601,7 +602,7 @@ fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Obj, pat
                 let src = mapped.iter().find(|x| *x.attribute == *want).map(|x| x.source.clone());
                 m.insert("name", Ev::from(name));
                 if let Some(s) = src {
-                    mapped.push(MappedField { attribute: format!("{path}.name").into(), source: s });
+                    mapped.push(MappedField { attribute: Cow::Owned(format!("{path}.name")), source: s });
                 }
             }
         }
@@ -633,7 +634,7 @@ fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
     ep.insert("hostname", host);
     b.ev.insert("dst_endpoint", Ev::Obj(ep));
     if let Some(s) = src {
-        b.mapped.push(MappedField { attribute: "dst_endpoint.hostname".into(), source: s });
+        b.mapped.push(MappedField { attribute: Cow::Borrowed("dst_endpoint.hostname"), source: s });
     }
 }
 

@@ -49,7 +49,8 @@ pub(crate) struct Seg {
 /// A resolved attribute.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Target {
-    pub path: Arc<str>,
+    /// Interned: mapped fields borrow it.
+    pub path: &'static str,
     pub segs: Vec<Seg>,
     pub leaf: Leaf,
     /// Integer enum of the leaf (empty when none): values outside are not mapped.
@@ -172,7 +173,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
 
     let mut fields: Vec<FieldPlan> = Vec::with_capacity(record.fields.len());
     // (field, target index, score) of every claim on a path, to settle conflicts.
-    let mut claims: Vec<(Arc<str>, usize, i32)> = Vec::new();
+    let mut claims: Vec<(&'static str, usize, i32)> = Vec::new();
     for (i, f) in record.fields.iter().enumerate() {
         let k = KeyWords::new(&f.key);
         let mut targets = Vec::new();
@@ -189,7 +190,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
                 for p in &cand.also {
                     if let Some(t) = resolve(schema, c, p, Conv::Typed).filter(|t| usable(t.profiles)) {
                         if !targets.iter().any(|x| x.path == t.path) {
-                            claims.push((t.path.clone(), i, score - 10));
+                            claims.push((t.path, i, score - 10));
                             targets.push(t);
                         }
                     }
@@ -198,7 +199,7 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         }
         for t in &targets {
             if !claims.iter().any(|(p, j, _)| *j == i && *p == t.path) {
-                claims.push((t.path.clone(), i, score));
+                claims.push((t.path, i, score));
             }
         }
         fields.push(FieldPlan { targets, index: k.index.unwrap_or(0) });
@@ -455,7 +456,7 @@ pub(crate) fn resolve(schema: &Schema, class: &Class, path: &str, conv: Conv) ->
             let allowed = owner.map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
             let leaf = if allowed.is_empty() { leaf_of(&attr.type_name)? } else { Leaf::OneOf(allowed) };
             let enum_ids = attr.enum_values.keys().copied().collect();
-            return Some(Target { path: path.into(), segs, leaf, enum_ids, conv, profiles });
+            return Some(Target { path: intern(path), segs, leaf, enum_ids, conv, profiles });
         }
         let obj = attr.object_type.as_deref()?;
         attrs = &schema.objects.get(obj)?.attributes;
@@ -557,7 +558,7 @@ fn drop_non_files(record: &Record, fields: &mut [FieldPlan]) {
 }
 
 /// Two fields on one attribute: the higher score keeps it, the other loses that target.
-fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(Arc<str>, usize, i32)]) {
+fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(&'static str, usize, i32)]) {
     for (path, i, score) in claims {
         let beaten = claims.iter().any(|(p, j, s)| p == path && j != i && (s > score || (s == score && j < i)));
         if beaten {

@@ -47,8 +47,8 @@ pub struct EventContext {
 /// One source field placed on an OCSF attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappedField {
-    /// OCSF attribute path, e.g. `src_endpoint.ip` (shared with the mapping plan).
-    pub attribute: Arc<str>,
+    /// OCSF attribute path, e.g. `src_endpoint.ip` (borrowed from the mapping plan).
+    pub attribute: std::borrow::Cow<'static, str>,
     /// Record field key it came from, e.g. `id.orig_h`.
     pub source: Arc<str>,
 }
