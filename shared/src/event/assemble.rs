@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::tree::{Ev, Key, Obj};
+use super::tree::{cmp_key, Ev, Key, Obj};
+use std::cmp::Ordering;
 
 use super::extract;
 use super::index::{Index, Kind, Node};
@@ -136,12 +137,10 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
     b.ev.merge_sorted(base, EXTRA_TOP_LEVEL);
 
     finish_cloud(&mut b, plan);
-    if let Some(class) = schema.class(plan.class_uid) {
-        complete(&mut b, schema, index, class, record);
-    }
-    endpoint_from_device(&mut b, schema, plan);
-    if let Some(node) = index.class(schema, plan.class_uid) {
-        declare_profiles(&mut b.ev, node);
+    if let Some(cnode) = index.class(schema, plan.class_uid) {
+        complete(&mut b, schema, index, cnode, record);
+        endpoint_from_device(&mut b, cnode, plan);
+        declare_profiles(&mut b.ev, cnode);
     }
 
     let unmapped = unmapped(plan, record, &unused, std::mem::take(&mut b.unmapped));
@@ -490,8 +489,8 @@ fn finish_cloud(b: &mut Builder, plan: &Plan) {
 /// `file.name` from `file.path`, the actor's user as the event's user when the class needs
 /// one and only the actor was named; objects nothing identifies (an endpoint with only a
 /// port) go back to `unmapped`.
-fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::schema::Class, record: &Record) {
-    let needs_user = class.attributes.get("user").is_some_and(|a| a.requirement == Requirement::Required);
+fn complete(b: &mut Builder, schema: &Schema, index: &Index, cnode: &Node, record: &Record) {
+    let needs_user = cnode.required.iter().any(|(n, _)| &**n == "user");
     if needs_user && !b.ev.contains_key("user") {
         if let Some(u) = b.ev.get("actor").and_then(|a| a.get("user")).cloned() {
             b.ev.insert("user", u);
@@ -504,7 +503,6 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, class: &crate::sche
         }
     }
     let mut dropped: Vec<String> = Vec::new();
-    let Some(cnode) = index.class(schema, class.uid) else { return };
     let mut path = String::with_capacity(64);
     for (k, v) in b.ev.iter_mut() {
         // Only objects (or lists of them) have anything to complete.
@@ -614,15 +612,15 @@ fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Obj, pat
 
 /// Authentication needs a service or a destination: the host that logged the logon is
 /// where it happened.
-fn endpoint_from_device(b: &mut Builder, schema: &Schema, plan: &Plan) {
-    let Some(class) = schema.class(plan.class_uid) else { return };
-    let needs = class.constraints.get("at_least_one").is_some_and(|l| l.iter().any(|a| a == "dst_endpoint"));
-    if !needs || b.ev.contains_key("dst_endpoint") || class.constraints.get("at_least_one").is_some_and(|l| l.iter().any(|a| b.ev.contains_key(a))) {
+fn endpoint_from_device(b: &mut Builder, class: &Node, plan: &Plan) {
+    let listed = &class.schema_at_least_one;
+    let needs = listed.iter().any(|a| &**a == "dst_endpoint");
+    if !needs || b.ev.contains_key("dst_endpoint") || listed.iter().any(|a| b.ev.contains_key(a)) {
         return;
     }
     let Some(host) = b.ev.get("device").and_then(|d| d.get("hostname")).cloned() else {
         // Sign-in logs of a SaaS product: the product is the service signed in to.
-        if let (Some(p), true) = (plan.product, class.attributes.contains_key("service")) {
+        if let (Some(p), true) = (plan.product, class.attrs.contains_key("service")) {
             let mut svc = Obj::new();
             svc.insert("name", Ev::name(p));
             b.ev.insert("service", Ev::Obj(svc));
@@ -644,7 +642,7 @@ fn declare_profiles(ev: &mut Obj, class: &Node) {
     let mut gated = class.profiled.iter().peekable();
     for k in ev.keys() {
         // Both in name order: skip the gated attributes before `k`.
-        while gated.next_if(|(n, _)| **n < *k).is_some() {}
+        while gated.next_if(|(n, _)| cmp_key(n, k) == Ordering::Less).is_some() {}
         let Some((n, ps)) = gated.peek() else { break };
         if **n != *k {
             continue;

@@ -60,6 +60,8 @@ pub(crate) struct Node {
     /// Attributes gated by profiles, sorted by name (as an event's keys are): walked beside
     /// an event's keys instead of looking every key up.
     pub profiled: Vec<(Box<str>, &'static [&'static str])>,
+    /// A class's own `at_least_one` list as the schema states it (empty for objects).
+    pub schema_at_least_one: Vec<Box<str>>,
 }
 
 pub(crate) struct Index {
@@ -92,6 +94,9 @@ impl Index {
         Some(slot.get_or_init(|| {
             let gate = |name: &str| rules::class_attribute_profiles(uid, name);
             let mut n = self.compile(format!("class {uid}"), None, &c.attributes, &gate);
+            if let Some(l) = c.constraints.get("at_least_one") {
+                n.schema_at_least_one = l.iter().map(|s| s.clone().into_boxed_str()).collect();
+            }
             for (kind, names) in &c.constraints {
                 if let Some(just_one) = constraint_kind(kind) {
                     n.constraints.push((just_one, names.iter().map(|s| s.clone().into_boxed_str()).collect()));
@@ -166,7 +171,7 @@ impl Index {
             let str_enum = object.as_deref().map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
             table.insert(name.clone().into_boxed_str(), AttrNode { kind, is_array: a.is_array, enum_ids, str_enum, profiles });
         }
-        Node { label, object, attrs: table, required, unknown_defaults, constraints: Vec::new(), profiled }
+        Node { label, object, attrs: table, required, unknown_defaults, constraints: Vec::new(), profiled, schema_at_least_one: Vec::new() }
     }
 
     fn kind_of(&self, a: &Attribute) -> Kind {

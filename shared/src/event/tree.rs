@@ -40,7 +40,7 @@ pub struct Obj(Vec<(Key, Ev)>);
 
 /// Byte order, as `str`'s `Ord`, without a `memcmp` call for short keys.
 #[inline]
-fn cmp_key(a: &str, b: &str) -> Ordering {
+pub(crate) fn cmp_key(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     for (x, y) in a.iter().zip(b) {
         if x != y {
