@@ -85,6 +85,14 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("event_build_warm");
     g.throughput(Throughput::Elements(all.len() as u64));
     g.bench_function("dev_mix", |b| b.iter(|| run(&mapper, &all, &ctx)));
+    // What the `classify` function stores: the event written out as JSON text.
+    g.bench_function("dev_mix_json", |b| {
+        b.iter(|| {
+            for p in &all {
+                black_box(mapper.build_raw(&p.raw, &p.record, &p.decision, &ctx).event.to_json());
+            }
+        })
+    });
     for family in ["windows", "zeek (", "aws/cloudtrail", "apache", "linux/sshd", "okta"] {
         let items: Vec<&Prepared> = prepared.iter().filter(|p| p.source.starts_with(family)).collect();
         if items.is_empty() {

@@ -279,6 +279,12 @@ impl Ev {
         self.as_object_mut()?.get_mut(key)
     }
 
+    /// Compact JSON text (what `Display` writes, without its extra copy).
+    pub fn to_json(&self) -> String {
+        // Cannot fail: keys are strings and numbers finite.
+        serde_json::to_string(self).unwrap_or_else(|_| "null".into())
+    }
+
     pub fn to_value(&self) -> Value {
         match self {
             Ev::Null => Value::Null,
@@ -484,8 +490,7 @@ impl<'de> Deserialize<'de> for Ev {
 /// Compact JSON, as `serde_json::Value`'s `Display`.
 impl fmt::Display for Ev {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = serde_json::to_string(self).map_err(|_| fmt::Error)?;
-        f.write_str(&s)
+        f.write_str(&self.to_json())
     }
 }
 
@@ -515,6 +520,7 @@ mod tests {
         let e = Ev::from(&v);
         assert_eq!(e.to_value(), v);
         assert_eq!(e.to_string(), v.to_string());
+        assert_eq!(e.to_json(), v.to_string());
         assert_eq!(serde_json::to_string_pretty(&e).unwrap(), serde_json::to_string_pretty(&v).unwrap());
         assert_eq!(e["a"]["m"], Ev::Bool(true));
         assert!(e["missing"]["deeper"].is_null());

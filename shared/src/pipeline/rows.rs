@@ -42,7 +42,7 @@ pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> EventR
         signature: u64::from_str_radix(&d.signature, 16).unwrap_or(0),
         kb_version: kb.version().to_string(),
         raw: env.raw.clone(),
-        ocsf_event: built.event.to_string(),
+        ocsf_event: built.event.to_json(),
     }
 }
 
