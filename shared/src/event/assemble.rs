@@ -3,10 +3,8 @@
 //! then validation and repair until the event validates (bounded).
 
 use std::borrow::Cow;
-use std::sync::Arc;
-
-use super::tree::{cmp_key, Ev, Key, Obj};
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use super::extract;
 use super::index::{Index, Kind, Node};
@@ -15,6 +13,7 @@ use super::mapping::{Leaf, Plan, Target};
 use super::memo::Memo;
 use super::rules;
 use super::severity;
+use super::tree::{cmp_key, Ev, Key, Obj};
 use super::validate::{self, is_ip, ErrorKind, ValidationError};
 use super::{EventContext, MappedField, OcsfEvent};
 use crate::parse::{Field, Record, ValueKind};

@@ -351,35 +351,17 @@ impl From<&String> for Ev {
     }
 }
 
-impl From<i64> for Ev {
-    fn from(n: i64) -> Self {
-        Ev::Int(n)
-    }
+/// Integers that fit `i64`.
+macro_rules! from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Ev {
+            fn from(n: $t) -> Self {
+                Ev::Int(n.into())
+            }
+        }
+    )*};
 }
-
-impl From<i32> for Ev {
-    fn from(n: i32) -> Self {
-        Ev::Int(n.into())
-    }
-}
-
-impl From<u32> for Ev {
-    fn from(n: u32) -> Self {
-        Ev::Int(n.into())
-    }
-}
-
-impl From<u16> for Ev {
-    fn from(n: u16) -> Self {
-        Ev::Int(n.into())
-    }
-}
-
-impl From<u8> for Ev {
-    fn from(n: u8) -> Self {
-        Ev::Int(n.into())
-    }
-}
+from_int!(i64, i32, u32, u16, u8);
 
 impl From<bool> for Ev {
     fn from(b: bool) -> Self {
