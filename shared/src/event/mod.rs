@@ -4,6 +4,9 @@
 //!
 //! [`build`] works on its own; a long-lived [`Mapper`] adds a bounded cache of mapping plans
 //! keyed by record shape and class, which is what keeps a warm record under 10 µs.
+//!
+//! The event is an [`Ev`] tree (key-sorted vectors, schema names borrowed): its JSON text is
+//! what `serde_json::Value` would write; [`Ev::to_value`] gives the `Value` when one is needed.
 
 mod assemble;
 mod extract;
