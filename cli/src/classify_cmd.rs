@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use ocsfmap::classify::{Classifier, Config};
+use ocsfmap::event::{EventContext, Mapper};
 use ocsfmap::parse::StreamParser;
 
 use crate::{kb_cmd, progress, ModeArg};
@@ -28,6 +29,15 @@ pub struct Args {
     /// Confidence below which a decision is flagged `needs_review`.
     #[arg(long, default_value_t = 0.6)]
     pub review_threshold: f32,
+    /// What to print per record: the decision, or the OCSF event (as `classify` stores it).
+    #[arg(long, value_enum, default_value_t = Emit::Decision)]
+    pub emit: Emit,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    Decision,
+    Event,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -37,6 +47,7 @@ pub fn run(a: Args) -> Result<()> {
     let kb = Arc::new(ocsfmap::kb::artifact::load(&a.kb)?);
     let embedder = if matches!(a.mode, ModeArg::Lexical) { None } else { kb_cmd::load_embedder(a.model.as_deref())?.map(Arc::new) };
     let cfg = Config { mode: a.mode.into(), review_threshold: a.review_threshold, ..Config::default() };
+    let mapper = (a.emit == Emit::Event).then(|| Mapper::for_kb(&kb));
     let clf = Classifier::new(kb, embedder, cfg);
 
     let reader: Box<dyn BufRead> = if a.input == "-" {
@@ -56,7 +67,7 @@ pub fn run(a: Args) -> Result<()> {
         if text.trim().is_empty() {
             continue;
         }
-        let record = match &a.jsonl_field {
+        let (record, raw) = match &a.jsonl_field {
             Some(field) => {
                 let v: serde_json::Value =
                     serde_json::from_str(text).with_context(|| format!("{} line {}: not valid JSON", a.input, n + 1))?;
@@ -65,17 +76,28 @@ pub fn run(a: Args) -> Result<()> {
                     Some(other) => other.to_string(),
                     None => bail!("{} line {}: no field `{field}`", a.input, n + 1),
                 };
-                Some(ocsfmap::parse::parse(&raw))
+                (Some(ocsfmap::parse::parse(&raw)), raw)
             }
-            None => stream.feed(text),
+            None => (stream.feed(text), text.to_string()),
         };
         let Some(record) = record else { continue };
         let d = clf.classify_record(&record);
-        serde_json::to_writer(&mut out, &d)?;
+        match &mapper {
+            Some(m) => {
+                let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: now_ms(), source: None };
+                out.write_all(m.build_raw(&raw, &record, &d, &ctx).event.to_json().as_bytes())?;
+            }
+            None => serde_json::to_writer(&mut out, &d)?,
+        }
         out.write_all(b"\n")?;
         pb.inc(1);
     }
     pb.finish_and_clear();
     out.flush()?;
     Ok(())
+}
+
+/// The ingest time an event falls back to when its record carries none.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

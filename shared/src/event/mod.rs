@@ -126,6 +126,11 @@ impl Mapper {
         Mapper { schema, index, products: Products::default(), plans: Mutex::new(lru::LruCache::with_hasher(cap, fasthash::FastBuild::default())), memo: memo::Memo::default() }
     }
 
+    /// The mapper for a knowledge base: its schema, and products named by its pack.
+    pub fn for_kb(kb: &crate::kb::KnowledgeBase) -> Self {
+        Mapper::new(kb.schema()).with_products(Products::from_kb(kb))
+    }
+
     /// Names `metadata.product` (and vendor) from these products when a decision's evidence
     /// points at one; see [`Products::from_pack`] / [`Products::from_kb`].
     pub fn with_products(mut self, products: Products) -> Self {

@@ -174,7 +174,7 @@ impl<S: BlobStore> KbHolder<S> {
         let cfg = self.cfg.classify.clone();
         tokio::task::spawn_blocking(move || {
             let kb = Arc::new(artifact::from_bytes(&bytes, &pointer.key).map_err(|e| e.to_string())?);
-            let mapper = Mapper::new(kb.schema());
+            let mapper = Mapper::for_kb(&kb);
             let classifier = Classifier::new(kb, embedder, cfg);
             Ok::<_, String>((ActiveKb { pointer, classifier, mapper }, bytes))
         })
