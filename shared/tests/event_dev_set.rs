@@ -26,6 +26,11 @@ fn every_dev_record_becomes_a_valid_event_and_the_caches_change_nothing() {
         let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: RECEIVED + n as i64, source: Some("dev".into()) };
         let ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
         let errors = mapper.validate_event(d.class_uid, &ev.event);
+        // The stored text is what serde_json writes for the same event, and validation of
+        // that `Value` (the public entry) agrees.
+        let value = ev.event.to_value();
+        assert_eq!(ev.event.to_json(), value.to_string(), "{} {}", r.source, r.id);
+        assert_eq!(mapper.validate(d.class_uid, &value), errors, "{} {}", r.source, r.id);
         if !errors.is_empty() {
             invalid.push(format!("{} {}: {}", r.source, r.id, errors[0]));
         }
