@@ -84,7 +84,7 @@ pub fn run(a: Args) -> Result<()> {
         let d = clf.classify_record(&record);
         match &mapper {
             Some(m) => {
-                let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: now_ms(), source: None };
+                let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: ocsfmap::pipeline::now_ms(), source: None };
                 out.write_all(m.build_raw(&raw, &record, &d, &ctx).event.to_json().as_bytes())?;
             }
             None => serde_json::to_writer(&mut out, &d)?,
@@ -95,9 +95,4 @@ pub fn run(a: Args) -> Result<()> {
     pb.finish_and_clear();
     out.flush()?;
     Ok(())
-}
-
-/// The ingest time an event falls back to when its record carries none.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

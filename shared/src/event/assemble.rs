@@ -426,7 +426,7 @@ fn render_raw(record: &Record) -> String {
         }
     }
     let m = Obj::from_entries(record.fields.iter().map(|f| (Key::Owned(f.key.clone()), json_value(f))).collect());
-    Ev::Obj(m).to_string()
+    Ev::Obj(m).to_json()
 }
 
 /// The event time: the best time field that parses, else W3C date+time, else a timestamp
@@ -637,7 +637,7 @@ fn endpoint_from_device(b: &mut Builder, class: &Node, plan: &Plan) {
 
 /// Lists in `metadata.profiles` every profile a top-level attribute needs.
 fn declare_profiles(ev: &mut Obj, class: &Node) {
-    let mut profiles: Vec<&str> = Vec::new();
+    let mut profiles: Vec<&'static str> = Vec::new();
     let mut gated = class.profiled.iter().peekable();
     for k in ev.keys() {
         // Both in name order: skip the gated attributes before `k`.
@@ -658,7 +658,7 @@ fn declare_profiles(ev: &mut Obj, class: &Node) {
     }
     profiles.sort_unstable();
     if let Some(Ev::Obj(md)) = ev.get_mut("metadata") {
-        md.insert("profiles", Ev::Arr(profiles.into_iter().map(Ev::from).collect()));
+        md.insert("profiles", Ev::Arr(profiles.into_iter().map(Ev::name).collect()));
     }
 }
 

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use super::fasthash::{mix_bytes, SEED};
-use super::tree::intern;
 use super::keys::{self, Cand, Conv, KeyWords};
 use super::rules;
 use super::severity::{self, Scale};
+use super::tree::intern;
 use crate::classify::{Decision, DecidedBy};
 use crate::kb::DocKind;
 use crate::parse::{Format, Record};
@@ -451,7 +451,7 @@ pub(crate) fn resolve(schema: &Schema, class: &Class, path: &str, conv: Conv) ->
             }
             profiles = need;
         }
-        segs.push(Seg { name: super::tree::intern(name), array: attr.is_array });
+        segs.push(Seg { name: intern(name), array: attr.is_array });
         if parts.peek().is_none() {
             let allowed = owner.map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
             let leaf = if allowed.is_empty() { leaf_of(&attr.type_name)? } else { Leaf::OneOf(allowed) };

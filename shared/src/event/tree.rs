@@ -55,10 +55,6 @@ impl Obj {
         Obj(Vec::new())
     }
 
-    pub fn with_capacity(n: usize) -> Self {
-        Obj(Vec::with_capacity(n))
-    }
-
     /// From entries in any order; a later key replaces an earlier one, as inserts would.
     pub fn from_entries(mut entries: Vec<(Key, Ev)>) -> Self {
         entries.reverse();
@@ -190,6 +186,11 @@ impl<'a> IntoIterator for &'a Obj {
 }
 
 impl Ev {
+    /// A string that needs no copy.
+    pub fn name(s: &'static str) -> Self {
+        Ev::Str(Cow::Borrowed(s))
+    }
+
     pub fn as_object(&self) -> Option<&Obj> {
         match self {
             Ev::Obj(o) => Some(o),
@@ -236,15 +237,6 @@ impl Ev {
         match *self {
             Ev::Int(n) => u64::try_from(n).ok(),
             Ev::UInt(n) => Some(n),
-            _ => None,
-        }
-    }
-
-    pub fn as_f64(&self) -> Option<f64> {
-        match *self {
-            Ev::Int(n) => Some(n as f64),
-            Ev::UInt(n) => Some(n as f64),
-            Ev::Float(x) => Some(x),
             _ => None,
         }
     }
@@ -326,13 +318,6 @@ impl From<Value> for Ev {
     }
 }
 
-impl Ev {
-    /// A string that needs no copy.
-    pub fn name(s: &'static str) -> Self {
-        Ev::Str(Cow::Borrowed(s))
-    }
-}
-
 impl From<&str> for Ev {
     fn from(s: &str) -> Self {
         Ev::Str(Cow::Owned(s.to_string()))
@@ -377,18 +362,6 @@ impl From<f64> for Ev {
         } else {
             Ev::Null
         }
-    }
-}
-
-impl From<Obj> for Ev {
-    fn from(o: Obj) -> Self {
-        Ev::Obj(o)
-    }
-}
-
-impl From<Vec<Ev>> for Ev {
-    fn from(a: Vec<Ev>) -> Self {
-        Ev::Arr(a)
     }
 }
 

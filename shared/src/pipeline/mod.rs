@@ -190,7 +190,8 @@ fn fail_all(mut out: Outcome, good: &[&QueueMessage], reason: String) -> Outcome
     out
 }
 
-fn now_ms() -> i64 {
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
