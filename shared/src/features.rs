@@ -89,6 +89,17 @@ pub fn whole_value_term(v: &str) -> Option<String> {
     (2..=64).contains(&compact.len()).then(|| format!("={compact}"))
 }
 
+/// A whole-value term that names an event only within its product: a number (`=4625`) or a
+/// short name (`=connect`, `=alert`, `=login`), which other products use for other events.
+/// Longer names (`=externalidpdirectorylogin`, `=orginvitemember`) are specific wherever met.
+pub fn is_local_term(t: &str) -> bool {
+    let c = t.trim_start_matches('=');
+    c.len() <= LOCAL_TERM_MAX_LEN || c.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Longest local event name, in letters and digits (see [`is_local_term`]).
+const LOCAL_TERM_MAX_LEN: usize = 10;
+
 /// Adds the expansion of abbreviations (`src` → `source`) next to the token.
 pub fn expand(mut terms: Vec<String>) -> Vec<String> {
     let extra: Vec<String> = terms.iter().filter_map(|t| text::expand_abbreviation(t)).filter(|e| !e.is_empty()).map(String::from).collect();
@@ -233,7 +244,7 @@ pub fn extract(record: &Record) -> Features {
             message = Some(v);
         }
         if (v.len() <= MAX_VALUE_LEN || msg_like) && f.value_tokens.len() < MAX_VALUE_TOKENS && field.kind == ValueKind::String && !is_identifier_value(v) {
-            text::for_each_token(v, |t| {
+            text::for_each_value_token(v, |t| {
                 if keep_token(t) && t.bytes().any(|b| !b.is_ascii_digit()) && f.value_tokens.len() < MAX_VALUE_TOKENS {
                     f.value_tokens.push(t.to_string());
                 }

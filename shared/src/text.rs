@@ -25,6 +25,36 @@ pub fn for_each_token(s: &str, mut f: impl FnMut(&str)) {
     }
 }
 
+/// Like [`for_each_token`], but skips words that look generated (see [`looks_generated`]):
+/// their case and digit pieces (`NtktlJHV4TfBSK3wv` → `ntktl`, `jhv`, `tf`, ...) are unique
+/// in any index, so one shared random name would outweigh everything a record says.
+pub fn for_each_value_token(s: &str, mut f: impl FnMut(&str)) {
+    for word in s.split(|c: char| !c.is_alphanumeric()) {
+        if !word.is_empty() && !looks_generated(word) {
+            for_each_token(word, &mut f);
+        }
+    }
+}
+
+/// A random-looking word: ten or more characters with letters and at least two separate runs
+/// of digits (`NtktlJHV4TfBSK3wv`, `web01prod02`). Names of things (`AmazonS3FullAccess`,
+/// `Win32`, `sha256`) have one run at most.
+pub fn looks_generated(word: &str) -> bool {
+    if word.len() < 10 || !word.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let mut runs = 0;
+    let mut prev_digit = false;
+    for b in word.bytes() {
+        let d = b.is_ascii_digit();
+        if d && !prev_digit {
+            runs += 1;
+        }
+        prev_digit = d;
+    }
+    runs >= 2
+}
+
 /// Splits one alphanumeric word at lower→Upper, ACRONYMWord and letter↔digit boundaries.
 fn split_case(word: &str, mut f: impl FnMut(&str)) {
     let chars: Vec<(usize, char)> = word.char_indices().collect();
@@ -121,6 +151,14 @@ mod tests {
         assert_eq!(tokens("eventName"), vec!["event", "name"]);
         assert_eq!(tokens("EventID=4624"), vec!["event", "id", "4624"]);
         assert_eq!(tokens("ipv4Address"), vec!["ipv", "4", "address"]);
+    }
+
+    #[test]
+    fn generated_words_have_no_value_tokens() {
+        let mut got = Vec::new();
+        for_each_value_token("Invalid user crowdsec-test-NtktlJHV4TfBSK3wvlhiOBnl from web01prod02 AmazonS3FullAccess", |t| got.push(t.to_string()));
+        assert_eq!(got, vec!["invalid", "user", "crowdsec", "test", "from", "amazon", "s", "3", "full", "access"]);
+        assert!(!looks_generated("Win32") && !looks_generated("sha256WithRSA") && !looks_generated("12345678901"));
     }
 
     #[test]

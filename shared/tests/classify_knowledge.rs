@@ -121,3 +121,34 @@ fn corrections_to_a_logs_whole_log_class_carry_its_other_events() {
     let after = event_support::lexical_classifier_with(&schema, corrections).classify(&set_iam);
     assert_eq!(after.class_uid, 6003, "{:?}", after.candidates);
 }
+
+/// An access-log line for an HTTP CONNECT went to Authentication: the MySQL audit example
+/// whose event is `connect` counted as naming its event. A short name, like a number, names
+/// an event only within its product's log.
+#[test]
+fn an_http_connect_is_not_a_database_connect() {
+    let raw = r#"192.0.2.10 - - [04/Mar/2024:10:17:44 +0000] "CONNECT example.com:443 HTTP/1.1" 400 166 "-" "-""#;
+    let Some(d) = classify(raw) else { return };
+    assert_eq!(d.class_uid, 4002, "{:?}", d.evidence);
+}
+
+/// An sshd line rejecting a generated user name went to HTTP Activity: a web log example
+/// requesting a path with the same name matched its unique case and digit pieces, which
+/// outweighed everything else the line says.
+#[test]
+fn a_shared_generated_name_does_not_decide() {
+    let Some(schema) = event_support::load_schema() else {
+        eprintln!("skipping: OCSF schema absent");
+        return;
+    };
+    let name = "probe-run-Qx7LmPzKwRt4VbHsNq2JtYc";
+    let web = ocsfmap::kb::sources::Labeled {
+        raw: format!(r#"198.51.100.4 - - [04/Mar/2024:10:17:40 +0000] "GET /{name} HTTP/1.1" 404 153 "-" "curl/8.5.0""#),
+        class_uid: 4002,
+        activity_id: Some(3),
+        source: "web/access".into(),
+    };
+    let clf = event_support::lexical_classifier_from(&schema, vec![web], Vec::new());
+    let d = clf.classify(&format!("Mar  4 10:17:41 bastion sshd-session[4061]: Invalid user {name} from 198.51.100.4 port 49916"));
+    assert_eq!(d.class_uid, 3002, "{:?}", d.evidence);
+}

@@ -148,18 +148,26 @@ pub(crate) struct QueryShape<'a> {
 }
 
 impl<'a> QueryShape<'a> {
-    /// `own` is 1 when the record is itself a document of the KB (calibration fitting), so
-    /// its own terms are not counted.
     /// `event_terms` are the whole values of the fields naming the event
-    /// ([`features::is_event_key`]).
-    pub(crate) fn new(kb: &'a KnowledgeBase, event_terms: &[String], keys: &'a [String], discriminators: Vec<String>, own: usize) -> Self {
-        let dfs: Vec<(usize, &String)> = event_terms.iter().map(|t| (kb.lexical.df(t).saturating_sub(own), t)).collect();
+    /// ([`features::is_event_key`]); only documents `allowed` admits count.
+    pub(crate) fn new(kb: &'a KnowledgeBase, event_terms: &[String], keys: &'a [String], discriminators: Vec<String>, allowed: &dyn Fn(usize) -> bool) -> Self {
+        let df = |t: &str| kb.lexical.docs(t).filter(|&i| allowed(i)).take(EVENT_TERM_MAX_DF + 1).count();
+        let dfs: Vec<(usize, &String)> = event_terms.iter().map(|t| (df(t), t)).collect();
         let names_one = |df: &usize| (1..=EVENT_TERM_MAX_DF).contains(df);
         let event_term = dfs.iter().filter(|(df, _)| names_one(df)).min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1))).map(|(_, t)| (*t).clone());
         // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
         // name it nor make it unseen.
         let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
-        QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event, convention: None }
+        let mut shape = QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event, convention: None };
+        // A local name (`CONNECT`, `4625`) that only other logs' documents carry is, for this
+        // log, an event nobody described: MySQL's `connect` says nothing about an HTTP CONNECT.
+        if let Some(t) = shape.event_term.as_deref().filter(|t| features::is_local_term(t)) {
+            if !kb.lexical.docs(t).any(|i| allowed(i) && shape.same_log(&kb.docs()[i])) {
+                shape.event_term = None;
+                shape.unseen_event = true;
+            }
+        }
+        shape
     }
 
     /// The record is decided by its log's whole-log entries: no document names its event, or
@@ -231,10 +239,9 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
     }
     match &q.event_term {
         Some(t) if d.kind != DocKind::Class => {
-            // A number (`41`, `4625`) is an event id only within its product: it names the
-            // record's event when the document is about the record's log.
-            let numeric = t.trim_start_matches('=').bytes().all(|b| b.is_ascii_digit());
-            if d.terms.iter().any(|x| x == t) && (!numeric || q.same_log(d)) {
+            // A number or a short name (`4625`, `connect`) names the record's event only
+            // when the document is about the record's log.
+            if d.terms.iter().any(|x| x == t) && (!features::is_local_term(t) || q.same_log(d)) {
                 w * EVENT_MATCH
             } else if d.kind == DocKind::Example && q.key_jaccard(d) >= 0.5 {
                 w * OTHER_EVENT_SAME_LOG
@@ -389,7 +396,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 
     fn decide(&self, format: Format, f: &Features, allowed: &dyn Fn(usize) -> bool, use_overrides: bool) -> Decision {
         let signature = format!("{:016x}", f.signature);
-        let mut shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), 0);
+        let mut shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), allowed);
         if use_overrides {
             if let Some(&(class_uid, activity)) = self.kb.overrides.get(&f.signature) {
                 return self.finish(format, f, &shape, class_uid, activity, 1.0, vec![Candidate { class_uid, score: 1.0 }], Vec::new(), DecidedBy::Override, &[], signature);

@@ -43,6 +43,11 @@ impl Bm25 {
         self.postings.get(term).map_or(0, Vec::len)
     }
 
+    /// The documents containing `term`.
+    pub fn docs(&self, term: &str) -> impl Iterator<Item = usize> + '_ {
+        self.postings.get(term).into_iter().flatten().map(|&(d, _)| d as usize)
+    }
+
     /// BM25's inverse document frequency of `term` (a term in no document is the rarest).
     pub fn idf(&self, term: &str) -> f32 {
         idf(self.doc_len.len(), self.df(term))

@@ -94,7 +94,13 @@ pub fn lexical_classifier(schema: &Schema) -> Classifier {
 
 /// [`lexical_classifier`] with analysts' corrections in the KB.
 pub fn lexical_classifier_with(schema: &Schema, overrides: Vec<ocsfmap::kb::sources::Labeled>) -> Classifier {
-    let inputs = knowledge();
+    lexical_classifier_from(schema, Vec::new(), overrides)
+}
+
+/// [`lexical_classifier`] with more labelled examples and analysts' corrections in the KB.
+pub fn lexical_classifier_from(schema: &Schema, examples: Vec<ocsfmap::kb::sources::Labeled>, overrides: Vec<ocsfmap::kb::sources::Labeled>) -> Classifier {
+    let mut inputs = knowledge();
+    inputs.examples.extend(examples);
     let body = kb::build(
         schema.clone(),
         kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides, embedder: None, progress: None },
