@@ -152,3 +152,47 @@ fn a_shared_generated_name_does_not_decide() {
     let d = clf.classify(&format!("Mar  4 10:17:41 bastion sshd-session[4061]: Invalid user {name} from 198.51.100.4 port 49916"));
     assert_eq!(d.class_uid, 3002, "{:?}", d.evidence);
 }
+
+fn cloudtrail_typed(event_source: &str, event_name: &str, event_type: Option<&str>) -> String {
+    let typed = event_type.map(|t| format!(r#""eventType":"{t}","#)).unwrap_or_default();
+    format!(
+        r#"{{"eventVersion":"1.08","userIdentity":{{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/ops","accountId":"111122223333","userName":"ops"}},"eventTime":"2024-03-04T10:00:00Z","eventSource":"{event_source}","eventName":"{event_name}","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"Mozilla/5.0",{typed}"requestParameters":null,"responseElements":{{"{event_name}":"Success"}},"recipientAccountId":"111122223333"}}"#
+    )
+}
+
+/// A sign-in event the pack does not name (IAM Identity Center's `ExternalIdPDirectoryLogin`)
+/// went to API Activity, CloudTrail's whole-log class. CloudTrail marks every sign-in with
+/// `eventType` `AwsConsoleSignIn`, which has its own whole-log entry; other unnamed events,
+/// with or without an `eventType`, keep the log's default.
+#[test]
+fn an_unnamed_cloudtrail_sign_in_is_authentication() {
+    let cases = [
+        (cloudtrail_typed("signin.amazonaws.com", "ExternalIdPDirectoryLogin", Some("AwsConsoleSignIn")), 3002),
+        (cloudtrail_typed("sso.amazonaws.com", "ListApplicationAssignmentsForPrincipal", Some("AwsApiCall")), 6003),
+        (cloudtrail_typed("sso.amazonaws.com", "ListApplicationAssignmentsForPrincipal", None), 6003),
+    ];
+    for (raw, class) in cases {
+        let Some(d) = classify(&raw) else { return };
+        assert_eq!(d.class_uid, class, "{raw}: {:?}", d.evidence);
+    }
+}
+
+/// Documented events the pack lacked went to the log's whole-log class or a neighbour's:
+/// Box shared links (Detection Finding, from the Shield alert entry), Okta's admin-initiated
+/// factor reset and GitHub's organization invitation (API Activity).
+#[test]
+fn documented_sharing_factor_and_invitation_events() {
+    let box_event = |t: &str| format!(r#"{{"type":"event","event_id":"f0e1d2c3","event_type":"{t}","created_at":"2024-03-04T10:00:00-08:00","created_by":{{"type":"user","id":"1001","name":"Ann Example","login":"ann@example.com"}},"source":{{"type":"file","id":"2002","name":"plan.xlsx"}},"ip_address":"198.51.100.8","additional_details":{{"shared_link_id":"abc"}}}}"#);
+    let okta = r#"{"uuid":"5c1e0f6a-0000-4000-8000-000000000001","published":"2024-03-04T10:00:00.000Z","eventType":"system.mfa.factor.deactivate","version":"0","severity":"INFO","displayMessage":"Reset factor for user","actor":{"id":"00uadmin","type":"User","alternateId":"admin@example.com","displayName":"Admin"},"client":{"ipAddress":"198.51.100.9"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00uuser","type":"User","alternateId":"bob@example.com"}]}"#;
+    let github = r#"{"@timestamp":1709558400000,"_document_id":"Zx9example","action":"org.invite_member","actor":"owner1","actor_ip":"198.51.100.10","org":"example-org","user":"newdev","operation_type":"create","business":"example"}"#;
+    // The folder permission change and the invitation take their activity from their own
+    // verbs (`CHANGE`, `operation_type: create`), which the activity chooser weighs first.
+    let cases = [(box_event("ITEM_SHARED_CREATE"), 6006, Some(12)), (box_event("CHANGE_FOLDER_PERMISSION"), 6006, None), (okta.to_string(), 3001, Some(11)), (github.to_string(), 3006, None)];
+    for (raw, class, activity) in cases {
+        let Some(d) = classify(&raw) else { return };
+        assert_eq!(d.class_uid, class, "{raw}: {:?}", d.evidence);
+        if let Some(a) = activity {
+            assert_eq!(d.activity_id, a, "{raw}");
+        }
+    }
+}

@@ -167,8 +167,8 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         let event_terms = crate::features::event_terms(d.discriminators.iter().filter_map(|p| p.split_once('=')));
         // Event terms are counted in the whole KB, the document itself aside (as before the
         // `allowed` filter existed; counting without its source fits a worse map: ECE 0.034 vs 0.029).
-        let shape = super::QueryShape::new(kb, &event_terms, &d.key_tokens, d.discriminators.clone(), &|j: usize| j != i);
-        let log_entries = clf.log_entries(&shape, &allowed);
+        let mut shape = super::QueryShape::new(kb, &event_terms, &d.key_tokens, d.discriminators.clone(), &|j: usize| j != i);
+        let log_entries = clf.log_entries(&mut shape, &allowed);
         let ranked = clf.rank_classes(&d.terms, &shape, &log_entries, vector, &allowed);
         if ranked.is_empty() {
             continue;

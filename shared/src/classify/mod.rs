@@ -142,6 +142,10 @@ pub(crate) struct QueryShape<'a> {
     /// The record names its event (`eventName`, `action`, ...) and no document of the KB
     /// names it: an event type the KB has never seen, from a log it may well know.
     unseen_event: bool,
+    /// Whole-value terms of all the record's discriminating values (`=awsconsolesignin`).
+    values: Vec<String>,
+    /// Which of its log's whole-log entries speak for the record ([`Classifier::log_entries`]).
+    family: Family,
     /// The class the analysts' corrections of this record's log follow, when that is the
     /// class of the log's whole-log entry ([`Classifier::log_convention`]).
     convention: Option<u32>,
@@ -158,7 +162,17 @@ impl<'a> QueryShape<'a> {
         // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
         // name it nor make it unseen.
         let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
-        let mut shape = QueryShape { keys: keys.iter().map(String::as_str).collect(), lexical: &kb.lexical, discriminators, event_term, unseen_event, convention: None };
+        let values = discriminators.iter().filter_map(|p| p.split_once('=')).filter_map(|(_, v)| features::whole_value_term(v)).collect();
+        let mut shape = QueryShape {
+            keys: keys.iter().map(String::as_str).collect(),
+            lexical: &kb.lexical,
+            discriminators,
+            event_term,
+            unseen_event,
+            values,
+            family: Family::Any,
+            convention: None,
+        };
         // A local name (`CONNECT`, `4625`) that only other logs' documents carry is, for this
         // log, an event nobody described: MySQL's `connect` says nothing about an HTTP CONNECT.
         if let Some(t) = shape.event_term.as_deref().filter(|t| features::is_local_term(t)) {
@@ -203,6 +217,46 @@ impl<'a> QueryShape<'a> {
         shared_n >= SAME_LOG_MIN_SHARED && share >= SAME_LOG_SHARE
     }
 
+    /// A whole-log entry that speaks for the record: about its log and, when the log's
+    /// entries tell families apart, about its family.
+    fn log_entry(&self, d: &Doc) -> bool {
+        d.any_event && self.same_log(d) && self.family.admits(d, self)
+    }
+
+    /// The entry lists one of the record's values.
+    fn in_family(&self, d: &Doc) -> bool {
+        d.terms.iter().any(|t| t.starts_with('=') && self.values.contains(t))
+    }
+}
+
+/// Whole-log entries with values are for the records carrying one of them (a family of the
+/// log's events); the entry without values is the log's default.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Family {
+    /// The log has no families: all its whole-log entries.
+    Any,
+    /// The entries listing one of the record's values.
+    Own,
+    /// The record is in no family: the entries without values.
+    Default,
+}
+
+impl Family {
+    fn admits(self, d: &Doc, q: &QueryShape) -> bool {
+        match self {
+            Family::Any => true,
+            Family::Own => q.in_family(d),
+            Family::Default => !has_values(d),
+        }
+    }
+}
+
+/// A whole-log entry that lists values (their whole terms, `=awsconsolesignin`).
+fn has_values(d: &Doc) -> bool {
+    d.terms.iter().any(|t| t.starts_with('='))
+}
+
+impl<'a> QueryShape<'a> {
     /// Jaccard overlap of field-name tokens with a labelled record.
     fn key_jaccard(&self, d: &Doc) -> f32 {
         if self.keys.is_empty() || d.key_tokens.is_empty() {
@@ -234,7 +288,7 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
     // whole log (of the convention's class, if any) says what such events are; every other
     // document is about another event type, or written for the other convention, and says little.
     if q.by_whole_log() && d.kind != DocKind::Class {
-        let log_entry = d.any_event && q.convention.is_none_or(|c| d.class_uid == c) && q.same_log(d);
+        let log_entry = q.convention.is_none_or(|c| d.class_uid == c) && q.log_entry(d);
         return w * if log_entry { EVENT_MATCH } else { UNSEEN_EVENT_OTHER };
     }
     match &q.event_term {
@@ -274,9 +328,21 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     }
 
     /// The pack's entries for the record's whole log (`event: "*"` entries whose field names
-    /// are the record's log's) that `allowed` admits.
-    pub(crate) fn log_entries(&self, shape: &QueryShape, allowed: &dyn Fn(usize) -> bool) -> Vec<usize> {
-        self.kb.whole_log_docs().iter().copied().filter(|&i| allowed(i) && shape.same_log(&self.kb.docs()[i])).collect()
+    /// are the record's log's) that `allowed` admits. A log may have families: entries with
+    /// values are for the records carrying one of them (CloudTrail's `AwsConsoleSignIn`
+    /// sign-ins), the entry without values for the rest. Only the record's own count.
+    pub(crate) fn log_entries(&self, shape: &mut QueryShape, allowed: &dyn Fn(usize) -> bool) -> Vec<usize> {
+        let docs = self.kb.docs();
+        let mut entries: Vec<usize> = self.kb.whole_log_docs().iter().copied().filter(|&i| allowed(i) && shape.same_log(&docs[i])).collect();
+        if entries.len() > 1 {
+            let family = if entries.iter().any(|&i| shape.in_family(&docs[i])) { Family::Own } else { Family::Default };
+            let n = entries.iter().filter(|&&i| family.admits(&docs[i], shape)).count();
+            if n > 0 && n < entries.len() {
+                shape.family = family;
+                entries.retain(|&i| family.admits(&docs[i], shape));
+            }
+        }
+        entries
     }
 
     /// The class of the record's log's whole-log entry when the analysts' corrections of that
@@ -418,7 +484,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
             return self.finish(format, f, &shape, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
         }
-        let log_entries = self.log_entries(&shape, allowed);
+        let log_entries = self.log_entries(&mut shape, allowed);
         shape.convention = self.log_convention(&shape, &log_entries, allowed);
         let hits = with_whole_log_entries(hits, &shape, &log_entries);
         let ranked = self.class_scores(&hits, &shape);
