@@ -179,15 +179,17 @@ fn an_unnamed_cloudtrail_sign_in_is_authentication() {
 
 /// Documented events the pack lacked went to the log's whole-log class or a neighbour's:
 /// Box shared links (Detection Finding, from the Shield alert entry), Okta's admin-initiated
-/// factor reset and GitHub's organization invitation (API Activity).
+/// factor reset, GitHub's organization invitation and Slack's malicious-file detection (API
+/// Activity).
 #[test]
 fn documented_sharing_factor_and_invitation_events() {
     let box_event = |t: &str| format!(r#"{{"type":"event","event_id":"f0e1d2c3","event_type":"{t}","created_at":"2024-03-04T10:00:00-08:00","created_by":{{"type":"user","id":"1001","name":"Ann Example","login":"ann@example.com"}},"source":{{"type":"file","id":"2002","name":"plan.xlsx"}},"ip_address":"198.51.100.8","additional_details":{{"shared_link_id":"abc"}}}}"#);
     let okta = r#"{"uuid":"5c1e0f6a-0000-4000-8000-000000000001","published":"2024-03-04T10:00:00.000Z","eventType":"system.mfa.factor.deactivate","version":"0","severity":"INFO","displayMessage":"Reset factor for user","actor":{"id":"00uadmin","type":"User","alternateId":"admin@example.com","displayName":"Admin"},"client":{"ipAddress":"198.51.100.9"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00uuser","type":"User","alternateId":"bob@example.com"}]}"#;
     let github = r#"{"@timestamp":1709558400000,"_document_id":"Zx9example","action":"org.invite_member","actor":"owner1","actor_ip":"198.51.100.10","org":"example-org","user":"newdev","operation_type":"create","business":"example"}"#;
+    let slack = r#"{"id":"a1b2c3d4-0000-4000-8000-000000000002","date_create":1709559000,"action":"file_malicious_content_detected","actor":{"type":"user","user":{"id":"W0EXAMPLE2","name":"dev","email":"dev@example.com","team":"T0EXAMPLE"}},"entity":{"type":"file","file":{"id":"F0EXAMPLE","name":"invoice.docm","filetype":"docm"}},"context":{"location":{"type":"workspace","id":"T0EXAMPLE","name":"example","domain":"example"},"ua":"Mozilla/5.0","ip_address":"198.51.100.21"}}"#;
     // The folder permission change and the invitation take their activity from their own
     // verbs (`CHANGE`, `operation_type: create`), which the activity chooser weighs first.
-    let cases = [(box_event("ITEM_SHARED_CREATE"), 6006, Some(12)), (box_event("CHANGE_FOLDER_PERMISSION"), 6006, None), (okta.to_string(), 3001, Some(11)), (github.to_string(), 3006, None)];
+    let cases = [(box_event("ITEM_SHARED_CREATE"), 6006, Some(12)), (box_event("CHANGE_FOLDER_PERMISSION"), 6006, None), (okta.to_string(), 3001, Some(11)), (github.to_string(), 3006, None), (slack.to_string(), 2004, Some(1))];
     for (raw, class, activity) in cases {
         let Some(d) = classify(&raw) else { return };
         assert_eq!(d.class_uid, class, "{raw}: {:?}", d.evidence);
