@@ -142,8 +142,6 @@ pub(crate) struct QueryShape<'a> {
     /// The record names its event (`eventName`, `action`, ...) and no document of the KB
     /// names it: an event type the KB has never seen, from a log it may well know.
     unseen_event: bool,
-    /// Whole-value terms of all the record's discriminating values (`=awsconsolesignin`).
-    values: Vec<String>,
     /// Which of its log's whole-log entries speak for the record ([`Classifier::log_entries`]).
     family: Family,
     /// The class the analysts' corrections of this record's log follow, when that is the
@@ -162,14 +160,12 @@ impl<'a> QueryShape<'a> {
         // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
         // name it nor make it unseen.
         let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
-        let values = discriminators.iter().filter_map(|p| p.split_once('=')).filter_map(|(_, v)| features::whole_value_term(v)).collect();
         let mut shape = QueryShape {
             keys: keys.iter().map(String::as_str).collect(),
             lexical: &kb.lexical,
             discriminators,
             event_term,
             unseen_event,
-            values,
             family: Family::Any,
             convention: None,
         };
@@ -220,43 +216,9 @@ impl<'a> QueryShape<'a> {
     /// A whole-log entry that speaks for the record: about its log and, when the log's
     /// entries tell families apart, about its family.
     fn log_entry(&self, d: &Doc) -> bool {
-        d.any_event && self.same_log(d) && self.family.admits(d, self)
+        d.any_event && self.same_log(d) && self.family.admits(d)
     }
 
-    /// The entry lists one of the record's values.
-    fn in_family(&self, d: &Doc) -> bool {
-        d.terms.iter().any(|t| t.starts_with('=') && self.values.contains(t))
-    }
-}
-
-/// Whole-log entries with values are for the records carrying one of them (a family of the
-/// log's events); the entry without values is the log's default.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Family {
-    /// The log has no families: all its whole-log entries.
-    Any,
-    /// The entries listing one of the record's values.
-    Own,
-    /// The record is in no family: the entries without values.
-    Default,
-}
-
-impl Family {
-    fn admits(self, d: &Doc, q: &QueryShape) -> bool {
-        match self {
-            Family::Any => true,
-            Family::Own => q.in_family(d),
-            Family::Default => !has_values(d),
-        }
-    }
-}
-
-/// A whole-log entry that lists values (their whole terms, `=awsconsolesignin`).
-fn has_values(d: &Doc) -> bool {
-    d.terms.iter().any(|t| t.starts_with('='))
-}
-
-impl<'a> QueryShape<'a> {
     /// Jaccard overlap of field-name tokens with a labelled record.
     fn key_jaccard(&self, d: &Doc) -> f32 {
         if self.keys.is_empty() || d.key_tokens.is_empty() {
@@ -275,6 +237,30 @@ impl<'a> QueryShape<'a> {
             return 0.0;
         }
         self.key_jaccard(d).powi(2)
+    }
+}
+
+/// Whole-log entries with values are for the records carrying one of them (a family of the
+/// log's events); the entry without values is the log's default.
+#[derive(Debug)]
+enum Family {
+    /// The log has no families: all its whole-log entries.
+    Any,
+    /// The entries listing one of these values: the whole-value terms of the record's
+    /// discriminating values (`=awsconsolesignin`).
+    Own(Vec<String>),
+    /// The record is in no family: the entries without values.
+    Default,
+}
+
+impl Family {
+    fn admits(&self, d: &Doc) -> bool {
+        let mut values = d.terms.iter().filter(|t| t.starts_with('='));
+        match self {
+            Family::Any => true,
+            Family::Own(own) => values.any(|t| own.contains(t)),
+            Family::Default => values.next().is_none(),
+        }
     }
 }
 
@@ -335,11 +321,13 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let docs = self.kb.docs();
         let mut entries: Vec<usize> = self.kb.whole_log_docs().iter().copied().filter(|&i| allowed(i) && shape.same_log(&docs[i])).collect();
         if entries.len() > 1 {
-            let family = if entries.iter().any(|&i| shape.in_family(&docs[i])) { Family::Own } else { Family::Default };
-            let n = entries.iter().filter(|&&i| family.admits(&docs[i], shape)).count();
-            if n > 0 && n < entries.len() {
+            let values = shape.discriminators.iter().filter_map(|p| p.split_once('=')).filter_map(|(_, v)| features::whole_value_term(v)).collect();
+            let own = Family::Own(values);
+            let family = if entries.iter().any(|&i| own.admits(&docs[i])) { own } else { Family::Default };
+            let kept: Vec<usize> = entries.iter().copied().filter(|&i| family.admits(&docs[i])).collect();
+            if !kept.is_empty() && kept.len() < entries.len() {
                 shape.family = family;
-                entries.retain(|&i| family.admits(&docs[i], shape));
+                entries = kept;
             }
         }
         entries
