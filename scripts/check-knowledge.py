@@ -4,18 +4,25 @@
 Checks every `knowledge/pack/*.jsonl` and `knowledge/examples/*.jsonl` line:
 valid JSON object, required keys with the right types, class_uid present in
 the schema and not deprecated, activity_id in that class's activity enum.
-Also checks that every active class has a minimum number of examples.
+Also checks that every active class has a minimum number of examples, and the
+product identity table `knowledge/products.jsonl`: every pack `product` is in
+some row's `pack`, every example `source` in exactly one row's `examples`,
+every dev-set `source` in some row's `dev` (when the dev files are present),
+ids unique, and no listed name that does not exist.
 
 Exit status is non-zero when any error is found. Warnings (e.g. a public IPv4
 address that is not a documentation or private address) do not fail the run.
 
 Usage: scripts/check-knowledge.py [--schema PATH] [--knowledge DIR]
-                                  [--min-examples N] [--report]
+                                  [--min-examples N] [--dev GLOB ...] [--report]
 The schema path defaults to $OCSF_SCHEMA, then
 ../shared/data/ocsf-schema/ocsf-schema-1.8.0.json next to the repository.
+The dev sets default to ../shared/data/dev/*.jsonl and ../shared/data/dev2/*.jsonl
+next to the repository; the dev check is skipped when no file matches.
 """
 
 import argparse
+import glob
 import ipaddress
 import json
 import os
@@ -26,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SCHEMA = REPO.parent / "shared" / "data" / "ocsf-schema" / "ocsf-schema-1.8.0.json"
+DEFAULT_DEV = [str(REPO.parent / "shared" / "data" / d / "*.jsonl") for d in ("dev", "dev2")]
 
 PACK_KEYS = {
     "product": str,
@@ -38,6 +46,10 @@ PACK_KEYS = {
     "notes": str,
 }
 EXAMPLE_KEYS = {"raw": str, "class_uid": int, "activity_id": int, "source": str}
+PRODUCT_KEYS = {"product_id": str, "vendor": str, "name": str, "pack": list, "examples": list, "dev": list}
+PRODUCT_OPTIONAL = {"note": str}
+PRODUCT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+PRODUCTS_FILE = "products.jsonl"
 IDENTIFY_KEYS = ("fields", "values", "patterns")
 OPTIONAL_EMPTY = {"notes"}  # must be present, may be ""
 SLUG = re.compile(r"^pack/[a-z0-9][a-z0-9._-]*$")
@@ -159,13 +171,110 @@ class Checker:
         self.check_class(where, obj["class_uid"], obj["activity_id"], False)
 
 
-def read_jsonl(checker, path):
-    """Yield (where, obj) for each non-blank line that parses as an object."""
-    if not AREA.match(path.name):
-        checker.err(str(path), "file name must be <area>.jsonl in lower case")
+def check_products(checker, path, pack_products, example_sources, dev_sources):
+    """Check the product identity table against the names that exist.
+
+    pack_products and example_sources are sets of the names in the knowledge
+    pack and examples; dev_sources is the set of dev-set sources, or None when
+    the dev files are absent (then the dev lists are not checked).
+    Returns the list of rows (parsed objects that passed the key checks).
+    """
+    rows = []
+    if not path.is_file():
+        checker.err(str(path), "missing product identity table")
+        return rows
+    ids, in_pack, in_dev = {}, set(), set()
+    ex_rows = {}
+    for where, obj in read_jsonl(checker, path, base=path.parent.parent):
+        extra = set(obj) - set(PRODUCT_KEYS) - set(PRODUCT_OPTIONAL)
+        if extra:
+            checker.err(where, f"unknown keys {sorted(extra)}")
+        if not checker.check_keys(where, obj, PRODUCT_KEYS):
+            continue
+        bad = False
+        for key, typ in PRODUCT_OPTIONAL.items():
+            if key in obj and (not isinstance(obj[key], typ) or not obj[key].strip()):
+                checker.err(where, f"'{key}' must be a non-empty {typ.__name__} when present")
+        for key in ("pack", "examples", "dev"):
+            vals = obj[key]
+            if not all(isinstance(v, str) and v.strip() for v in vals):
+                checker.err(where, f"'{key}' must be a list of non-empty strings")
+                bad = True
+            elif len(set(vals)) != len(vals):
+                checker.err(where, f"'{key}' lists a name twice")
+        if bad:
+            continue
+        pid = obj["product_id"]
+        if not PRODUCT_ID.match(pid):
+            checker.err(where, f"product_id {pid!r} must be a lower-case slug [a-z0-9-]")
+        if pid in ids:
+            checker.err(where, f"product_id {pid!r} already used at {ids[pid]}")
+        ids[pid] = where
+        if not (obj["pack"] or obj["examples"] or obj["dev"]):
+            checker.err(where, f"product {pid!r} lists no pack product, example source or dev source")
+        for name in obj["pack"]:
+            if name not in pack_products:
+                checker.err(where, f"pack product {name!r} is not the product of any pack line")
+            in_pack.add(name)
+        for name in obj["examples"]:
+            if name not in example_sources:
+                checker.err(where, f"example source {name!r} is not the source of any example")
+            if name in ex_rows:
+                checker.err(where, f"example source {name!r} already listed by {ex_rows[name]}")
+            else:
+                ex_rows[name] = pid
+        for name in obj["dev"]:
+            if dev_sources is not None and name not in dev_sources:
+                checker.err(where, f"dev source {name!r} is not the source of any dev record")
+            in_dev.add(name)
+        rows.append(obj)
+    where = str(path.relative_to(path.parent.parent))
+    for name in sorted(pack_products - in_pack):
+        checker.err(where, f"pack product {name!r} is in no row's 'pack'")
+    for name in sorted(example_sources - set(ex_rows)):
+        checker.err(where, f"example source {name!r} is in no row's 'examples'")
+    for name in sorted((dev_sources or set()) - in_dev):
+        checker.err(where, f"dev source {name!r} is in no row's 'dev'")
+    return rows
+
+
+def read_dev_sources(checker, patterns):
+    """Return (set of `source` values, number of files) of the dev-set files, or (None, 0) when none exist."""
+    files = sorted({p for pat in patterns for p in glob.glob(pat)})
+    if not files:
+        return None, 0
+    sources = set()
+    for name in files:
+        with open(name, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    src = json.loads(line).get("source")
+                except (ValueError, AttributeError):
+                    checker.err(f"{name}:{n}", "dev record is not a JSON object")
+                    continue
+                if not isinstance(src, str) or not src:
+                    checker.err(f"{name}:{n}", "dev record has no 'source'")
+                    continue
+                sources.add(src)
+    return sources, len(files)
+
+
+def read_jsonl(checker, path, base=None):
+    """Yield (where, obj) for each non-blank line that parses as an object.
+
+    `base` is the folder `where` is relative to; by default the parent of the
+    knowledge folder (for knowledge/<kind>/<area>.jsonl), and then the file name
+    must be an area name.
+    """
+    if base is None:
+        base = path.parent.parent.parent
+        if not AREA.match(path.name):
+            checker.err(str(path), "file name must be <area>.jsonl in lower case")
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
-            where = f"{path.relative_to(path.parent.parent.parent)}:{n}"
+            where = f"{path.relative_to(base)}:{n}"
             if not line.strip():
                 continue
             try:
@@ -185,7 +294,10 @@ def main():
     ap.add_argument("--knowledge", default=str(REPO / "knowledge"))
     ap.add_argument("--min-examples", type=int, default=3,
                     help="minimum examples per active class (0 disables)")
-    ap.add_argument("--report", action="store_true", help="print per-class counts")
+    ap.add_argument("--dev", nargs="+", default=DEFAULT_DEV, metavar="GLOB",
+                    help="dev-set JSONL files (globs) whose sources the product table must cover; "
+                         "skipped when none exist (default: ../shared/data/dev{,2}/*.jsonl)")
+    ap.add_argument("--report", action="store_true", help="print per-class and product counts")
     args = ap.parse_args()
 
     try:
@@ -203,6 +315,7 @@ def main():
         checker.err(str(root / "examples"), "no example files")
 
     products, pack_lines, pack_classes = set(), 0, Counter()
+    pack_products, example_sources = set(), set()
     seen_pack = {}
     for path in pack_files:
         for where, obj in read_jsonl(checker, path):
@@ -213,6 +326,8 @@ def main():
                 checker.err(where, f"duplicate of {seen_pack[key]}")
             seen_pack[key] = where
             products.add((obj.get("vendor"), obj.get("product")))
+            if isinstance(obj.get("product"), str):
+                pack_products.add(obj["product"])
             pack_classes[obj.get("class_uid")] += 1
 
     ex_lines, ex_classes, seen_raw = 0, Counter(), {}
@@ -225,6 +340,11 @@ def main():
                 checker.err(where, f"duplicate raw record of {seen_raw[raw]}")
             seen_raw[raw] = where
             ex_classes[obj.get("class_uid")] += 1
+            if isinstance(obj.get("source"), str):
+                example_sources.add(obj["source"])
+
+    dev_sources, dev_files = read_dev_sources(checker, args.dev)
+    rows = check_products(checker, root / PRODUCTS_FILE, pack_products, example_sources, dev_sources)
 
     active = {uid: c for uid, c in classes.items() if not c[1]}
     thin = [(uid, active[uid][0], ex_classes.get(uid, 0)) for uid in sorted(active)
@@ -236,6 +356,13 @@ def main():
         print(f"{'uid':>7} {'class':<40} {'pack':>5} {'examples':>8}")
         for uid in sorted(active):
             print(f"{uid:>7} {active[uid][0]:<40} {pack_classes.get(uid, 0):>5} {ex_classes.get(uid, 0):>8}")
+        print(f"products (rows of {PRODUCTS_FILE} with pack lines): {sum(1 for r in rows if r['pack'])}; "
+              f"rows: {len(rows)}, with examples: {sum(1 for r in rows if r['examples'])}, "
+              f"with dev sources: {sum(1 for r in rows if r['dev'])}")
+        if dev_sources is None:
+            print("dev sources: no dev files found, dev check skipped")
+        else:
+            print(f"dev sources: {len(dev_sources)} from {dev_files} files, checked")
     for w in checker.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for e in checker.errors:

@@ -4,7 +4,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 use ocsfmap::classify::Config;
-use ocsfmap::eval::{self, Prediction, Report};
+use ocsfmap::eval::{self, Prediction, Protocol, Report};
+use ocsfmap::kb::products::ProductTable;
 use ocsfmap::kb::{self, sources, BuildOptions};
 use ocsfmap::schema::Schema;
 
@@ -24,7 +25,13 @@ pub struct Args {
     /// all-MiniLM-L6-v2 directory. Defaults to $OCSFMAP_MODEL_DIR.
     #[arg(long, env = "OCSFMAP_MODEL_DIR")]
     pub model: Option<PathBuf>,
-    /// Print the per-source table (the protocol is always leave-one-source-out).
+    /// What each fold hides: `source` (leave one source out), `product` (leave one product
+    /// out: also every pack entry, example and dev record of the source's products; the
+    /// strict protocol), or `knowledge` (leave one knowledge product out: our own examples,
+    /// each product's classified by a KB without that product).
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Source)]
+    pub protocol: ProtocolArg,
+    /// Print the per-source table.
     #[arg(long)]
     pub by_source: bool,
     /// Print the reliability table and expected calibration error.
@@ -49,6 +56,23 @@ pub struct Args {
     pub embed_cache: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProtocolArg {
+    Source,
+    Product,
+    Knowledge,
+}
+
+impl ProtocolArg {
+    fn title(self) -> &'static str {
+        match self {
+            ProtocolArg::Source => "leave-one-source-out",
+            ProtocolArg::Product => "leave-one-product-out",
+            ProtocolArg::Knowledge => "leave-one-knowledge-product-out",
+        }
+    }
+}
+
 pub fn run(a: Args) -> Result<()> {
     let started = Instant::now();
     let schema = Schema::load(&a.schema)?;
@@ -57,6 +81,14 @@ pub fn run(a: Args) -> Result<()> {
         bail!("no labelled records in {:?}", a.labeled);
     }
     let extra = sources::read_paths(&a.examples)?;
+    let table = ProductTable::new(extra.products.clone());
+    if a.protocol != ProtocolArg::Source && table.is_empty() {
+        bail!("--protocol {:?} needs the product-identity table (knowledge/products.jsonl) among --examples", a.protocol);
+    }
+    if a.protocol == ProtocolArg::Knowledge && !a.shots.is_empty() {
+        bail!("--shots applies to labelled sources (--protocol source or product)");
+    }
+    let own_examples = extra.examples.clone();
     let needs_model = !matches!(a.mode, ModeArg::Lexical);
     if needs_model && a.model.is_none() {
         eprintln!("ocsfmap: no --model / OCSFMAP_MODEL_DIR: evaluating lexical-only");
@@ -75,23 +107,34 @@ pub fn run(a: Args) -> Result<()> {
     };
     let body = kb::build(
         schema,
-        BuildOptions { examples, pack: extra.pack, overrides: Vec::new(), embedder: embedder.as_deref(), progress: Some(&on_progress) },
+        BuildOptions { examples, pack: extra.pack, products: extra.products, overrides: Vec::new(), embedder: embedder.as_deref(), progress: Some(&on_progress) },
     )?;
     pb.finish_and_clear();
 
     let cfg = Config { mode: a.mode.into(), ..Config::default() };
-    let pb = progress::bar(labeled.len() as u64, "evaluating");
-    let preds = eval::leave_one_source_out(&body, &labeled, embedder.clone(), &cfg, &|d, _| pb.set_position(d as u64));
+    let pb = progress::bar(0, "evaluating");
+    let on_eval = |d: usize, t: usize| {
+        pb.set_length(t as u64);
+        pb.set_position(d as u64);
+    };
+    let protocol = match a.protocol {
+        ProtocolArg::Product => Protocol::Product,
+        _ => Protocol::Source,
+    };
+    let preds = match a.protocol {
+        ProtocolArg::Knowledge => eval::leave_one_knowledge_product_out(&body, &own_examples, &table, embedder.clone(), &cfg, &on_eval),
+        _ => eval::leave_one_out(&body, &labeled, &table, protocol, embedder.clone(), &cfg, &on_eval)?,
+    };
     pb.finish_and_clear();
     let report = eval::report(&preds);
     let shots = if a.shots.is_empty() {
         Vec::new()
     } else {
         let pb = progress::bar(0, "few-shot");
-        let runs = eval::few_shot(&body, &labeled, embedder.clone(), &cfg, &a.shots, &|d, t| {
+        let runs = eval::few_shot(&body, &labeled, &table, protocol, embedder.clone(), &cfg, &a.shots, &|d, t| {
             pb.set_length(t as u64);
             pb.set_position(d as u64);
-        });
+        })?;
         pb.finish_and_clear();
         if let Some(p) = &a.predictions {
             for (k, preds) in &runs {
@@ -122,17 +165,21 @@ pub fn run(a: Args) -> Result<()> {
     let (reliability, ece) = eval::reliability(&preds, 10);
     if a.json {
         let mut v = serde_json::to_value(&report)?;
+        v["protocol"] = serde_json::json!(a.protocol.title());
         if a.calibration {
             v["ece"] = serde_json::json!(ece);
             v["reliability"] = serde_json::json!(reliability);
-            v["precision_at_0_9"] = serde_json::json!(precision_at(&preds, 0.9));
+            let (p, n) = precision_at(&preds, 0.9);
+            v["precision_at_0_9"] = serde_json::json!(p);
+            v["records_at_0_9"] = serde_json::json!(n);
+            v["share_at_0_9"] = serde_json::json!(n as f64 / preds.len().max(1) as f64);
         }
         if !shots.is_empty() {
             v["shots"] = serde_json::to_value(&shots)?;
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print_report(&report, &preds, a.by_source);
+        print_report(a.protocol.title(), &report, &preds, a.by_source);
         if a.calibration {
             println!("\nreliability (confidence bin, records, mean confidence, accuracy):");
             for (lo, n, c, acc) in &reliability {
@@ -142,7 +189,7 @@ pub fn run(a: Args) -> Result<()> {
             }
             println!("ECE {ece:.4}");
             let (p, n) = precision_at(&preds, 0.9);
-            println!("precision at confidence >= 0.9: {p:.4} ({n} records)");
+            println!("precision at confidence >= 0.9: {p:.4} ({n} records, {:.3} of all)", n as f64 / preds.len().max(1) as f64);
         }
         if !shots.is_empty() {
             print_shots(&shots, a.by_source);
@@ -152,8 +199,8 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-fn print_report(r: &Report, _preds: &[Prediction], by_source: bool) {
-    println!("leave-one-source-out over {} sources, {} records", r.sources, r.records);
+fn print_report(protocol: &str, r: &Report, _preds: &[Prediction], by_source: bool) {
+    println!("{protocol} over {} sources, {} records", r.sources, r.records);
     println!("top-1 class accuracy  {:.4}", r.top1);
     println!("top-3 class accuracy  {:.4}", r.top3);
     println!("macro-F1 (classes)    {:.4}", r.macro_f1);

@@ -47,7 +47,7 @@ pub fn build(a: BuildArgs) -> Result<()> {
     };
     let body = kb::build(
         schema,
-        BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides, embedder: embedder.as_ref(), progress: Some(&progress) },
+        BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides, embedder: embedder.as_ref(), progress: Some(&progress) },
     )?;
     pb.finish_and_clear();
     let header = kb::artifact::save(&body, &a.out)?;

@@ -1,5 +1,7 @@
-//! Leave-one-source-out evaluation: for each source of the labelled set, a knowledge base
-//! without that source's records classifies them, as it would a source it has never seen.
+//! Held-out evaluation: for each source of the labelled set, a knowledge base without that
+//! source's records (leave one source out) or without everything about its product (leave
+//! one product out, the strict protocol) classifies them, as it would a source it has never
+//! seen; and leave one knowledge product out over our own examples.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -11,7 +13,8 @@ use crate::classify::{Classifier, Config, Decision};
 use crate::classify::DecidedBy;
 use crate::embed::{Embedder, DIM};
 use crate::kb::sources::Labeled;
-use crate::kb::{artifact, DocKind, KbBody, KnowledgeBase};
+use crate::kb::products::{doc_is_about, ProductTable};
+use crate::kb::{artifact, Doc, DocKind, KbBody, KnowledgeBase};
 use crate::parse;
 
 /// One held-out prediction.
@@ -32,43 +35,137 @@ impl Prediction {
     }
 }
 
-/// Runs the protocol. `body` is a KB built from everything (its example documents carry
-/// their `source`); each fold drops the held-out source's documents and rebuilds the
-/// indexes from the rest, which equals building without them. `progress(done, total)`.
-pub fn leave_one_source_out(
+/// What a fold removes from the KB besides nothing else: the protocols of `ocsfmap eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    /// Leave one source out: the held-out source's own records leave the KB.
+    Source,
+    /// Leave one product out (the strict protocol): also every document about the source's
+    /// products: their pack entries, examples, and labelled records under other source names.
+    Product,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("labelled source {0:?} has no product identity: add it to a row's `dev` list in knowledge/products.jsonl")]
+    NoProduct(String),
+}
+
+/// What one fold hides from the KB.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holdout {
+    /// Labelled records (examples, overrides) of this source.
+    source: Option<String>,
+    /// Every document about one of these products.
+    products: Vec<String>,
+}
+
+impl Holdout {
+    /// The fold holding out a labelled source under `protocol`.
+    pub fn for_source(protocol: Protocol, table: &ProductTable, source: &str) -> Result<Self, EvalError> {
+        let products = match protocol {
+            Protocol::Source => Vec::new(),
+            Protocol::Product => {
+                let p = table.of_source(source);
+                if p.is_empty() {
+                    return Err(EvalError::NoProduct(source.to_string()));
+                }
+                p.to_vec()
+            }
+        };
+        Ok(Holdout { source: Some(source.to_string()), products })
+    }
+
+    /// The fold holding out everything about one product.
+    pub fn product(id: &str) -> Self {
+        Holdout { source: None, products: vec![id.to_string()] }
+    }
+
+    pub fn hides(&self, d: &Doc) -> bool {
+        (matches!(d.kind, DocKind::Example | DocKind::Override) && self.source.as_deref() == Some(d.source.as_str())) || doc_is_about(d, &self.products)
+    }
+}
+
+/// Runs a protocol over labelled sources: for each source, a knowledge base without what
+/// the protocol hides classifies the source's records. `body` is a KB built from everything
+/// (its documents carry their `source` and products); each fold drops the hidden documents
+/// and rebuilds the indexes and calibration from the rest, which equals building without
+/// them. `progress(done, total)`.
+pub fn leave_one_out(
     body: &KbBody,
     labeled: &[Labeled],
+    table: &ProductTable,
+    protocol: Protocol,
+    embedder: Option<Arc<Embedder>>,
+    cfg: &Config,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Vec<Prediction>, EvalError> {
+    let sources: BTreeSet<&str> = labeled.iter().map(|l| l.source.as_str()).collect();
+    let folds = sources
+        .into_iter()
+        .map(|src| Ok((Holdout::for_source(protocol, table, src)?, labeled.iter().filter(|l| l.source == src).collect())))
+        .collect::<Result<Vec<(Holdout, Vec<&Labeled>)>, EvalError>>()?;
+    Ok(run_folds(body, &folds, labeled.len(), embedder, cfg, progress))
+}
+
+/// Leave one knowledge product out: for each product of the table with examples among
+/// `examples` (our own `knowledge/examples`), a KB without any document about that product
+/// classifies those examples.
+pub fn leave_one_knowledge_product_out(
+    body: &KbBody,
+    examples: &[Labeled],
+    table: &ProductTable,
     embedder: Option<Arc<Embedder>>,
     cfg: &Config,
     progress: &dyn Fn(usize, usize),
 ) -> Vec<Prediction> {
-    let sources: BTreeSet<&str> = labeled.iter().map(|l| l.source.as_str()).collect();
-    let mut out = Vec::with_capacity(labeled.len());
-    for src in sources {
-        let kb = Arc::new(without_source(body, src));
+    let folds: Vec<(Holdout, Vec<&Labeled>)> = table
+        .rows()
+        .iter()
+        .map(|r| (Holdout::product(&r.product_id), examples.iter().filter(|l| r.examples.contains(&l.source)).collect::<Vec<_>>()))
+        .filter(|(_, recs)| !recs.is_empty())
+        .collect();
+    let total = folds.iter().map(|(_, r)| r.len()).sum();
+    run_folds(body, &folds, total, embedder, cfg, progress)
+}
+
+fn run_folds(body: &KbBody, folds: &[(Holdout, Vec<&Labeled>)], total: usize, embedder: Option<Arc<Embedder>>, cfg: &Config, progress: &dyn Fn(usize, usize)) -> Vec<Prediction> {
+    let mut out = Vec::with_capacity(total);
+    for (holdout, records) in folds {
+        let kb = Arc::new(without(body, holdout));
         let clf = Classifier::new(kb, embedder.clone(), cfg.clone());
-        for l in labeled.iter().filter(|l| l.source == src) {
+        for l in records {
             let rec = parse::parse(&l.raw);
             let decision = clf.classify_filtered(&rec, &|_| true, true);
             out.push(Prediction { source: l.source.clone(), expected_class: l.class_uid, expected_activity: l.activity_id, decision });
-            progress(out.len(), labeled.len());
+            progress(out.len(), total);
         }
     }
     out
 }
 
-/// Few-shot protocol: each source in turn is held out of the KB, its first `k` records (in
-/// input order) are added as analyst overrides, the way the product adds corrections (an
-/// exact-shape override plus a labelled document that similar records retrieve), and the
-/// rest of the source is classified. Returns the predictions for each `k` in `shots`.
+/// Leave-one-source-out ([`leave_one_out`] under [`Protocol::Source`]).
+pub fn leave_one_source_out(body: &KbBody, labeled: &[Labeled], embedder: Option<Arc<Embedder>>, cfg: &Config, progress: &dyn Fn(usize, usize)) -> Vec<Prediction> {
+    leave_one_out(body, labeled, &ProductTable::default(), Protocol::Source, embedder, cfg, progress).expect("the source protocol needs no product identity")
+}
+
+/// Few-shot protocol: each source in turn is held out of the KB (with what `protocol`
+/// hides), its first `k` records (in input order) are added as analyst overrides, the way the
+/// product adds corrections (an exact-shape override plus a labelled document that similar
+/// records retrieve), and the rest of the source is classified. Returns the predictions for
+/// each `k` in `shots`.
+#[allow(clippy::too_many_arguments)]
 pub fn few_shot(
     body: &KbBody,
     labeled: &[Labeled],
+    table: &ProductTable,
+    protocol: Protocol,
     embedder: Option<Arc<Embedder>>,
     cfg: &Config,
     shots: &[usize],
     progress: &dyn Fn(usize, usize),
-) -> Vec<(usize, Vec<Prediction>)> {
+) -> Result<Vec<(usize, Vec<Prediction>)>, EvalError> {
     let sources: BTreeSet<&str> = labeled.iter().map(|l| l.source.as_str()).collect();
     let mut out: Vec<(usize, Vec<Prediction>)> = shots.iter().map(|&k| (k, Vec::new())).collect();
     let total: usize = shots.iter().map(|&k| {
@@ -76,7 +173,7 @@ pub fn few_shot(
     }).sum();
     let mut done = 0;
     for src in sources {
-        let base = without_source_body(body, src);
+        let base = without_body(body, &Holdout::for_source(protocol, table, src)?);
         let records: Vec<&Labeled> = labeled.iter().filter(|l| l.source == src).collect();
         for (k, preds) in out.iter_mut() {
             let k = (*k).min(records.len());
@@ -103,20 +200,23 @@ pub fn few_shot(
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// A KB equal to one built without the documents of `source` (examples and overrides).
 pub fn without_source(body: &KbBody, source: &str) -> KnowledgeBase {
-    let sub = without_source_body(body, source);
+    without(body, &Holdout { source: Some(source.to_string()), products: Vec::new() })
+}
+
+/// A KB equal to one built without what `holdout` hides.
+pub fn without(body: &KbBody, holdout: &Holdout) -> KnowledgeBase {
+    let sub = without_body(body, holdout);
     let header = artifact::KbHeader::describe(&sub, String::new());
     KnowledgeBase::from_body(header, sub)
 }
 
-fn without_source_body(body: &KbBody, source: &str) -> KbBody {
-    let keep: Vec<usize> = (0..body.docs.len())
-        .filter(|&i| !(matches!(body.docs[i].kind, DocKind::Example | DocKind::Override) && body.docs[i].source == source))
-        .collect();
+fn without_body(body: &KbBody, holdout: &Holdout) -> KbBody {
+    let keep: Vec<usize> = (0..body.docs.len()).filter(|&i| !holdout.hides(&body.docs[i])).collect();
     let docs = keep.iter().map(|&i| body.docs[i].clone()).collect();
     let embeddings = if body.embeddings.is_empty() {
         Vec::new()
@@ -124,7 +224,7 @@ fn without_source_body(body: &KbBody, source: &str) -> KbBody {
         keep.iter().flat_map(|&i| body.embeddings[i * DIM..(i + 1) * DIM].iter().copied()).collect()
     };
     let mut sub = KbBody { schema: body.schema.clone(), docs, embeddings, embedding_model: body.embedding_model.clone(), calibrator: None };
-    // Calibration is refitted without the held-out source too, so it never sees it.
+    // Calibration is refitted without the held-out knowledge too, so it never sees it.
     sub.calibrator = crate::kb::docs::fit_calibrator(&sub);
     sub
 }
@@ -285,6 +385,50 @@ mod tests {
         crate::kb::build(mini_schema(), crate::kb::BuildOptions { examples, ..Default::default() }).unwrap()
     }
 
+    /// The strict fold hides the held-out source's records, the pack entries and examples of
+    /// its product and that product's records under another source name; the source fold
+    /// hides only the source's own records; class documents stay in both.
+    #[test]
+    fn the_product_fold_hides_everything_about_the_product() {
+        use crate::kb::sources::{Identify, PackEntry, ProductIdentity};
+        let examples = vec![
+            labeled(r#"{"eventName":"ConsoleLogin","userName":"alice"}"#, 3002, 1, "dev/acme-a"),
+            labeled(r#"{"eventName":"DeleteBucket","userName":"bob"}"#, 6003, 4, "dev/acme-b"),
+            labeled(r#"{"eventName":"GetObject","userName":"carol"}"#, 6003, 2, "pack/acme"),
+            labeled(r#"{"action":"deny","src_ip":"192.0.2.9"}"#, 4001, 5, "pack/fw"),
+        ];
+        let pack = vec![PackEntry {
+            product: "Acme Cloud".into(),
+            vendor: "Acme".into(),
+            log_type: "audit".into(),
+            event: "ConsoleLogin".into(),
+            title: "sign-in".into(),
+            identify: Identify { fields: vec!["eventName".into()], values: vec!["ConsoleLogin".into()], patterns: vec![] },
+            class_uid: 3002,
+            activity_id: Some(1),
+            notes: String::new(),
+        }];
+        let row = |id: &str, pack: &[&str], ex: &[&str], dev: &[&str]| ProductIdentity {
+            product_id: id.into(),
+            vendor: String::new(),
+            name: String::new(),
+            pack: pack.iter().map(|s| s.to_string()).collect(),
+            examples: ex.iter().map(|s| s.to_string()).collect(),
+            dev: dev.iter().map(|s| s.to_string()).collect(),
+        };
+        let products = vec![row("acme", &["Acme Cloud"], &["pack/acme"], &["dev/acme-a", "dev/acme-b"]), row("fw", &[], &["pack/fw"], &[])];
+        let table = ProductTable::new(products.clone());
+        let b = crate::kb::build(mini_schema(), crate::kb::BuildOptions { examples, pack, products, ..Default::default() }).unwrap();
+        let kept = |p: Protocol| {
+            let h = Holdout::for_source(p, &table, "dev/acme-a").unwrap();
+            b.docs.iter().filter(|d| d.kind != DocKind::Class && !h.hides(d)).map(|d| d.source.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(kept(Protocol::Source), vec!["dev/acme-b", "pack/acme", "pack/fw", "pack:Acme Cloud"]);
+        assert_eq!(kept(Protocol::Product), vec!["pack/fw"]);
+        assert!(b.docs.iter().any(|d| d.kind == DocKind::Class && !Holdout::for_source(Protocol::Product, &table, "dev/acme-a").unwrap().hides(d)));
+        assert!(matches!(Holdout::for_source(Protocol::Product, &table, "dev/unknown"), Err(EvalError::NoProduct(_))));
+    }
+
     /// A source whose records look like logons (a `login` action, a user, an address) but
     /// that the analyst files as API activity: before corrections the KB says Authentication;
     /// after one correction the records of that shape follow the analyst, both the exact
@@ -305,7 +449,7 @@ mod tests {
         let cfg = Config { mode: crate::search::Mode::Lexical, ..Config::default() };
         let zero = leave_one_source_out(&b, &recs, None, &cfg, &|_, _| ());
         assert!(zero.iter().all(|p| p.decision.class_uid == 3002), "{:?}", zero.iter().map(|p| p.decision.class_uid).collect::<Vec<_>>());
-        let runs = few_shot(&b, &recs, None, &cfg, &[0, 1, 3, 10], &|_, _| ());
+        let runs = few_shot(&b, &recs, &ProductTable::default(), Protocol::Source, None, &cfg, &[0, 1, 3, 10], &|_, _| ()).unwrap();
         let rows = shot_rows(&runs);
         assert_eq!(rows.iter().map(|r| (r.shots, r.records)).collect::<Vec<_>>(), vec![(0, 5), (1, 4), (3, 2), (10, 0)]);
         assert_eq!(rows[0].top1, 0.0);

@@ -50,7 +50,7 @@ fn expected_class(raw: &str) -> Option<u32> {
 fn build_kb(overrides: Vec<Labeled>) -> Result<Vec<u8>> {
     let schema = Schema::load(&binaries::schema_path()).with_context(|| format!("schema {} (set OCSF_SCHEMA)", binaries::schema_path().display()))?;
     let inputs = read_paths(&[binaries::workspace_root().join("knowledge")])?;
-    let body = kb::build(schema, BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides, ..BuildOptions::default() })?;
+    let body = kb::build(schema, BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides, ..BuildOptions::default() })?;
     Ok(artifact::to_bytes(&body)?.0)
 }
 

@@ -95,7 +95,7 @@ async fn main() -> R<()> {
     // Build and publish a lexical KB from the repository's knowledge (not timed: kb-rebuild's job).
     let schema = Schema::load(&PathBuf::from(env_or("OCSF_SCHEMA", concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"))))?;
     let inputs = read_paths(&[workspace().join("knowledge")])?;
-    let body = kb::build(schema, BuildOptions { examples: inputs.examples, pack: inputs.pack, ..BuildOptions::default() })?;
+    let body = kb::build(schema, BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, ..BuildOptions::default() })?;
     let (bytes, header) = artifact::to_bytes(&body)?;
     let store_dir = tempfile::tempdir()?;
     let cache_dir = tempfile::tempdir()?;

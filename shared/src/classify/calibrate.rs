@@ -1,51 +1,138 @@
-//! From class scores to a confidence that means "probability of being right".
+//! From the two kinds of evidence to a class, and from class scores to a confidence that
+//! means "probability of being right". Both are fitted at KB build time.
 //!
-//! The raw signal is the winner's lead over the runner-up, its absolute score, and whether
-//! the winner departs from the class the pack gives the record's whole log (mappings that
-//! depart from a log's default are where conventions differ between teams). A logistic
-//! model maps them to P(correct); it is fitted on
-//! leave-one-source-out predictions over the KB's own labelled examples (each source's
-//! records classified by a KB without that source), so it reflects how the engine does on
-//! sources it has not seen. Without enough examples the raw top probability is used.
+//! **Combining.** Retrieval ([`Classifier::class_scores`]) and the class statistics
+//! ([`super::class_model`]) are combined log-linearly ([`combine`]): the log of retrieval's
+//! share of each class plus a weight times the class's mean log-likelihood. The weight is
+//! one of two ([`Mix`]): for records whose log the KB knows and for records whose log it
+//! does not, chosen on held-out predictions to maximise accuracy.
+//!
+//! **Confidence.** The inputs ([`Inputs`]) are the winner's lead over the runner-up,
+//! retrieval's absolute score for it, whether it departs from the class the pack gives the
+//! record's whole log (mappings that depart from a log's default are where conventions differ
+//! between teams), whether a document names the record's event, whether the KB holds any
+//! document of the record's log, and whether the two kinds of evidence agree. A logistic
+//! model maps them to P(correct).
+//!
+//! Both are fitted on held-out predictions over the KB's own labelled examples, each
+//! classified twice through the serving path ([`Classifier::rank`]): once without its own
+//! source (a new source of a known product) and once without everything about its product
+//! (a product nobody described), so they have seen both situations. Without enough examples
+//! retrieval alone decides and the top probability is the confidence.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Classifier, Config};
+use super::{Classifier, Config, Query};
 use crate::kb::{DocKind, KnowledgeBase};
 use crate::search::Mode;
 
-/// Temperature of the softmax over fused class scores (RRF scores are small numbers).
-const TEMPERATURE: f32 = 0.02;
+/// A class retrieval did not find counts as this share of the winner's score.
+const RETRIEVAL_FLOOR: f32 = 0.01;
+/// Weights of the class statistics tried when fitting [`Mix`].
+const MIX_GRID: [f32; 9] = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
 /// Fewest held-out predictions worth fitting on.
 const MIN_SAMPLES: usize = 50;
 /// Source prefix of the examples in `knowledge/examples` (written with the pack).
 const OWN_EXAMPLES_PREFIX: &str = "pack/";
 /// Records labelled by others needed to fit on them alone.
 const MIN_FOREIGN_SAMPLES: usize = 200;
+/// Number of calibration inputs.
+pub const N_INPUTS: usize = 6;
 
+/// Probabilities from log-domain class scores ([`combine`]).
 pub fn softmax(scores: &[f32]) -> Vec<f32> {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let exps: Vec<f32> = scores.iter().map(|s| ((s - max) / TEMPERATURE).exp()).collect();
+    let exps: Vec<f32> = scores.iter().map(|s| (s - max).exp()).collect();
     let sum: f32 = exps.iter().sum::<f32>().max(f32::MIN_POSITIVE);
     exps.into_iter().map(|e| e / sum).collect()
 }
 
-/// Logistic map from (lead over the runner-up, strength of the winner, departure from the
-/// log's default class) to P(correct).
+/// Weight of the class statistics in [`combine`], for records whose log the KB knows and for
+/// the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mix {
+    pub known: f32,
+    pub unknown: f32,
+}
+
+impl Mix {
+    pub fn weight(&self, known_log: bool) -> f32 {
+        if known_log { self.known } else { self.unknown }
+    }
+}
+
+/// Final class scores, best first: `ln(share of retrieval's score) + weight × mean
+/// log-likelihood`. A class retrieval did not find counts as [`RETRIEVAL_FLOOR`] of the
+/// winner's score. With weight 0 the order is retrieval's and only its classes take part.
+pub fn combine(retrieval: &[(u32, f32)], stats: &[(u32, f32)], weight: f32) -> Vec<(u32, f32)> {
+    let top = retrieval.first().map_or(0.0, |r| r.1).max(1e-6);
+    let floor = top * RETRIEVAL_FLOOR;
+    let total: f32 = retrieval.iter().map(|r| r.1.max(floor)).sum::<f32>().max(1e-6);
+    let stat = |c: u32| stats.binary_search_by_key(&c, |s| s.0).map_or(f32::MIN / 4.0, |i| stats[i].1);
+    let mut out: Vec<(u32, f32)> = retrieval.iter().map(|&(c, s)| (c, (s.max(floor) / total).ln() + if weight > 0.0 { weight * stat(c) } else { 0.0 })).collect();
+    if weight > 0.0 {
+        let base = (floor / total).ln();
+        for &(c, ll) in stats {
+            if !retrieval.iter().any(|r| r.0 == c) {
+                out.push((c, base + weight * ll));
+            }
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// What the calibration reads of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Inputs {
+    /// 1 - e^-(winner - runner-up) over the final scores: how far the winner leads.
+    pub lead: f32,
+    /// ln of retrieval's score for the winner.
+    pub strength: f32,
+    /// The winner is not the class of the record's whole-log pack entry.
+    pub departs: bool,
+    /// A document names the record's event (its rare event name or id).
+    pub named: bool,
+    /// The KB holds a document of the record's log (a whole-log entry, or a best hit whose
+    /// field names are mostly the record's).
+    pub known_log: bool,
+    /// Retrieval and the class statistics put the same class first.
+    pub agree: bool,
+}
+
+impl Inputs {
+    /// From the final scores, retrieval's and the statistics' (see [`combine`]) and the flags.
+    pub fn new(ranked: &[(u32, f32)], retrieval: &[(u32, f32)], stats: &[(u32, f32)], departs: bool, named: bool, known_log: bool) -> Self {
+        let winner = ranked.first().map(|r| r.0);
+        let gap = match ranked {
+            [a, b, ..] => (a.1 - b.1).max(0.0),
+            _ => 10.0,
+        };
+        let strength = retrieval.iter().find(|r| Some(r.0) == winner).map_or(1e-6, |r| r.1).max(1e-6).ln();
+        let stats_best = stats.iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))).map(|s| s.0);
+        Inputs { lead: 1.0 - (-gap).exp(), strength, departs, named, known_log, agree: winner.is_some() && stats_best == winner }
+    }
+
+    fn vector(&self) -> [f32; N_INPUTS] {
+        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        [self.lead, self.strength, b(self.departs), b(self.named), b(self.known_log), b(self.agree)]
+    }
+}
+
+/// The fitted combination ([`Mix`]) and the logistic map from [`Inputs`] to P(correct).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibrator {
-    pub w_lead: f32,
-    pub w_strength: f32,
-    /// Added when the winner is not the class of the record's whole-log pack entry.
-    pub w_departs: f32,
+    pub mix: Mix,
+    /// One weight per input, in [`Inputs::vector`] order.
+    pub weights: [f32; N_INPUTS],
     pub bias: f32,
-    /// Mean and standard deviation of the three inputs over the fitting points: the inputs are
+    /// Mean and standard deviation of the inputs over the fitting points: the inputs are
     /// standardised so that gradient descent converges whatever the scale of the mode's
     /// scores (BM25 sums in the tens, fused reciprocal ranks below one).
-    pub mean: [f32; 3],
-    pub std: [f32; 3],
+    pub mean: [f32; N_INPUTS],
+    pub std: [f32; N_INPUTS],
     /// Held-out predictions it was fitted on, and how many were right.
     pub samples: usize,
     pub correct: usize,
@@ -55,91 +142,123 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Calibration inputs from the raw class scores (best first): how far the winner leads
-/// (1 - runner-up/winner) and how strong it is in absolute terms (log of its score). The
-/// softmax saturates, so it carries less information than these.
-fn features(scores: &[f32]) -> (f32, f32) {
-    let s1 = scores.first().copied().unwrap_or(0.0).max(1e-6);
-    let s2 = scores.get(1).copied().unwrap_or(0.0).max(0.0);
-    (1.0 - (s2 / s1).min(1.0), s1.ln())
-}
-
 impl Calibrator {
-    /// P(correct) from the raw class scores, best first, and whether the winner departs
-    /// from the record's log default.
-    pub fn apply(&self, scores: &[f32], departs: bool) -> f32 {
-        let (lead, strength) = features(scores);
-        let lead = (lead - self.mean[0]) / self.std[0];
-        let strength = (strength - self.mean[1]) / self.std[1];
-        let d = (if departs { 1.0 } else { 0.0 } - self.mean[2]) / self.std[2];
-        sigmoid(self.w_lead * lead + self.w_strength * strength + self.w_departs * d + self.bias).clamp(0.0, 1.0)
+    /// P(correct) of a decision.
+    pub fn apply(&self, x: &Inputs) -> f32 {
+        let v = x.vector();
+        let z: f32 = (0..N_INPUTS).map(|i| self.weights[i] * (v[i] - self.mean[i]) / self.std[i]).sum::<f32>() + self.bias;
+        sigmoid(z).clamp(0.0, 1.0)
     }
 
-    /// Fits by gradient descent on the log loss (four parameters, a few thousand points).
-    /// Each point is a prediction's raw class scores (best first), whether it departs from
-    /// its log's default class, and whether it was right.
+    /// Fits by gradient descent on the log loss (a handful of parameters, a few thousand
+    /// points); deterministic for the same points in the same order.
     pub fn fit(points: &[Point]) -> Option<Calibrator> {
         if points.len() < MIN_SAMPLES {
             return None;
         }
-        let raw: Vec<(f32, f32, f32, f32)> = points
-            .iter()
-            .map(|p| {
-                let (l, m) = features(&p.scores);
-                (l, m, if p.departs { 1.0 } else { 0.0 }, if p.correct { 1.0 } else { 0.0 })
-            })
-            .collect();
+        let raw: Vec<([f32; N_INPUTS], f32)> = points.iter().map(|p| (p.inputs.vector(), if p.correct { 1.0 } else { 0.0 })).collect();
         let n = raw.len() as f32;
-        let moments = |f: &dyn Fn(&(f32, f32, f32, f32)) -> f32| {
-            let mean = raw.iter().map(f).sum::<f32>() / n;
-            let var = raw.iter().map(|x| (f(x) - mean).powi(2)).sum::<f32>() / n;
-            (mean, var.sqrt().max(1e-3))
-        };
-        let (m0, s0) = moments(&|x| x.0);
-        let (m1, s1) = moments(&|x| x.1);
-        let (m2, s2) = moments(&|x| x.2);
-        let xs: Vec<(f32, f32, f32, f32)> = raw.iter().map(|&(l, m, d, y)| ((l - m0) / s0, (m - m1) / s1, (d - m2) / s2, y)).collect();
-        let (mut a, mut b, mut w, mut c) = (1.0f32, 0.0f32, 0.0f32, 0.0f32);
+        let (mut mean, mut std) = ([0f32; N_INPUTS], [0f32; N_INPUTS]);
+        for i in 0..N_INPUTS {
+            mean[i] = raw.iter().map(|(x, _)| x[i]).sum::<f32>() / n;
+            let var = raw.iter().map(|(x, _)| (x[i] - mean[i]).powi(2)).sum::<f32>() / n;
+            std[i] = var.sqrt().max(1e-3);
+        }
+        let xs: Vec<([f32; N_INPUTS], f32)> =
+            raw.iter().map(|(x, y)| (std::array::from_fn(|i| (x[i] - mean[i]) / std[i]), *y)).collect();
+        let mut w = [0f32; N_INPUTS];
+        w[0] = 1.0;
+        let mut bias = 0f32;
         for _ in 0..3000 {
-            let (mut ga, mut gb, mut gw, mut gc) = (0.0, 0.0, 0.0, 0.0);
-            for &(l, m, d, y) in &xs {
-                let err = sigmoid(a * l + b * m + w * d + c) - y;
-                ga += err * l;
-                gb += err * m;
-                gw += err * d;
-                gc += err;
+            let (mut g, mut gb) = ([0f32; N_INPUTS], 0f32);
+            for (x, y) in &xs {
+                let z: f32 = (0..N_INPUTS).map(|i| w[i] * x[i]).sum::<f32>() + bias;
+                let err = sigmoid(z) - y;
+                for i in 0..N_INPUTS {
+                    g[i] += err * x[i];
+                }
+                gb += err;
             }
-            a -= 0.5 * ga / n;
-            b -= 0.5 * gb / n;
-            w -= 0.5 * gw / n;
-            c -= 0.5 * gc / n;
+            for i in 0..N_INPUTS {
+                w[i] -= 0.5 * g[i] / n;
+            }
+            bias -= 0.5 * gb / n;
         }
         let correct = points.iter().filter(|p| p.correct).count();
-        Some(Calibrator { w_lead: a, w_strength: b, w_departs: w, bias: c, mean: [m0, m1, m2], std: [s0, s1, s2], samples: points.len(), correct })
+        Some(Calibrator { mix: Mix::default(), weights: w, bias, mean, std, samples: points.len(), correct })
+    }
+}
+
+/// One held-out prediction before combining: what [`Calibrator::fit_with_mix`] needs to try
+/// each weight.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub retrieval: Vec<(u32, f32)>,
+    pub stats: Vec<(u32, f32)>,
+    /// Classes of the record's whole-log entries (for [`Inputs::departs`]).
+    pub log_classes: Vec<u32>,
+    pub named: bool,
+    pub known_log: bool,
+    pub expected: u32,
+}
+
+impl Sample {
+    fn ranked(&self, mix: Mix) -> Vec<(u32, f32)> {
+        combine(&self.retrieval, &self.stats, mix.weight(self.known_log))
+    }
+
+    fn point(&self, mix: Mix) -> Point {
+        let ranked = self.ranked(mix);
+        let winner = ranked.first().map_or(0, |r| r.0);
+        let departs = !self.log_classes.is_empty() && !self.log_classes.contains(&winner);
+        Point { inputs: Inputs::new(&ranked, &self.retrieval, &self.stats, departs, self.named, self.known_log), correct: winner == self.expected }
+    }
+}
+
+impl Calibrator {
+    /// Chooses each [`Mix`] weight from [`MIX_GRID`] for the accuracy of its samples (known
+    /// logs, unknown logs; the smaller weight on a tie), then fits the confidence map on the
+    /// predictions that mix makes. Deterministic for the same samples in the same order.
+    pub fn fit_with_mix(samples: &[Sample]) -> Option<Calibrator> {
+        let best = |known: bool| {
+            let subset: Vec<&Sample> = samples.iter().filter(|s| s.known_log == known).collect();
+            let mut best = (0usize, 0.0f32);
+            for &w in &MIX_GRID {
+                let mix = Mix { known: w, unknown: w };
+                let ok = subset.iter().filter(|s| s.ranked(mix).first().is_some_and(|r| r.0 == s.expected)).count();
+                if ok > best.0 {
+                    best = (ok, w);
+                }
+            }
+            best.1
+        };
+        let mix = Mix { known: best(true), unknown: best(false) };
+        let points: Vec<Point> = samples.iter().map(|s| s.point(mix)).collect();
+        let mut c = Calibrator::fit(&points)?;
+        c.mix = mix;
+        Some(c)
     }
 }
 
 /// One held-out prediction the calibrator is fitted on.
 #[derive(Debug, Clone)]
 pub struct Point {
-    /// Raw class scores, best first (the top two are enough).
-    pub scores: Vec<f32>,
-    pub departs: bool,
+    pub inputs: Inputs,
     pub correct: bool,
 }
 
-/// Confidence of the top class: calibrated from the raw scores when the KB has a
-/// calibrator, else the softmax's top probability.
-pub fn confidence(scores: &[f32], probs: &[f32], cal: Option<&Calibrator>, departs: bool) -> f32 {
+/// Confidence of the top class: calibrated when the KB has a calibrator, else the softmax's
+/// top probability.
+pub fn confidence(x: &Inputs, probs: &[f32], cal: Option<&Calibrator>) -> f32 {
     match cal {
-        Some(c) => c.apply(scores, departs),
+        Some(c) => c.apply(x),
         None => probs.first().copied().unwrap_or(0.0).clamp(0.0, 1.0),
     }
 }
 
-/// Leave-one-source-out over the KB's example documents: each is classified (from its stored
-/// terms and vector) with the documents of its own source hidden. Returns the softmax
-/// probabilities of each prediction and whether the top class was right, then fits.
+/// Held-out predictions over the KB's example documents, through the serving path: each is
+/// classified (from its stored terms and vector) once with its own source hidden and, when
+/// the KB knows its product, once with every document about that product hidden. Then fits.
 pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
     let docs = kb.docs();
     let sources: BTreeSet<&str> =
@@ -156,45 +275,50 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
     let only_theirs = theirs >= MIN_FOREIGN_SAMPLES;
     let use_dense = mode != Mode::Lexical && kb.has_embeddings();
     let clf = Classifier::bare(kb, Config { mode: if use_dense { mode } else { Mode::Lexical }, ..Config::default() });
-    let mut points = Vec::new();
+    let mut samples = Vec::new();
     for (i, d) in docs.iter().enumerate() {
         if d.kind != DocKind::Example || (only_theirs && ours(&d.source)) {
             continue;
         }
-        let src = d.source.as_str();
-        let allowed = |j: usize| !(matches!(docs[j].kind, DocKind::Example | DocKind::Override) && docs[j].source == src);
-        let vector = if use_dense { kb.embedding(i) } else { None };
+        let own_source = |j: usize| matches!(docs[j].kind, DocKind::Example | DocKind::Override) && docs[j].source == d.source;
         let event_terms = crate::features::event_terms(d.discriminators.iter().filter_map(|p| p.split_once('=')));
-        // Event terms are counted in the whole KB, the document itself aside (as before the
-        // `allowed` filter existed; counting without its source fits a worse map: ECE 0.034 vs 0.029).
-        let mut shape = super::QueryShape::new(kb, &event_terms, &d.key_tokens, d.discriminators.clone(), &|j: usize| j != i);
-        let log_entries = clf.log_entries(&mut shape, &allowed);
-        let ranked = clf.rank_classes(&d.terms, &shape, &log_entries, vector, &allowed);
-        if ranked.is_empty() {
-            continue;
+        let q = Query { terms: &d.terms, event_terms: &event_terms, key_tokens: &d.key_tokens, discriminators: d.discriminators.clone(), vector: if use_dense { kb.embedding(i) } else { None } };
+        let mut sample = |allowed: &dyn Fn(usize) -> bool| {
+            if let Some(r) = clf.rank(&q, allowed) {
+                let log_classes = r.log_entries.iter().map(|&j| docs[j].class_uid).collect();
+                samples.push(Sample { retrieval: r.retrieval, stats: r.stats, log_classes, named: r.shape.event_term.is_some(), known_log: r.known_log, expected: d.class_uid });
+            }
+        };
+        sample(&|j| !own_source(j));
+        if !d.products.is_empty() {
+            sample(&|j| !own_source(j) && !crate::kb::products::doc_is_about(&docs[j], &d.products));
         }
-        let departs = clf.departs_from_log(&log_entries, ranked[0].0);
-        points.push(Point { scores: ranked.iter().take(2).map(|(_, s)| *s).collect(), departs, correct: ranked[0].0 == d.class_uid });
     }
-    Calibrator::fit(&points)
+    Calibrator::fit_with_mix(&samples)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Inputs of a decision between two classes with retrieval scores `scores`.
+    fn x(scores: [f32; 2], departs: bool, named: bool) -> Inputs {
+        let retrieval = [(1, scores[0]), (2, scores[1])];
+        Inputs::new(&combine(&retrieval, &[], 0.0), &retrieval, &[(1, 0.0)], departs, named, named)
+    }
+
     #[test]
     fn fitted_map_tracks_observed_accuracy() {
         // Confident predictions right 90% of the time, unsure ones 30%.
-        let pt = |scores: Vec<f32>, departs: bool, correct: bool| Point { scores, departs, correct };
         let mut pts = Vec::new();
         for i in 0..200 {
-            pts.push(pt(vec![0.20, 0.02], false, i % 10 != 0));
-            pts.push(pt(vec![0.05, 0.045], false, i % 10 < 3));
+            pts.push(Point { inputs: x([0.20, 0.02], false, true), correct: i % 10 != 0 });
+            pts.push(Point { inputs: x([0.05, 0.045], false, true), correct: i % 10 < 3 });
         }
         let c = Calibrator::fit(&pts).unwrap();
-        assert!((c.apply(&[0.20, 0.02], false) - 0.9).abs() < 0.05, "{}", c.apply(&[0.20, 0.02], false));
-        assert!((c.apply(&[0.05, 0.045], false) - 0.3).abs() < 0.05, "{}", c.apply(&[0.05, 0.045], false));
+        let (hi, lo) = (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.05, 0.045], false, true)));
+        assert!((hi - 0.9).abs() < 0.05, "{hi}");
+        assert!((lo - 0.3).abs() < 0.05, "{lo}");
         assert!(Calibrator::fit(&pts[..10]).is_none());
     }
 
@@ -204,11 +328,26 @@ mod tests {
         let pts: Vec<Point> = (0..400)
             .map(|i| {
                 let departs = i % 4 == 0;
-                Point { scores: vec![0.20, 0.02], departs, correct: if departs { i % 8 == 0 } else { i % 20 != 1 } }
+                Point { inputs: x([0.20, 0.02], departs, true), correct: if departs { i % 8 == 0 } else { i % 20 != 1 } }
             })
             .collect();
         let c = Calibrator::fit(&pts).unwrap();
-        let (stays, departs) = (c.apply(&[0.20, 0.02], false), c.apply(&[0.20, 0.02], true));
+        let (stays, departs) = (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.20, 0.02], true, true)));
         assert!(stays > 0.9 && (departs - 0.5).abs() < 0.1, "stays {stays}, departs {departs}");
+    }
+
+    /// The same scores mean less when no document is about the record's product: a guess
+    /// about an unknown log must not borrow the confidence of a known one.
+    #[test]
+    fn an_unknown_log_with_the_same_scores_is_less_sure() {
+        let pts: Vec<Point> = (0..400)
+            .map(|i| {
+                let known = i % 2 == 0;
+                Point { inputs: x([0.20, 0.02], false, known), correct: if known { i % 40 != 0 } else { i % 5 < 3 } }
+            })
+            .collect();
+        let c = Calibrator::fit(&pts).unwrap();
+        let (known, unknown) = (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.20, 0.02], false, false)));
+        assert!(known > 0.9 && (unknown - 0.6).abs() < 0.1, "known {known}, unknown {unknown}");
     }
 }

@@ -6,6 +6,7 @@
 
 mod activity;
 pub mod calibrate;
+pub(crate) mod class_model;
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -293,6 +294,36 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
     }
 }
 
+/// How many of the best hits are looked at for a document of the record's log.
+const KNOWN_LOG_DEPTH: usize = 10;
+
+/// What a search needs from a record (or, when fitting calibration, from a stored document).
+pub(crate) struct Query<'q> {
+    pub terms: &'q [String],
+    /// Whole-value terms of the fields naming the event ([`Features::event_terms`]).
+    pub event_terms: &'q [String],
+    pub key_tokens: &'q [String],
+    /// Discriminating `field=value` pairs, lower case, sorted.
+    pub discriminators: Vec<String>,
+    pub vector: Option<&'q [f32]>,
+}
+
+/// A record's classes ranked, with what the decision and its confidence read from them.
+pub(crate) struct Ranking<'q> {
+    pub shape: QueryShape<'q>,
+    pub hits: Vec<Hit>,
+    /// Retrieval's class scores (each class's best documents, weighted), best first.
+    pub retrieval: Vec<(u32, f32)>,
+    /// The class statistics' mean log-likelihood of each class ([`class_model`]), by class.
+    pub stats: Vec<(u32, f32)>,
+    /// The KB holds a document of the record's log ([`Classifier::knows_log`]).
+    pub known_log: bool,
+    /// Final class scores ([`calibrate::combine`], log domain), best first.
+    pub ranked: Vec<(u32, f32)>,
+    /// The record's whole-log entries ([`Classifier::log_entries`]).
+    pub log_entries: Vec<usize>,
+}
+
 /// Weights of a class's 1st, 2nd, ... best documents in its score.
 const RANK_DECAY: [f32; 4] = [1.0, 0.5, 0.25, 0.125];
 
@@ -305,12 +336,42 @@ impl<'a> Classifier<&'a KnowledgeBase> {
 }
 
 impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
-    /// Class → combined score of its best documents, best first, for given terms and vector.
-    /// `log_entries`: [`Classifier::log_entries`] of the record.
-    pub(crate) fn rank_classes(&self, terms: &[String], shape: &QueryShape, log_entries: &[usize], vector: Option<&[f32]>, allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
-        let hits = search::search(&self.kb, terms, vector, self.cfg.mode, allowed);
-        let hits = with_whole_log_entries(hits, shape, log_entries);
-        self.class_scores(&hits, shape)
+    /// The one scoring path, for serving ([`Classifier::decide`]) and for calibration fitting
+    /// ([`calibrate::fit_loso`]): search, the record's whole-log entries and its log's
+    /// convention, the weighted class scores. `None` when no document matches at all.
+    pub(crate) fn rank<'q>(&'q self, q: &Query<'q>, allowed: &dyn Fn(usize) -> bool) -> Option<Ranking<'q>> {
+        let mut shape = QueryShape::new(&self.kb, q.event_terms, q.key_tokens, q.discriminators.clone(), allowed);
+        let hits = search::search(&self.kb, q.terms, q.vector, self.cfg.mode, allowed);
+        if hits.is_empty() {
+            return None;
+        }
+        let log_entries = self.log_entries(&mut shape, allowed);
+        shape.convention = self.log_convention(&shape, &log_entries, allowed);
+        let hits = with_whole_log_entries(hits, &shape, &log_entries);
+        let retrieval = self.class_scores(&hits, &shape);
+        let stats = self.kb.class_model.scores(&self.kb.lexical, q.terms, allowed);
+        let known_log = self.knows_log(&shape, &hits, &log_entries);
+        let mix = self.kb.body.calibrator.as_ref().map(|c| c.mix).unwrap_or_default();
+        let ranked = calibrate::combine(&retrieval, &stats, mix.weight(known_log));
+        Some(Ranking { shape, hits, retrieval, stats, known_log, ranked, log_entries })
+    }
+
+    /// What the confidence calibration reads of a ranking.
+    pub(crate) fn calibration_inputs(&self, r: &Ranking) -> calibrate::Inputs {
+        let winner = r.ranked.first().map_or(0, |(c, _)| *c);
+        let departs = self.departs_from_log(&r.log_entries, winner);
+        calibrate::Inputs::new(&r.ranked, &r.retrieval, &r.stats, departs, r.shape.event_term.is_some(), r.known_log)
+    }
+
+    /// The KB holds a document of the record's log: a whole-log entry for it, or among the
+    /// best hits a pack entry or labelled record whose field names are mostly the record's.
+    /// Without one, the decision rests on other products' documents and the schema's prose.
+    fn knows_log(&self, shape: &QueryShape, hits: &[Hit], log_entries: &[usize]) -> bool {
+        !log_entries.is_empty()
+            || hits.iter().take(KNOWN_LOG_DEPTH).any(|h| {
+                let d = &self.kb.docs()[h.doc];
+                d.kind != DocKind::Class && shape.same_log(d)
+            })
     }
 
     /// The pack's entries for the record's whole log (`event: "*"` entries whose field names
@@ -450,10 +511,12 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 
     fn decide(&self, format: Format, f: &Features, allowed: &dyn Fn(usize) -> bool, use_overrides: bool) -> Decision {
         let signature = format!("{:016x}", f.signature);
-        let mut shape = QueryShape::new(&self.kb, &f.event_terms(), &f.key_tokens, f.discriminator_pairs(), allowed);
+        let event_terms = f.event_terms();
+        let shape_only = || QueryShape::new(&self.kb, &event_terms, &f.key_tokens, f.discriminator_pairs(), allowed);
         if use_overrides {
             if let Some(&(class_uid, activity)) = self.kb.overrides.get(&f.signature) {
-                return self.finish(format, f, &shape, class_uid, activity, 1.0, vec![Candidate { class_uid, score: 1.0 }], Vec::new(), DecidedBy::Override, &[], signature);
+                let cands = vec![Candidate { class_uid, score: 1.0 }];
+                return self.finish(format, f, &shape_only(), class_uid, activity, 1.0, cands, Vec::new(), DecidedBy::Override, &[], signature);
             }
         }
         let terms = f.lexical_terms();
@@ -467,23 +530,19 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             },
             _ => None,
         };
-        let hits = search::search(&self.kb, &terms, vector.as_deref(), self.cfg.mode, allowed);
-        if hits.is_empty() {
+        let q = Query { terms: &terms, event_terms: &event_terms, key_tokens: &f.key_tokens, discriminators: f.discriminator_pairs(), vector: vector.as_deref() };
+        let Some(r) = self.rank(&q, allowed) else {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
-            return self.finish(format, f, &shape, 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
-        }
-        let log_entries = self.log_entries(&mut shape, allowed);
-        shape.convention = self.log_convention(&shape, &log_entries, allowed);
-        let hits = with_whole_log_entries(hits, &shape, &log_entries);
-        let ranked = self.class_scores(&hits, &shape);
-        let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
+            return self.finish(format, f, &shape_only(), 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
+        };
+        let scores: Vec<f32> = r.ranked.iter().map(|(_, s)| *s).collect();
         let probs = calibrate::softmax(&scores);
         let candidates: Vec<Candidate> =
-            ranked.iter().zip(&probs).take(self.cfg.top_k).map(|((c, _), p)| Candidate { class_uid: *c, score: *p }).collect();
-        let (class_uid, _) = ranked[0];
-        let departs = self.departs_from_log(&log_entries, class_uid);
-        let confidence = calibrate::confidence(&scores, &probs, self.kb.body.calibrator.as_ref(), departs);
-        let evidence: Vec<Evidence> = hits
+            r.ranked.iter().zip(&probs).take(self.cfg.top_k).map(|((c, _), p)| Candidate { class_uid: *c, score: *p }).collect();
+        let (class_uid, _) = r.ranked[0];
+        let confidence = calibrate::confidence(&self.calibration_inputs(&r), &probs, self.kb.body.calibrator.as_ref());
+        let evidence: Vec<Evidence> = r
+            .hits
             .iter()
             .filter(|h| self.kb.docs()[h.doc].class_uid == class_uid)
             .take(3)
@@ -492,7 +551,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                 Evidence { kind: d.kind, source: d.source.clone(), title: d.title.clone(), score: h.score }
             })
             .collect();
-        self.finish(format, f, &shape, class_uid, None, confidence, candidates, evidence, DecidedBy::Search, &hits, signature)
+        self.finish(format, f, &r.shape, class_uid, None, confidence, candidates, evidence, DecidedBy::Search, &r.hits, signature)
     }
 
     /// Class → combined score of its best documents, best first.

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::sources::{Labeled, PackEntry};
+use super::products::ProductTable;
+use super::sources::{Labeled, PackEntry, ProductIdentity};
 use super::{Doc, DocKind, KbBody};
 use crate::embed::{EmbedError, Embedder};
 use crate::features::{self, expand};
@@ -15,6 +16,8 @@ pub struct BuildOptions<'a> {
     pub examples: Vec<Labeled>,
     pub pack: Vec<PackEntry>,
     pub overrides: Vec<Labeled>,
+    /// The product-identity table: which documents are about which product.
+    pub products: Vec<ProductIdentity>,
     pub embedder: Option<&'a Embedder>,
     /// Called with (done, total) while embedding documents.
     pub progress: Option<&'a dyn Fn(usize, usize)>,
@@ -45,6 +48,10 @@ pub fn build(schema: Schema, opts: BuildOptions<'_>) -> Result<KbBody, EmbedErro
             continue;
         }
         docs.push(pack_doc(p));
+    }
+    let table = ProductTable::new(opts.products);
+    for d in &mut docs {
+        d.products = table.of_doc(d.kind, &d.source);
     }
 
     let (embeddings, embedding_model) = match opts.embedder {
@@ -133,6 +140,7 @@ fn class_doc(class: &Class, base_attrs: &BTreeSet<String>) -> Doc {
         key_tokens: Vec::new(),
         discriminators: Vec::new(),
         any_event: false,
+        products: Vec::new(),
     }
 }
 
@@ -153,6 +161,7 @@ pub(crate) fn record_doc(kind: DocKind, l: &Labeled) -> Doc {
         discriminators,
         key_tokens: f.key_tokens,
         any_event: false,
+        products: Vec::new(),
     }
 }
 
@@ -199,7 +208,7 @@ fn pack_doc(p: &PackEntry) -> Doc {
         kind: DocKind::Pack,
         class_uid: p.class_uid,
         activity_id: p.activity_id,
-        source: format!("pack:{}", p.product),
+        source: format!("{}{}", super::products::PACK_SOURCE_PREFIX, p.product),
         title: format!("{} {}: {}", p.product, p.event, p.title),
         terms: expand(terms),
         dense_text,
@@ -207,5 +216,6 @@ fn pack_doc(p: &PackEntry) -> Doc {
         key_tokens,
         discriminators: Vec::new(),
         any_event: p.event == "*",
+        products: Vec::new(),
     }
 }

@@ -5,6 +5,7 @@
 pub mod artifact;
 pub mod pointer;
 pub(crate) mod docs;
+pub mod products;
 pub mod sources;
 
 use std::collections::HashMap;
@@ -46,6 +47,9 @@ pub struct Doc {
     /// A knowledge-pack entry for a whole log type (`event: "*"`): the class of that log's
     /// events that no other document names.
     pub any_event: bool,
+    /// Product ids the document is about ([`products::ProductTable::of_doc`]); empty for
+    /// class documents and when the KB was built without a product table.
+    pub products: Vec<String>,
 }
 
 /// What the artifact stores (the header is derived from it).
@@ -71,6 +75,8 @@ pub struct KnowledgeBase {
     whole_log: Vec<usize>,
     /// Indices of the analysts' corrections.
     corrections: Vec<usize>,
+    /// Class statistics over all documents (the evidence that needs no product to be known).
+    pub(crate) class_model: crate::classify::class_model::ClassModel,
 }
 
 impl KnowledgeBase {
@@ -84,7 +90,8 @@ impl KnowledgeBase {
             .collect();
         let whole_log = body.docs.iter().enumerate().filter(|(_, d)| d.any_event).map(|(i, _)| i).collect();
         let corrections = body.docs.iter().enumerate().filter(|(_, d)| d.kind == DocKind::Override).map(|(i, _)| i).collect();
-        KnowledgeBase { header, body, lexical, overrides, whole_log, corrections }
+        let class_model = crate::classify::class_model::ClassModel::build(&body.docs, lexical.vocabulary());
+        KnowledgeBase { header, body, lexical, overrides, whole_log, corrections, class_model }
     }
 
     /// Indices of the documents that are whole-log pack entries.

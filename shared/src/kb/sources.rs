@@ -55,15 +55,37 @@ pub struct PackEntry {
     pub notes: String,
 }
 
+/// One row of the product-identity table (`knowledge/products.jsonl`): what belongs to one
+/// vendor's one log-producing product line, so that an evaluation can remove all of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductIdentity {
+    pub product_id: String,
+    #[serde(default)]
+    pub vendor: String,
+    #[serde(default)]
+    pub name: String,
+    /// `product` strings of the pack lines that are this product's.
+    #[serde(default)]
+    pub pack: Vec<String>,
+    /// `source` values of the example records that are this product's.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// `source` names of labelled dev-set records of this product.
+    #[serde(default)]
+    pub dev: Vec<String>,
+}
+
 /// Everything read from a set of input files, with where each came from.
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
     pub examples: Vec<Labeled>,
     pub pack: Vec<PackEntry>,
+    pub products: Vec<ProductIdentity>,
 }
 
 /// Reads JSONL files, or every `*.jsonl` under a directory (sorted, recursively). Lines with
-/// a `raw` field are labelled examples; lines with `product` are pack entries.
+/// a `raw` field are labelled examples; lines with `product` are pack entries; lines with
+/// `product_id` are rows of the product-identity table.
 pub fn read_paths(paths: &[PathBuf]) -> Result<Inputs, SourceError> {
     let mut inputs = Inputs::default();
     for p in paths {
@@ -113,8 +135,11 @@ pub fn parse_jsonl(text: &str, path: &Path, inputs: &mut Inputs) -> Result<(), S
         } else if v.get("product").is_some() {
             let p: PackEntry = serde_json::from_value(v).map_err(|e| err(format!("not a knowledge-pack entry: {e}")))?;
             inputs.pack.push(p);
+        } else if v.get("product_id").is_some() {
+            let p: ProductIdentity = serde_json::from_value(v).map_err(|e| err(format!("not a product-identity row: {e}")))?;
+            inputs.products.push(p);
         } else {
-            return Err(err("neither a labelled example (`raw`) nor a knowledge-pack entry (`product`)".into()));
+            return Err(err("neither a labelled example (`raw`), a knowledge-pack entry (`product`) nor a product-identity row (`product_id`)".into()));
         }
     }
     Ok(())

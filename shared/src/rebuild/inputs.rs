@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::{OverrideSource, RebuildError};
 use crate::blob::{BlobError, BlobStore};
-use crate::kb::sources::{self, Inputs, Labeled, PackEntry, SourceError};
+use crate::kb::sources::{self, Inputs, Labeled, PackEntry, ProductIdentity, SourceError};
 use crate::kb::FORMAT_VERSION;
 use crate::schema::{Schema, SchemaError};
 
@@ -72,6 +72,7 @@ pub struct Parsed {
     pub schema: Schema,
     pub examples: Vec<Labeled>,
     pub pack: Vec<PackEntry>,
+    pub products: Vec<ProductIdentity>,
     pub overrides: Vec<Labeled>,
 }
 
@@ -149,7 +150,7 @@ impl Gathered {
             })?;
             sources::parse_jsonl(text, Path::new(&o.key), &mut inputs).map_err(|e| source_error(&o.key, e))?;
         }
-        Ok(Parsed { schema, examples: inputs.examples, pack: inputs.pack, overrides: self.overrides.clone() })
+        Ok(Parsed { schema, examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides: self.overrides.clone() })
     }
 }
 

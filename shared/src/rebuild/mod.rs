@@ -229,6 +229,7 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
             BuildOptions {
                 examples: parsed.examples,
                 pack: parsed.pack,
+                products: parsed.products,
                 overrides: parsed.overrides,
                 embedder: self.embedder.as_deref(),
                 progress: None,

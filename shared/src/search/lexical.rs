@@ -38,6 +38,16 @@ impl Bm25 {
         Bm25 { postings, doc_len, avg_len }
     }
 
+    /// The documents containing `term`, with the term's frequency in each.
+    pub fn postings(&self, term: &str) -> &[(u32, u16)] {
+        self.postings.get(term).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many distinct terms the documents have.
+    pub fn vocabulary(&self) -> usize {
+        self.postings.len()
+    }
+
     /// How many documents contain `term`.
     pub fn df(&self, term: &str) -> usize {
         self.postings.get(term).map_or(0, Vec::len)

@@ -103,7 +103,7 @@ pub fn lexical_classifier_from(schema: &Schema, examples: Vec<ocsfmap::kb::sourc
     inputs.examples.extend(examples);
     let body = kb::build(
         schema.clone(),
-        kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, overrides, embedder: None, progress: None },
+        kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides, embedder: None, progress: None },
     )
     .expect("kb builds");
     let (bytes, _) = kb::artifact::to_bytes(&body).expect("kb serialises");
