@@ -1,11 +1,12 @@
 //! From the two kinds of evidence to a class, and from class scores to a confidence that
 //! means "probability of being right". Both are fitted at KB build time.
 //!
-//! **Combining.** Retrieval ([`Classifier::class_scores`]) and the class statistics
-//! ([`super::class_model`]) are combined log-linearly ([`combine`]): the log of retrieval's
-//! share of each class plus a weight times the class's mean log-likelihood. The weight is
-//! one of two ([`Mix`]): for records whose log the KB knows and for records whose log it
-//! does not, chosen on held-out predictions to maximise accuracy.
+//! **Combining.** Retrieval ([`Classifier::class_scores`]), the class statistics
+//! ([`super::class_model`]) and the schema's text ([`super::schema_text`]) are combined
+//! log-linearly ([`combine`]): the log of retrieval's share of each class plus weighted
+//! log-scores of the other two, less a penalty for classes whose subject the record lacks
+//! ([`super::cues`]). The weights ([`Mix`]) are chosen per [`Regime`] (a document names the
+//! record's event; the KB knows its log; neither) on held-out predictions, for accuracy.
 //!
 //! **Confidence.** The inputs ([`Inputs`]) are the winner's lead over the runner-up,
 //! retrieval's absolute score for it, whether it departs from the class the pack gives the
@@ -31,7 +32,9 @@ use crate::search::Mode;
 /// A class retrieval did not find counts as this share of the winner's score.
 const RETRIEVAL_FLOOR: f32 = 0.01;
 /// Weights of the class statistics tried when fitting [`Mix`].
-const MIX_GRID: [f32; 9] = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
+const STATS_GRID: [f32; 7] = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+/// Weights of the schema text tried when fitting [`Mix`].
+const TEXT_GRID: [f32; 6] = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0];
 /// Fewest held-out predictions worth fitting on.
 const MIN_SAMPLES: usize = 50;
 /// Source prefix of the examples in `knowledge/examples` (written with the pack).
@@ -49,35 +52,89 @@ pub fn softmax(scores: &[f32]) -> Vec<f32> {
     exps.into_iter().map(|e| e / sum).collect()
 }
 
-/// Weight of the class statistics in [`combine`], for records whose log the KB knows and for
-/// the others.
+/// Weights of the class statistics and of the schema text in [`combine`], one pair per
+/// [`Regime`]: for records whose event a document names, for the others whose log the KB
+/// knows (often only a sibling product's envelope), and for records of a log it does not know.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mix {
-    pub known: f32,
-    pub unknown: f32,
+    /// Indexed by [`Regime`].
+    pub regimes: [Weights; 3],
 }
 
-impl Mix {
-    pub fn weight(&self, known_log: bool) -> f32 {
-        if known_log { self.known } else { self.unknown }
+/// How much the two product-independent kinds of evidence count beside retrieval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub stats: f32,
+    pub text: f32,
+}
+
+/// The situations [`Mix`] tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regime {
+    Named = 0,
+    Known = 1,
+    Unknown = 2,
+}
+
+pub fn regime(named: bool, known_log: bool) -> Regime {
+    match (named, known_log) {
+        (true, _) => Regime::Named,
+        (false, true) => Regime::Known,
+        (false, false) => Regime::Unknown,
     }
 }
 
-/// Final class scores, best first: `ln(share of retrieval's score) + weight × mean
-/// log-likelihood`. A class retrieval did not find counts as [`RETRIEVAL_FLOOR`] of the
-/// winner's score. With weight 0 the order is retrieval's and only its classes take part.
-pub fn combine(retrieval: &[(u32, f32)], stats: &[(u32, f32)], weight: f32) -> Vec<(u32, f32)> {
-    let top = retrieval.first().map_or(0.0, |r| r.1).max(1e-6);
+impl Mix {
+    pub fn weights(&self, named: bool, known_log: bool) -> Weights {
+        self.regimes[regime(named, known_log) as usize]
+    }
+}
+
+/// Per-class evidence of one record (each list by class except `retrieval`, best first).
+pub struct Evidence<'a> {
+    pub retrieval: &'a [(u32, f32)],
+    /// Mean log-likelihood ([`super::class_model`]), ascending class.
+    pub stats: &'a [(u32, f32)],
+    /// Schema-text BM25 score ([`super::schema_text`]), ascending class.
+    pub text: &'a [(u32, f32)],
+    /// Classes whose subject the record lacks ([`super::cues`]).
+    pub lacking: &'a [u32],
+}
+
+/// Final class scores, best first: `ln(share of retrieval's score) + w.stats × mean
+/// log-likelihood + w.text × ln((text score + 1) / (best text score + 1))`, less
+/// [`super::cues::MISSING_SUBJECT`] for the classes whose subject the record lacks. A class
+/// retrieval did not find counts as [`RETRIEVAL_FLOOR`] of the winner's score. With both
+/// weights 0 only retrieval's classes take part.
+pub fn combine(e: &Evidence, w: Weights) -> Vec<(u32, f32)> {
+    let top = e.retrieval.first().map_or(0.0, |r| r.1).max(1e-6);
     let floor = top * RETRIEVAL_FLOOR;
-    let total: f32 = retrieval.iter().map(|r| r.1.max(floor)).sum::<f32>().max(1e-6);
-    let stat = |c: u32| stats.binary_search_by_key(&c, |s| s.0).map_or(f32::MIN / 4.0, |i| stats[i].1);
-    let mut out: Vec<(u32, f32)> = retrieval.iter().map(|&(c, s)| (c, (s.max(floor) / total).ln() + if weight > 0.0 { weight * stat(c) } else { 0.0 })).collect();
-    if weight > 0.0 {
+    let total: f32 = e.retrieval.iter().map(|r| r.1.max(floor)).sum::<f32>().max(1e-6);
+    let lookup = |list: &[(u32, f32)], c: u32| list.binary_search_by_key(&c, |s| s.0).ok().map(|i| list[i].1);
+    let best_text = e.text.iter().map(|t| t.1).fold(0.0f32, f32::max);
+    let others = |c: u32| {
+        let mut s = 0.0;
+        if w.stats > 0.0 {
+            s += w.stats * lookup(e.stats, c).unwrap_or(f32::MIN / 4.0);
+        }
+        if w.text > 0.0 {
+            s += w.text * ((lookup(e.text, c).unwrap_or(0.0) + 1.0) / (best_text + 1.0)).ln();
+        }
+        s
+    };
+    let mut out: Vec<(u32, f32)> = e.retrieval.iter().map(|&(c, s)| (c, (s.max(floor) / total).ln() + others(c))).collect();
+    if w.stats > 0.0 || w.text > 0.0 {
         let base = (floor / total).ln();
-        for &(c, ll) in stats {
-            if !retrieval.iter().any(|r| r.0 == c) {
-                out.push((c, base + weight * ll));
+        let classes = if e.stats.is_empty() { e.text } else { e.stats };
+        for &(c, _) in classes {
+            if !e.retrieval.iter().any(|r| r.0 == c) {
+                out.push((c, base + others(c)));
             }
+        }
+    }
+    for (c, s) in out.iter_mut() {
+        if e.lacking.contains(c) {
+            *s -= super::cues::MISSING_SUBJECT;
         }
     }
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -195,16 +252,20 @@ impl Calibrator {
 pub struct Sample {
     pub retrieval: Vec<(u32, f32)>,
     pub stats: Vec<(u32, f32)>,
+    pub text: Vec<(u32, f32)>,
     /// Classes of the record's whole-log entries (for [`Inputs::departs`]).
     pub log_classes: Vec<u32>,
     pub named: bool,
     pub known_log: bool,
+    /// Classes whose subject the record lacks.
+    pub lacking: Vec<u32>,
     pub expected: u32,
 }
 
 impl Sample {
     fn ranked(&self, mix: Mix) -> Vec<(u32, f32)> {
-        combine(&self.retrieval, &self.stats, mix.weight(self.known_log))
+        let e = Evidence { retrieval: &self.retrieval, stats: &self.stats, text: &self.text, lacking: &self.lacking };
+        combine(&e, mix.weights(self.named, self.known_log))
     }
 
     fn point(&self, mix: Mix) -> Point {
@@ -216,23 +277,29 @@ impl Sample {
 }
 
 impl Calibrator {
-    /// Chooses each [`Mix`] weight from [`MIX_GRID`] for the accuracy of its samples (known
-    /// logs, unknown logs; the smaller weight on a tie), then fits the confidence map on the
-    /// predictions that mix makes. Deterministic for the same samples in the same order.
+    /// Chooses each regime's [`Weights`] from [`STATS_GRID`] × [`TEXT_GRID`] for the accuracy
+    /// of its samples (the first best in grid order, smaller weights first), then fits the
+    /// confidence map on the predictions that mix makes. Deterministic for the same samples in
+    /// the same order.
     pub fn fit_with_mix(samples: &[Sample]) -> Option<Calibrator> {
-        let best = |known: bool| {
-            let subset: Vec<&Sample> = samples.iter().filter(|s| s.known_log == known).collect();
-            let mut best = (0usize, 0.0f32);
-            for &w in &MIX_GRID {
-                let mix = Mix { known: w, unknown: w };
-                let ok = subset.iter().filter(|s| s.ranked(mix).first().is_some_and(|r| r.0 == s.expected)).count();
-                if ok > best.0 {
-                    best = (ok, w);
+        let best = |r: Regime| {
+            let subset: Vec<&Sample> = samples.iter().filter(|s| regime(s.named, s.known_log) == r).collect();
+            let mut best = (0usize, Weights::default());
+            for &stats in &STATS_GRID {
+                for &text in &TEXT_GRID {
+                    let w = Weights { stats, text };
+                    let mix = Mix { regimes: [w; 3] };
+                    let ok = subset.iter().filter(|s| s.ranked(mix).first().is_some_and(|r| r.0 == s.expected)).count();
+                    tracing::trace!(?r, stats, text, ok, n = subset.len(), "mix grid");
+                    if ok > best.0 {
+                        best = (ok, w);
+                    }
                 }
             }
             best.1
         };
-        let mix = Mix { known: best(true), unknown: best(false) };
+        let mix = Mix { regimes: [best(Regime::Named), best(Regime::Known), best(Regime::Unknown)] };
+        tracing::debug!(?mix, samples = samples.len(), "class statistics weights");
         let points: Vec<Point> = samples.iter().map(|s| s.point(mix)).collect();
         let mut c = Calibrator::fit(&points)?;
         c.mix = mix;
@@ -286,7 +353,8 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         let mut sample = |allowed: &dyn Fn(usize) -> bool| {
             if let Some(r) = clf.rank(&q, allowed) {
                 let log_classes = r.log_entries.iter().map(|&j| docs[j].class_uid).collect();
-                samples.push(Sample { retrieval: r.retrieval, stats: r.stats, log_classes, named: r.shape.event_term.is_some(), known_log: r.known_log, expected: d.class_uid });
+                let named = r.shape.event_term.is_some();
+                samples.push(Sample { retrieval: r.retrieval, stats: r.stats, text: r.text, log_classes, named, known_log: r.known_log, lacking: r.lacking, expected: d.class_uid });
             }
         };
         sample(&|j| !own_source(j));
@@ -304,7 +372,8 @@ mod tests {
     /// Inputs of a decision between two classes with retrieval scores `scores`.
     fn x(scores: [f32; 2], departs: bool, named: bool) -> Inputs {
         let retrieval = [(1, scores[0]), (2, scores[1])];
-        Inputs::new(&combine(&retrieval, &[], 0.0), &retrieval, &[(1, 0.0)], departs, named, named)
+        let e = Evidence { retrieval: &retrieval, stats: &[], text: &[], lacking: &[] };
+        Inputs::new(&combine(&e, Weights::default()), &retrieval, &[(1, 0.0)], departs, named, named)
     }
 
     #[test]

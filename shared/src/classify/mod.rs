@@ -1,12 +1,17 @@
 //! Record → class, activity and confidence.
 //!
 //! Order of precedence: an analyst override for the record's exact shape, then the
-//! decision cache for that shape, then hybrid search over the knowledge base with the
-//! scores of each class's best documents combined.
+//! decision cache for that shape, then [`Classifier::rank`]: hybrid search over the knowledge
+//! base with the scores of each class's best documents combined, joined by evidence that
+//! needs no document about the record's product (class statistics over all products, the
+//! schema's own class descriptions, and the subjects a class requires), weighted as fitted at
+//! KB build time ([`calibrate`]).
 
 mod activity;
 pub mod calibrate;
 pub(crate) mod class_model;
+pub(crate) mod cues;
+pub(crate) mod schema_text;
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -316,6 +321,10 @@ pub(crate) struct Ranking<'q> {
     pub retrieval: Vec<(u32, f32)>,
     /// The class statistics' mean log-likelihood of each class ([`class_model`]), by class.
     pub stats: Vec<(u32, f32)>,
+    /// The schema text's score of each class for the record's words ([`schema_text`]), by class.
+    pub text: Vec<(u32, f32)>,
+    /// Classes whose subject the record lacks ([`cues`]).
+    pub lacking: Vec<u32>,
     /// The KB holds a document of the record's log ([`Classifier::knows_log`]).
     pub known_log: bool,
     /// Final class scores ([`calibrate::combine`], log domain), best first.
@@ -352,8 +361,13 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let stats = self.kb.class_model.scores(&self.kb.lexical, q.terms, allowed);
         let known_log = self.knows_log(&shape, &hits, &log_entries);
         let mix = self.kb.body.calibrator.as_ref().map(|c| c.mix).unwrap_or_default();
-        let ranked = calibrate::combine(&retrieval, &stats, mix.weight(known_log));
-        Some(Ranking { shape, hits, retrieval, stats, known_log, ranked, log_entries })
+        let named = shape.event_term.is_some();
+        let cues = cues::Cues::of(q.key_tokens, q.terms, &q.discriminators);
+        let schema = self.kb.schema();
+        let lacking: Vec<u32> = stats.iter().map(|s| s.0).filter(|&c| !cues.admits(c, schema.class(c).map_or(0, |k| k.category_uid))).collect();
+        let text = self.kb.schema_text.scores(&self.kb.schema_text.record_words(q.terms, q.key_tokens));
+        let ranked = calibrate::combine(&calibrate::Evidence { retrieval: &retrieval, stats: &stats, text: &text, lacking: &lacking }, mix.weights(named, known_log));
+        Some(Ranking { shape, hits, retrieval, stats, text, lacking, known_log, ranked, log_entries })
     }
 
     /// What the confidence calibration reads of a ranking.

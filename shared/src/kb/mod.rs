@@ -77,6 +77,8 @@ pub struct KnowledgeBase {
     corrections: Vec<usize>,
     /// Class statistics over all documents (the evidence that needs no product to be known).
     pub(crate) class_model: crate::classify::class_model::ClassModel,
+    /// The schema's class and activity descriptions, for the record's own words.
+    pub(crate) schema_text: crate::classify::schema_text::SchemaText,
 }
 
 impl KnowledgeBase {
@@ -91,7 +93,8 @@ impl KnowledgeBase {
         let whole_log = body.docs.iter().enumerate().filter(|(_, d)| d.any_event).map(|(i, _)| i).collect();
         let corrections = body.docs.iter().enumerate().filter(|(_, d)| d.kind == DocKind::Override).map(|(i, _)| i).collect();
         let class_model = crate::classify::class_model::ClassModel::build(&body.docs, lexical.vocabulary());
-        KnowledgeBase { header, body, lexical, overrides, whole_log, corrections, class_model }
+        let schema_text = crate::classify::schema_text::SchemaText::build(&body.schema);
+        KnowledgeBase { header, body, lexical, overrides, whole_log, corrections, class_model, schema_text }
     }
 
     /// Indices of the documents that are whole-log pack entries.
