@@ -137,7 +137,7 @@ fn run_folds(body: &KbBody, folds: &[(Holdout, Vec<&Labeled>)], total: usize, em
         let clf = Classifier::new(kb, embedder.clone(), cfg.clone());
         for l in records {
             let rec = parse::parse(&l.raw);
-            let decision = clf.classify_filtered(&rec, &|_| true, true);
+            let decision = clf.classify_uncached(&rec);
             out.push(Prediction { source: l.source.clone(), expected_class: l.class_uid, expected_activity: l.activity_id, decision });
             progress(out.len(), total);
         }
@@ -193,7 +193,7 @@ pub fn few_shot(
             let clf = Classifier::new(Arc::new(KnowledgeBase::from_body(header, sub)), embedder.clone(), cfg.clone());
             for l in &records[k..] {
                 let rec = parse::parse(&l.raw);
-                let decision = clf.classify_filtered(&rec, &|_| true, true);
+                let decision = clf.classify_uncached(&rec);
                 preds.push(Prediction { source: l.source.clone(), expected_class: l.class_uid, expected_activity: l.activity_id, decision });
                 done += 1;
                 progress(done, total);

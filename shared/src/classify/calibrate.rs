@@ -349,7 +349,7 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         }
         let own_source = |j: usize| matches!(docs[j].kind, DocKind::Example | DocKind::Override) && docs[j].source == d.source;
         let event_terms = crate::features::event_terms(d.discriminators.iter().filter_map(|p| p.split_once('=')));
-        let q = Query { terms: &d.terms, event_terms: &event_terms, key_tokens: &d.key_tokens, discriminators: d.discriminators.clone(), vector: if use_dense { kb.embedding(i) } else { None } };
+        let q = Query { terms: &d.terms, event_terms: &event_terms, key_tokens: &d.key_tokens, discriminators: d.discriminators.clone(), vector: if use_dense { kb.embedding(i) } else { None }, filtered: true };
         let mut sample = |allowed: &dyn Fn(usize) -> bool| {
             if let Some(r) = clf.rank(&q, allowed) {
                 let log_classes = r.log_entries.iter().map(|&j| docs[j].class_uid).collect();

@@ -31,6 +31,9 @@ pub struct ClassModel {
     totals: Vec<f32>,
     /// Distinct terms in the KB (the smoothing's vocabulary size).
     vocab: f32,
+    /// Per term: (class index, summed weight) over all documents, for queries that hide no
+    /// document (serving), so that a record costs one lookup per term, not a postings walk.
+    by_term: std::collections::HashMap<String, Vec<(u16, f32)>>,
 }
 
 /// The group a document's weight is shared within: its first product, else its source.
@@ -45,8 +48,7 @@ pub fn counts_term(t: &str) -> bool {
 }
 
 impl ClassModel {
-    /// `vocab`: how many distinct terms the KB's documents have.
-    pub fn build(docs: &[Doc], vocab: usize) -> Self {
+    pub fn build(docs: &[Doc], lexical: &Bm25) -> Self {
         let mut classes: Vec<u32> = docs.iter().map(|d| d.class_uid).collect();
         classes.sort_unstable();
         classes.dedup();
@@ -70,13 +72,23 @@ impl ClassModel {
             doc_class.push(ci as u16);
             doc_weight.push(w);
         }
-        ClassModel { classes, doc_class, doc_weight, totals, vocab: vocab.max(1) as f32 }
+        let mut by_term = std::collections::HashMap::with_capacity(lexical.vocabulary());
+        let mut n = vec![0f32; classes.len()];
+        for (t, postings) in lexical.terms().filter(|(t, _)| counts_term(t)) {
+            for &(d, _) in postings {
+                n[doc_class[d as usize] as usize] += doc_weight[d as usize];
+            }
+            let sparse: Vec<(u16, f32)> = n.iter_mut().enumerate().filter(|(_, w)| **w > 0.0).map(|(ci, w)| (ci as u16, std::mem::take(w))).collect();
+            by_term.insert(t.to_string(), sparse);
+        }
+        ClassModel { classes, doc_class, doc_weight, totals, vocab: lexical.vocabulary().max(1) as f32, by_term }
     }
 
     /// Mean log-likelihood per distinct term of the record under each class (higher is more
-    /// likely), over the documents `allowed` admits, in ascending class order. The class
-    /// totals are the whole KB's: hiding one source or product moves them by its share only.
-    pub fn scores(&self, lexical: &Bm25, terms: &[String], allowed: &dyn Fn(usize) -> bool) -> Vec<(u32, f32)> {
+    /// likely), in ascending class order, over the documents `allowed` admits (all when
+    /// `None`). The class totals are the whole KB's: hiding one source or product moves them
+    /// by its share only.
+    pub fn scores(&self, lexical: &Bm25, terms: &[String], allowed: Option<&dyn Fn(usize) -> bool>) -> Vec<(u32, f32)> {
         let mut distinct: Vec<&str> = terms.iter().map(String::as_str).filter(|t| counts_term(t)).collect();
         distinct.sort_unstable();
         distinct.dedup();
@@ -84,6 +96,14 @@ impl ClassModel {
         let mut acc = vec![0f32; c];
         let mut n = vec![0f32; c];
         let mut touched: Vec<usize> = Vec::new();
+        let Some(allowed) = allowed else {
+            for t in &distinct {
+                for &(ci, w) in self.by_term.get(*t).map(Vec::as_slice).unwrap_or(&[]) {
+                    acc[ci as usize] += (w + ALPHA).ln() - ALPHA.ln();
+                }
+            }
+            return self.finish(&acc, distinct.len());
+        };
         for t in &distinct {
             for &(d, _) in lexical.postings(t) {
                 let d = d as usize;
@@ -102,8 +122,12 @@ impl ClassModel {
             }
             touched.clear();
         }
-        let k = distinct.len().max(1) as f32;
-        (0..c)
+        self.finish(&acc, distinct.len())
+    }
+
+    fn finish(&self, acc: &[f32], distinct: usize) -> Vec<(u32, f32)> {
+        let k = distinct.max(1) as f32;
+        (0..self.classes.len())
             .map(|ci| {
                 let norm = ALPHA.ln() - (self.totals[ci] + ALPHA * self.vocab).ln();
                 (self.classes[ci], (acc[ci] + k * norm) / k)
@@ -124,11 +148,18 @@ mod tests {
         let kb = crate::kb::KnowledgeBase::from_body(crate::kb::KbHeader::describe(&body, String::new()), body);
         let q: Vec<String> = ["logon", "failed", "password", "user"].map(String::from).to_vec();
         let best = |allowed: &dyn Fn(usize) -> bool| {
-            let mut s = kb.class_model.scores(&kb.lexical, &q, allowed);
+            let mut s = kb.class_model.scores(&kb.lexical, &q, Some(allowed));
             s.sort_by(|a, b| b.1.total_cmp(&a.1));
             s[0].0
         };
         assert_eq!(best(&|_| true), 3002);
+        // The precomputed path for unfiltered queries gives the same scores as the walk.
+        let walked = kb.class_model.scores(&kb.lexical, &q, Some(&|_| true));
+        let looked_up = kb.class_model.scores(&kb.lexical, &q, None);
+        for (a, b) in walked.iter().zip(&looked_up) {
+            assert_eq!(a.0, b.0);
+            assert!((a.1 - b.1).abs() < 1e-4, "{a:?} {b:?}");
+        }
         let auth: Vec<usize> = kb.docs().iter().enumerate().filter(|(_, d)| d.class_uid == 3002).map(|(i, _)| i).collect();
         assert_ne!(best(&|i| !auth.contains(&i)), 3002);
     }

@@ -311,6 +311,8 @@ pub(crate) struct Query<'q> {
     /// Discriminating `field=value` pairs, lower case, sorted.
     pub discriminators: Vec<String>,
     pub vector: Option<&'q [f32]>,
+    /// Some documents are hidden from this query (`allowed` admits fewer than all).
+    pub filtered: bool,
 }
 
 /// A record's classes ranked, with what the decision and its confidence read from them.
@@ -358,7 +360,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         shape.convention = self.log_convention(&shape, &log_entries, allowed);
         let hits = with_whole_log_entries(hits, &shape, &log_entries);
         let retrieval = self.class_scores(&hits, &shape);
-        let stats = self.kb.class_model.scores(&self.kb.lexical, q.terms, allowed);
+        let stats = self.kb.class_model.scores(&self.kb.lexical, q.terms, q.filtered.then_some(allowed));
         let known_log = self.knows_log(&shape, &hits, &log_entries);
         let mix = self.kb.body.calibrator.as_ref().map(|c| c.mix).unwrap_or_default();
         let named = shape.event_term.is_some();
@@ -505,7 +507,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         if let Some(d) = self.cache.lock().ok().and_then(|mut c| c.get(&f.signature).cloned()) {
             return Decision { cached: true, ..d };
         }
-        let d = self.decide(record.format, &f, &|_| true, true);
+        let d = self.decide(record.format, &f, None, true);
         if let Ok(mut c) = self.cache.lock() {
             c.put(f.signature, d.clone());
         }
@@ -513,17 +515,27 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     }
 
     /// Classifies without the cache, searching only documents `allowed` admits and, when
-    /// `use_overrides` is false, ignoring override shapes (evaluation).
+    /// `use_overrides` is false, ignoring override shapes.
     pub fn classify_filtered(&self, record: &Record, allowed: &dyn Fn(usize) -> bool, use_overrides: bool) -> Decision {
         let f = features::extract(record);
-        self.decide(record.format, &f, allowed, use_overrides)
+        self.decide(record.format, &f, Some(allowed), use_overrides)
+    }
+
+    /// Classifies without the cache, over the whole KB (evaluation, the rebuild's gate).
+    pub fn classify_uncached(&self, record: &Record) -> Decision {
+        let f = features::extract(record);
+        self.decide(record.format, &f, None, true)
     }
 
     pub fn cache_len(&self) -> usize {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
     }
 
-    fn decide(&self, format: Format, f: &Features, allowed: &dyn Fn(usize) -> bool, use_overrides: bool) -> Decision {
+    /// `allowed`: the documents the decision may use, all when `None`.
+    fn decide(&self, format: Format, f: &Features, allowed: Option<&dyn Fn(usize) -> bool>, use_overrides: bool) -> Decision {
+        let everything = |_: usize| true;
+        let filtered = allowed.is_some();
+        let allowed = allowed.unwrap_or(&everything);
         let signature = format!("{:016x}", f.signature);
         let event_terms = f.event_terms();
         let shape_only = || QueryShape::new(&self.kb, &event_terms, &f.key_tokens, f.discriminator_pairs(), allowed);
@@ -544,7 +556,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             },
             _ => None,
         };
-        let q = Query { terms: &terms, event_terms: &event_terms, key_tokens: &f.key_tokens, discriminators: f.discriminator_pairs(), vector: vector.as_deref() };
+        let q = Query { terms: &terms, event_terms: &event_terms, key_tokens: &f.key_tokens, discriminators: f.discriminator_pairs(), vector: vector.as_deref(), filtered };
         let Some(r) = self.rank(&q, allowed) else {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
             return self.finish(format, f, &shape_only(), 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);

@@ -92,7 +92,7 @@ impl KnowledgeBase {
             .collect();
         let whole_log = body.docs.iter().enumerate().filter(|(_, d)| d.any_event).map(|(i, _)| i).collect();
         let corrections = body.docs.iter().enumerate().filter(|(_, d)| d.kind == DocKind::Override).map(|(i, _)| i).collect();
-        let class_model = crate::classify::class_model::ClassModel::build(&body.docs, lexical.vocabulary());
+        let class_model = crate::classify::class_model::ClassModel::build(&body.docs, &lexical);
         let schema_text = crate::classify::schema_text::SchemaText::build(&body.schema);
         KnowledgeBase { header, body, lexical, overrides, whole_log, corrections, class_model, schema_text }
     }

@@ -43,6 +43,11 @@ impl Bm25 {
         self.postings.get(term).map_or(&[], Vec::as_slice)
     }
 
+    /// Every term with its postings (in no particular order).
+    pub fn terms(&self) -> impl Iterator<Item = (&str, &[(u32, u16)])> {
+        self.postings.iter().map(|(t, p)| (t.as_str(), p.as_slice()))
+    }
+
     /// How many distinct terms the documents have.
     pub fn vocabulary(&self) -> usize {
         self.postings.len()
