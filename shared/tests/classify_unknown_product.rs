@@ -88,3 +88,21 @@ fn class_statistics_and_schema_text_help_an_unknown_product() {
     let (with, without) = (right(fold), right(alone));
     assert!(with > without, "{with} right with the class statistics and schema text, {without} without, of {}", held.len());
 }
+
+/// An analyst who files an audit-log event as a finding is obeyed for records of that event
+/// that are not of the exact corrected shape (an extra field), although the record has no
+/// finding wording: the subject cue does not outvote a correction of the same event.
+#[test]
+fn a_correction_outweighs_the_subject_cue() {
+    let schema = event_support::load_schema().expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
+    let record = |extra: &str| {
+        format!(
+            r#"{{"eventVersion":"1.09","userIdentity":{{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/ops","accountId":"111122223333","userName":"ops"}},"eventTime":"2024-03-04T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.15.0","requestParameters":{{"userName":"ops"}}{extra},"eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#
+        )
+    };
+    let correction = kb::sources::Labeled { raw: record(""), class_uid: 2004, activity_id: Some(1), source: "analyst".into() };
+    let c = event_support::lexical_classifier_with(&schema, vec![correction]);
+    let d = c.classify(&record(r#","sessionCredentialFromConsole":"true""#));
+    assert_eq!(d.class_uid, 2004, "{:?}", d.candidates);
+    assert_ne!(d.decided_by, ocsfmap::classify::DecidedBy::Override, "the record must not be of the corrected shape");
+}

@@ -366,7 +366,15 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let named = shape.event_term.is_some();
         let cues = cues::Cues::of(q.key_tokens, q.terms, &q.discriminators);
         let schema = self.kb.schema();
-        let lacking: Vec<u32> = stats.iter().map(|s| s.0).filter(|&c| !cues.admits(c, schema.class(c).map_or(0, |k| k.category_uid))).collect();
+        // An analyst's correction of a record like this one (same discriminating values) stands
+        // even where the record lacks its class's usual subject: the analyst has seen it.
+        let corrected: Vec<u32> =
+            hits.iter().map(|h| &self.kb.docs()[h.doc]).filter(|d| d.kind == DocKind::Override && shape.similarity(d) > 0.0).map(|d| d.class_uid).collect();
+        let lacking: Vec<u32> = stats
+            .iter()
+            .map(|s| s.0)
+            .filter(|&c| !corrected.contains(&c) && !cues.admits(c, schema.class(c).map_or(0, |k| k.category_uid)))
+            .collect();
         let text = self.kb.schema_text.scores(&self.kb.schema_text.record_words(q.terms, q.key_tokens));
         let ranked = calibrate::combine(&calibrate::Evidence { retrieval: &retrieval, stats: &stats, text: &text, lacking: &lacking }, mix.weights(named, known_log));
         Some(Ranking { shape, hits, retrieval, stats, text, lacking, known_log, ranked, log_entries })
