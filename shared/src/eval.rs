@@ -145,11 +145,6 @@ fn run_folds(body: &KbBody, folds: &[(Holdout, Vec<&Labeled>)], total: usize, em
     out
 }
 
-/// Leave-one-source-out ([`leave_one_out`] under [`Protocol::Source`]).
-pub fn leave_one_source_out(body: &KbBody, labeled: &[Labeled], embedder: Option<Arc<Embedder>>, cfg: &Config, progress: &dyn Fn(usize, usize)) -> Vec<Prediction> {
-    leave_one_out(body, labeled, &ProductTable::default(), Protocol::Source, embedder, cfg, progress).expect("the source protocol needs no product identity")
-}
-
 /// Few-shot protocol: each source in turn is held out of the KB (with what `protocol`
 /// hides), its first `k` records (in input order) are added as analyst overrides, the way the
 /// product adds corrections (an exact-shape override plus a labelled document that similar
@@ -201,11 +196,6 @@ pub fn few_shot(
         }
     }
     Ok(out)
-}
-
-/// A KB equal to one built without the documents of `source` (examples and overrides).
-pub fn without_source(body: &KbBody, source: &str) -> KnowledgeBase {
-    without(body, &Holdout { source: Some(source.to_string()), products: Vec::new() })
 }
 
 /// A KB equal to one built without what `holdout` hides.
@@ -447,7 +437,7 @@ mod tests {
             .collect();
         let b = body();
         let cfg = Config { mode: crate::search::Mode::Lexical, ..Config::default() };
-        let zero = leave_one_source_out(&b, &recs, None, &cfg, &|_, _| ());
+        let zero = leave_one_out(&b, &recs, &ProductTable::default(), Protocol::Source, None, &cfg, &|_, _| ()).unwrap();
         assert!(zero.iter().all(|p| p.decision.class_uid == 3002), "{:?}", zero.iter().map(|p| p.decision.class_uid).collect::<Vec<_>>());
         let runs = few_shot(&b, &recs, &ProductTable::default(), Protocol::Source, None, &cfg, &[0, 1, 3, 10], &|_, _| ()).unwrap();
         let rows = shot_rows(&runs);

@@ -141,6 +141,13 @@ pub fn combine(e: &Evidence, w: Weights) -> Vec<(u32, f32)> {
     out
 }
 
+/// True when the record's log has whole-log entries (of `log_classes`) and none of them is
+/// `winner`'s class: the mapping departs from the log's default, which is where mapping
+/// conventions differ (a calibration input).
+pub fn departs(log_classes: &[u32], winner: u32) -> bool {
+    !log_classes.is_empty() && !log_classes.contains(&winner)
+}
+
 /// What the calibration reads of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Inputs {
@@ -271,7 +278,7 @@ impl Sample {
     fn point(&self, mix: Mix) -> Point {
         let ranked = self.ranked(mix);
         let winner = ranked.first().map_or(0, |r| r.0);
-        let departs = !self.log_classes.is_empty() && !self.log_classes.contains(&winner);
+        let departs = departs(&self.log_classes, winner);
         Point { inputs: Inputs::new(&ranked, &self.retrieval, &self.stats, departs, self.named, self.known_log), correct: winner == self.expected }
     }
 }
@@ -352,7 +359,7 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         let q = Query { terms: &d.terms, event_terms: &event_terms, key_tokens: &d.key_tokens, discriminators: d.discriminators.clone(), vector: if use_dense { kb.embedding(i) } else { None }, filtered: true };
         let mut sample = |allowed: &dyn Fn(usize) -> bool| {
             if let Some(r) = clf.rank(&q, allowed) {
-                let log_classes = r.log_entries.iter().map(|&j| docs[j].class_uid).collect();
+                let log_classes = clf.log_classes(&r.log_entries);
                 let named = r.shape.event_term.is_some();
                 samples.push(Sample { retrieval: r.retrieval, stats: r.stats, text: r.text, log_classes, named, known_log: r.known_log, lacking: r.lacking, expected: d.class_uid });
             }

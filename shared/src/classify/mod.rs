@@ -375,15 +375,17 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             .map(|s| s.0)
             .filter(|&c| !corrected.contains(&c) && !cues.admits(c, schema.class(c).map_or(0, |k| k.category_uid)))
             .collect();
-        let text = self.kb.schema_text.scores(&self.kb.schema_text.record_words(q.terms, q.key_tokens));
-        let ranked = calibrate::combine(&calibrate::Evidence { retrieval: &retrieval, stats: &stats, text: &text, lacking: &lacking }, mix.weights(named, known_log));
+        let weights = mix.weights(named, known_log);
+        // The schema text only counts with a weight, and is needed when fitting one.
+        let text = if weights.text > 0.0 || q.filtered { self.kb.schema_text.scores(&self.kb.schema_text.record_words(q.terms, q.key_tokens)) } else { Vec::new() };
+        let ranked = calibrate::combine(&calibrate::Evidence { retrieval: &retrieval, stats: &stats, text: &text, lacking: &lacking }, weights);
         Some(Ranking { shape, hits, retrieval, stats, text, lacking, known_log, ranked, log_entries })
     }
 
     /// What the confidence calibration reads of a ranking.
     pub(crate) fn calibration_inputs(&self, r: &Ranking) -> calibrate::Inputs {
         let winner = r.ranked.first().map_or(0, |(c, _)| *c);
-        let departs = self.departs_from_log(&r.log_entries, winner);
+        let departs = calibrate::departs(&self.log_classes(&r.log_entries), winner);
         calibrate::Inputs::new(&r.ranked, &r.retrieval, &r.stats, departs, r.shape.event_term.is_some(), r.known_log)
     }
 
@@ -441,11 +443,9 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         log_entries.iter().any(|&i| self.kb.docs()[i].class_uid == c).then_some(c)
     }
 
-    /// True when the record's log has whole-log entries and none of them is `class_uid`: the
-    /// mapping departs from the log's default, which is where mapping conventions differ (a
-    /// calibration input).
-    pub(crate) fn departs_from_log(&self, log_entries: &[usize], class_uid: u32) -> bool {
-        !log_entries.is_empty() && log_entries.iter().all(|&i| self.kb.docs()[i].class_uid != class_uid)
+    /// Classes of the record's whole-log entries ([`calibrate::departs`] reads them).
+    pub(crate) fn log_classes(&self, log_entries: &[usize]) -> Vec<u32> {
+        log_entries.iter().map(|&i| self.kb.docs()[i].class_uid).collect()
     }
 }
 
@@ -515,43 +515,33 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         if let Some(d) = self.cache.lock().ok().and_then(|mut c| c.get(&f.signature).cloned()) {
             return Decision { cached: true, ..d };
         }
-        let d = self.decide(record.format, &f, None, true);
+        let d = self.decide(record.format, &f);
         if let Ok(mut c) = self.cache.lock() {
             c.put(f.signature, d.clone());
         }
         d
     }
 
-    /// Classifies without the cache, searching only documents `allowed` admits and, when
-    /// `use_overrides` is false, ignoring override shapes.
-    pub fn classify_filtered(&self, record: &Record, allowed: &dyn Fn(usize) -> bool, use_overrides: bool) -> Decision {
-        let f = features::extract(record);
-        self.decide(record.format, &f, Some(allowed), use_overrides)
-    }
-
-    /// Classifies without the cache, over the whole KB (evaluation, the rebuild's gate).
+    /// Classifies without the cache (evaluation, the rebuild's gate).
     pub fn classify_uncached(&self, record: &Record) -> Decision {
         let f = features::extract(record);
-        self.decide(record.format, &f, None, true)
+        self.decide(record.format, &f)
     }
 
     pub fn cache_len(&self) -> usize {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
     }
 
-    /// `allowed`: the documents the decision may use, all when `None`.
-    fn decide(&self, format: Format, f: &Features, allowed: Option<&dyn Fn(usize) -> bool>, use_overrides: bool) -> Decision {
-        let everything = |_: usize| true;
-        let filtered = allowed.is_some();
-        let allowed = allowed.unwrap_or(&everything);
+    /// Decides over the whole KB (only calibration fitting hides documents, through
+    /// [`Classifier::rank`]).
+    fn decide(&self, format: Format, f: &Features) -> Decision {
+        let allowed = &|_: usize| true;
         let signature = format!("{:016x}", f.signature);
         let event_terms = f.event_terms();
         let shape_only = || QueryShape::new(&self.kb, &event_terms, &f.key_tokens, f.discriminator_pairs(), allowed);
-        if use_overrides {
-            if let Some(&(class_uid, activity)) = self.kb.overrides.get(&f.signature) {
-                let cands = vec![Candidate { class_uid, score: 1.0 }];
-                return self.finish(format, f, &shape_only(), class_uid, activity, 1.0, cands, Vec::new(), DecidedBy::Override, &[], signature);
-            }
+        if let Some(&(class_uid, activity)) = self.kb.overrides.get(&f.signature) {
+            let cands = vec![Candidate { class_uid, score: 1.0 }];
+            return self.finish(format, f, &shape_only(), class_uid, activity, 1.0, cands, Vec::new(), DecidedBy::Override, &[], signature);
         }
         let terms = f.lexical_terms();
         let vector = match &self.embedder {
@@ -564,7 +554,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             },
             _ => None,
         };
-        let q = Query { terms: &terms, event_terms: &event_terms, key_tokens: &f.key_tokens, discriminators: f.discriminator_pairs(), vector: vector.as_deref(), filtered };
+        let q = Query { terms: &terms, event_terms: &event_terms, key_tokens: &f.key_tokens, discriminators: f.discriminator_pairs(), vector: vector.as_deref(), filtered: false };
         let Some(r) = self.rank(&q, allowed) else {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
             return self.finish(format, f, &shape_only(), 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
