@@ -45,8 +45,13 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--review-threshold must be between 0 and 1");
     }
     let kb = Arc::new(ocsfmap::kb::artifact::load(&a.kb)?);
-    let embedder = if matches!(a.mode, ModeArg::Lexical) { None } else { kb_cmd::load_embedder(a.model.as_deref())?.map(Arc::new) };
-    let cfg = Config { mode: a.mode.into(), review_threshold: a.review_threshold, ..Config::default() };
+    let embedder = if matches!(a.mode, ModeArg::Lexical) {
+        None
+    } else {
+        kb_cmd::load_embedder(a.model.as_deref())?.map(Arc::new)
+    };
+    let cfg =
+        Config { mode: a.mode.into(), review_threshold: a.review_threshold, ..Config::default() };
     let mapper = (a.emit == Emit::Event).then(|| Mapper::for_kb(&kb));
     let clf = Classifier::new(kb, embedder, cfg);
 
@@ -69,8 +74,8 @@ pub fn run(a: Args) -> Result<()> {
         }
         let (record, raw) = match &a.jsonl_field {
             Some(field) => {
-                let v: serde_json::Value =
-                    serde_json::from_str(text).with_context(|| format!("{} line {}: not valid JSON", a.input, n + 1))?;
+                let v: serde_json::Value = serde_json::from_str(text)
+                    .with_context(|| format!("{} line {}: not valid JSON", a.input, n + 1))?;
                 let raw = match v.get(field) {
                     Some(serde_json::Value::String(s)) => s.clone(),
                     Some(other) => other.to_string(),
@@ -84,7 +89,11 @@ pub fn run(a: Args) -> Result<()> {
         let d = clf.classify_record(&record);
         match &mapper {
             Some(m) => {
-                let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: ocsfmap::pipeline::now_ms(), source: None };
+                let ctx = EventContext {
+                    event_id: Some(uuid::Uuid::now_v7()),
+                    received_at_ms: ocsfmap::pipeline::now_ms(),
+                    source: None,
+                };
                 out.write_all(m.build_raw(&raw, &record, &d, &ctx).event.to_json().as_bytes())?;
             }
             None => serde_json::to_writer(&mut out, &d)?,

@@ -93,7 +93,8 @@ pub fn run(a: Args) -> Result<()> {
     if needs_model && a.model.is_none() {
         eprintln!("ocsfmap: no --model / OCSFMAP_MODEL_DIR: evaluating lexical-only");
     }
-    let embedder = if needs_model { kb_cmd::load_embedder(a.model.as_deref())?.map(Arc::new) } else { None };
+    let embedder =
+        if needs_model { kb_cmd::load_embedder(a.model.as_deref())?.map(Arc::new) } else { None };
     if let (Some(e), Some(p)) = (&embedder, &a.embed_cache) {
         e.load_memo(p);
     }
@@ -107,7 +108,14 @@ pub fn run(a: Args) -> Result<()> {
     };
     let body = kb::build(
         schema,
-        BuildOptions { examples, pack: extra.pack, products: extra.products, overrides: Vec::new(), embedder: embedder.as_deref(), progress: Some(&on_progress) },
+        BuildOptions {
+            examples,
+            pack: extra.pack,
+            products: extra.products,
+            overrides: Vec::new(),
+            embedder: embedder.as_deref(),
+            progress: Some(&on_progress),
+        },
     )?;
     pb.finish_and_clear();
 
@@ -122,8 +130,23 @@ pub fn run(a: Args) -> Result<()> {
         _ => Protocol::Source,
     };
     let preds = match a.protocol {
-        ProtocolArg::Knowledge => eval::leave_one_knowledge_product_out(&body, &own_examples, &table, embedder.clone(), &cfg, &on_eval),
-        _ => eval::leave_one_out(&body, &labeled, &table, protocol, embedder.clone(), &cfg, &on_eval)?,
+        ProtocolArg::Knowledge => eval::leave_one_knowledge_product_out(
+            &body,
+            &own_examples,
+            &table,
+            embedder.clone(),
+            &cfg,
+            &on_eval,
+        ),
+        _ => eval::leave_one_out(
+            &body,
+            &labeled,
+            &table,
+            protocol,
+            embedder.clone(),
+            &cfg,
+            &on_eval,
+        )?,
     };
     pb.finish_and_clear();
     let report = eval::report(&preds);
@@ -131,10 +154,19 @@ pub fn run(a: Args) -> Result<()> {
         Vec::new()
     } else {
         let pb = progress::bar(0, "few-shot");
-        let runs = eval::few_shot(&body, &labeled, &table, protocol, embedder.clone(), &cfg, &a.shots, &|d, t| {
-            pb.set_length(t as u64);
-            pb.set_position(d as u64);
-        })?;
+        let runs = eval::few_shot(
+            &body,
+            &labeled,
+            &table,
+            protocol,
+            embedder.clone(),
+            &cfg,
+            &a.shots,
+            &|d, t| {
+                pb.set_length(t as u64);
+                pb.set_position(d as u64);
+            },
+        )?;
         pb.finish_and_clear();
         if let Some(p) = &a.predictions {
             for (k, preds) in &runs {
@@ -189,7 +221,10 @@ pub fn run(a: Args) -> Result<()> {
             }
             println!("ECE {ece:.4}");
             let (p, n) = precision_at(&preds, 0.9);
-            println!("precision at confidence >= 0.9: {p:.4} ({n} records, {:.3} of all)", n as f64 / preds.len().max(1) as f64);
+            println!(
+                "precision at confidence >= 0.9: {p:.4} ({n} records, {:.3} of all)",
+                n as f64 / preds.len().max(1) as f64
+            );
         }
         if !shots.is_empty() {
             print_shots(&shots, a.by_source);
@@ -205,7 +240,10 @@ fn print_report(protocol: &str, r: &Report, _preds: &[Prediction], by_source: bo
     println!("top-3 class accuracy  {:.4}", r.top3);
     println!("macro-F1 (classes)    {:.4}", r.macro_f1);
     match r.activity {
-        Some(a) => println!("activity accuracy     {a:.4}  ({} records with a labelled activity)", r.activity_labelled),
+        Some(a) => println!(
+            "activity accuracy     {a:.4}  ({} records with a labelled activity)",
+            r.activity_labelled
+        ),
         None => println!("activity accuracy     n/a"),
     }
     println!("sent to review        {:.4}", r.needs_review_share);
@@ -216,10 +254,16 @@ fn print_report(protocol: &str, r: &Report, _preds: &[Prediction], by_source: bo
         }
     }
     if by_source {
-        println!("\n{:<45} {:>7} {:>7} {:>7} {:>8}", "source", "records", "top-1", "top-3", "activity");
+        println!(
+            "\n{:<45} {:>7} {:>7} {:>7} {:>8}",
+            "source", "records", "top-1", "top-3", "activity"
+        );
         for s in &r.per_source {
             let act = s.activity.map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into());
-            println!("{:<45} {:>7} {:>7.3} {:>7.3} {:>8}", s.source, s.records, s.top1, s.top3, act);
+            println!(
+                "{:<45} {:>7} {:>7.3} {:>7.3} {:>8}",
+                s.source, s.records, s.top1, s.top3, act
+            );
         }
     }
 }
@@ -232,23 +276,32 @@ fn precision_at(preds: &[Prediction], t: f32) -> (f64, usize) {
 }
 
 fn print_shots(rows: &[eval::ShotRow], by_source: bool) {
-    println!("\nfew-shot: first k records of each held-out source as overrides, the rest classified");
+    println!(
+        "\nfew-shot: first k records of each held-out source as overrides, the rest classified"
+    );
     println!("{:>6} {:>8} {:>7} {:>8}", "k", "records", "top-1", "activity");
     for r in rows {
         let act = r.activity.map(|a| format!("{a:.4}")).unwrap_or_else(|| "-".into());
         println!("{:>6} {:>8} {:>7.4} {:>8}", r.shots, r.records, r.top1, act);
     }
     if by_source {
-        let head: Vec<String> = rows.iter().map(|r| format!("{:>8}", format!("k={}", r.shots))).collect();
+        let head: Vec<String> =
+            rows.iter().map(|r| format!("{:>8}", format!("k={}", r.shots))).collect();
         println!("\n{:<45} {}", "source (top-1 after k corrections)", head.join(" "));
-        let mut sources: Vec<&str> = rows.iter().flat_map(|r| r.per_source.iter().map(|s| s.source.as_str())).collect();
+        let mut sources: Vec<&str> =
+            rows.iter().flat_map(|r| r.per_source.iter().map(|s| s.source.as_str())).collect();
         sources.sort();
         sources.dedup();
         for s in sources {
             let cells: Vec<String> = rows
                 .iter()
                 .map(|r| {
-                    let v = r.per_source.iter().find(|x| x.source == s).map(|x| format!("{:.3}", x.top1)).unwrap_or_else(|| "-".into());
+                    let v = r
+                        .per_source
+                        .iter()
+                        .find(|x| x.source == s)
+                        .map(|x| format!("{:.3}", x.top1))
+                        .unwrap_or_else(|| "-".into());
                     format!("{v:>8}")
                 })
                 .collect();

@@ -29,7 +29,10 @@ pub struct BuildArgs {
 
 pub fn load_embedder(model: Option<&Path>) -> Result<Option<Embedder>> {
     match model {
-        Some(dir) => Ok(Some(Embedder::load(dir).with_context(|| format!("loading the embedding model from {}", dir.display()))?)),
+        Some(dir) => Ok(Some(
+            Embedder::load(dir)
+                .with_context(|| format!("loading the embedding model from {}", dir.display()))?,
+        )),
         None => Ok(None),
     }
 }
@@ -47,7 +50,14 @@ pub fn build(a: BuildArgs) -> Result<()> {
     };
     let body = kb::build(
         schema,
-        BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides, embedder: embedder.as_ref(), progress: Some(&progress) },
+        BuildOptions {
+            examples: inputs.examples,
+            pack: inputs.pack,
+            products: inputs.products,
+            overrides,
+            embedder: embedder.as_ref(),
+            progress: Some(&progress),
+        },
     )?;
     pb.finish_and_clear();
     let header = kb::artifact::save(&body, &a.out)?;

@@ -52,7 +52,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let cfg = ClickHouseConfig::from_env(&Env::from_pairs(pairs))?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let applied = rt
-        .block_on(async { tokio::time::timeout(Duration::from_secs(a.timeout_secs), clickhouse::migrate(&cfg)).await })
+        .block_on(async {
+            tokio::time::timeout(Duration::from_secs(a.timeout_secs), clickhouse::migrate(&cfg))
+                .await
+        })
         .map_err(|_| anyhow::anyhow!("migration did not finish within {} s", a.timeout_secs))?
         .with_context(|| format!("migrating {} database {}", cfg.url, cfg.database))?;
     if applied.is_empty() {

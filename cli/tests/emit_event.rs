@@ -9,7 +9,9 @@ fn root() -> PathBuf {
 }
 
 fn schema_path() -> PathBuf {
-    std::env::var_os("OCSF_SCHEMA").map(PathBuf::from).unwrap_or_else(|| root().join("../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"))
+    std::env::var_os("OCSF_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"))
 }
 
 #[test]
@@ -47,8 +49,17 @@ fn emit_event_prints_schema_valid_events() {
     let _ = std::fs::remove_dir_all(&dir);
 
     let schema = ocsfmap::schema::Schema::load(&schema_file).unwrap();
-    let lines: Vec<String> = std::fs::read_to_string(&input).unwrap().lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
-    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<String> = std::fs::read_to_string(&input)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(events.len(), lines.len(), "one event per record");
     for (ev, line) in events.iter().zip(&lines) {
         let class = ev["class_uid"].as_u64().unwrap() as u32;

@@ -36,7 +36,12 @@ fn prepare() -> Option<(Mapper, Vec<Prepared>)> {
         .iter()
         .map(|r| {
             let record = ocsfmap::parse::parse(&r.raw);
-            let decision = labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
+            let decision = labelled_decision(
+                &schema,
+                clf.classify_record(&record),
+                r.class_uid,
+                r.activity_id,
+            );
             Prepared { source: r.source.clone(), raw: r.raw.clone(), record, decision }
         })
         .collect();
@@ -61,13 +66,19 @@ fn bench(c: &mut Criterion) {
         eprintln!("skipping the event benchmark: dev set or schema absent");
         return;
     };
-    let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: 1_735_689_600_000, source: None };
+    let ctx = EventContext {
+        event_id: Some(uuid::Uuid::now_v7()),
+        received_at_ms: 1_735_689_600_000,
+        source: None,
+    };
     let all: Vec<&Prepared> = prepared.iter().collect();
     // Warm every plan first: the benchmark is about warm signatures.
     run(&mapper, &all, &ctx);
     // `OCSFMAP_BENCH_PASSES=N`: N passes over the mix and nothing else (for `perf`), each
     // timed on its own: the best and the median say more than a mean on a shared machine.
-    if let Some(n) = std::env::var("OCSFMAP_BENCH_PASSES").ok().and_then(|v| v.parse::<usize>().ok()) {
+    if let Some(n) =
+        std::env::var("OCSFMAP_BENCH_PASSES").ok().and_then(|v| v.parse::<usize>().ok())
+    {
         let mut per_record: Vec<f64> = (0..n)
             .map(|_| {
                 let t = std::time::Instant::now();
@@ -76,8 +87,12 @@ fn bench(c: &mut Criterion) {
             })
             .collect();
         per_record.sort_by(f64::total_cmp);
-        if let (Some(best), Some(median)) = (per_record.first(), per_record.get(per_record.len() / 2)) {
-            eprintln!("dev mix, {n} passes: best {best:.2} µs/record, median {median:.2} µs/record");
+        if let (Some(best), Some(median)) =
+            (per_record.first(), per_record.get(per_record.len() / 2))
+        {
+            eprintln!(
+                "dev mix, {n} passes: best {best:.2} µs/record, median {median:.2} µs/record"
+            );
         }
         return;
     }
@@ -94,17 +109,26 @@ fn bench(c: &mut Criterion) {
         })
     });
     for family in ["windows", "zeek (", "aws/cloudtrail", "apache", "linux/sshd", "okta"] {
-        let items: Vec<&Prepared> = prepared.iter().filter(|p| p.source.starts_with(family)).collect();
+        let items: Vec<&Prepared> =
+            prepared.iter().filter(|p| p.source.starts_with(family)).collect();
         if items.is_empty() {
             continue;
         }
         g.throughput(Throughput::Elements(items.len() as u64));
-        g.bench_with_input(BenchmarkId::new("source", family.trim_end_matches(" (")), &items, |b, items| b.iter(|| run(&mapper, items, &ctx)));
+        g.bench_with_input(
+            BenchmarkId::new("source", family.trim_end_matches(" (")),
+            &items,
+            |b, items| b.iter(|| run(&mapper, items, &ctx)),
+        );
     }
     g.finish();
 
-    let events: Vec<(u32, ocsfmap::event::Ev)> =
-        prepared.iter().map(|p| (p.decision.class_uid, mapper.build_raw(&p.raw, &p.record, &p.decision, &ctx).event)).collect();
+    let events: Vec<(u32, ocsfmap::event::Ev)> = prepared
+        .iter()
+        .map(|p| {
+            (p.decision.class_uid, mapper.build_raw(&p.raw, &p.record, &p.decision, &ctx).event)
+        })
+        .collect();
     let mut g = c.benchmark_group("event_validate");
     g.throughput(Throughput::Elements(events.len() as u64));
     g.bench_function("dev_mix", |b| {

@@ -40,33 +40,14 @@ impl Rng {
     }
 }
 
-const USERS: &[&str] = &[
-    "alice",
-    "bob",
-    "carol",
-    "svc-backup",
-    "admin",
-    "dave.o'brien",
-    "j\u{00f6}rg",
-];
-const HOSTS: &[&str] = &[
-    "web-01",
-    "web-02",
-    "db-01",
-    "bastion",
-    "dc01.corp.example.com",
-    "fw01",
-];
+const USERS: &[&str] =
+    &["alice", "bob", "carol", "svc-backup", "admin", "dave.o'brien", "j\u{00f6}rg"];
+const HOSTS: &[&str] = &["web-01", "web-02", "db-01", "bastion", "dc01.corp.example.com", "fw01"];
 
 /// One record of the mix, as an NDJSON line. Weights: Windows 20%, CloudTrail 15%, Okta 10%,
 /// syslog 20%, firewall 15%, DNS 10%, proxy 10%. Sizes range from ~200 B to ~2 KB.
 fn record(r: &mut Rng, i: usize) -> String {
-    let ts = format!(
-        "2024-05-14T10:{:02}:{:02}.{:03}Z",
-        i / 3600 % 60,
-        i / 60 % 60,
-        i % 1000
-    );
+    let ts = format!("2024-05-14T10:{:02}:{:02}.{:03}Z", i / 3600 % 60, i / 60 % 60, i % 1000);
     let (user, host, ip) = (r.word(USERS), r.word(HOSTS), r.ip());
     let v = match r.below(100) {
         0..=19 => serde_json::json!({
@@ -162,10 +143,7 @@ fn decode_validate_pack(
 }
 
 fn bench_bodies(c: &mut Criterion) {
-    let limits = Limits {
-        max_body_bytes: 16 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits { max_body_bytes: 16 << 20, ..Limits::default() };
     let (ndjson, n) = corpus(5 << 20);
     let gz_b64 = base64::engine::general_purpose::STANDARD.encode(gzip(ndjson.as_bytes()));
     let mut g = c.benchmark_group("ingest_5mb");
@@ -193,11 +171,7 @@ fn report_packing() {
         raw_bytes / 10_000
     );
     for max in [262_144usize, SQS_MAX_MESSAGE_BYTES] {
-        let limits = Limits {
-            max_message_bytes: max,
-            max_batch_bytes: max,
-            ..Limits::default()
-        };
+        let limits = Limits { max_message_bytes: max, max_batch_bytes: max, ..Limits::default() };
         let records = split(body.as_bytes(), BodyFormat::Ndjson, &limits).expect("split");
         let mut packer = Packer::new(max);
         for rec in &records.records {
@@ -227,7 +201,5 @@ criterion_group!(benches, bench_bodies);
 fn main() {
     report_packing();
     benches();
-    criterion::Criterion::default()
-        .configure_from_args()
-        .final_summary();
+    criterion::Criterion::default().configure_from_args().final_summary();
 }

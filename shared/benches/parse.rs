@@ -11,16 +11,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ocsfmap::parse::{parse, StreamParser};
 
 fn corpus() -> Vec<(String, String)> {
-    let path = std::env::var_os("OCSFMAP_DEV_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/dev/corpus.jsonl")
-        });
+    let path = std::env::var_os("OCSFMAP_DEV_CORPUS").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/dev/corpus.jsonl")
+    });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "dev corpus at {}: {e} (set OCSFMAP_DEV_CORPUS)",
-            path.display()
-        )
+        panic!("dev corpus at {}: {e} (set OCSFMAP_DEV_CORPUS)", path.display())
     });
     text.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -56,11 +51,8 @@ fn bench(c: &mut Criterion) {
         })
     });
     for format in ["json", "syslog", "kv", "text"] {
-        let subset: Vec<&str> = corpus
-            .iter()
-            .filter(|(f, _)| f == format)
-            .map(|(_, r)| r.as_str())
-            .collect();
+        let subset: Vec<&str> =
+            corpus.iter().filter(|(f, _)| f == format).map(|(_, r)| r.as_str()).collect();
         group.throughput(Throughput::Elements(subset.len() as u64));
         group.bench_function(format!("corpus_{format}"), |b| {
             b.iter(|| {

@@ -18,7 +18,8 @@ use support::*;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let events_out = args.iter().position(|a| a == "--events").and_then(|i| args.get(i + 1)).cloned();
+    let events_out =
+        args.iter().position(|a| a == "--events").and_then(|i| args.get(i + 1)).cloned();
     let by_source = args.iter().any(|a| a == "--by-source");
     let misses = args.iter().any(|a| a == "--misses");
     let dump_id = args.iter().position(|a| a == "--id").and_then(|i| args.get(i + 1)).cloned();
@@ -29,7 +30,9 @@ fn main() {
     let Some(records) = dev_records() else { return };
     let clf = lexical_classifier(&schema);
     let mapper = support::mapper(&schema);
-    let mut out = events_out.as_ref().map(|p| std::io::BufWriter::new(std::fs::File::create(p).expect("events file")));
+    let mut out = events_out
+        .as_ref()
+        .map(|p| std::io::BufWriter::new(std::fs::File::create(p).expect("events file")));
 
     #[derive(Default)]
     struct Tally {
@@ -46,13 +49,26 @@ fn main() {
     let mut prepared = Vec::new();
     for (n, r) in records.iter().enumerate() {
         let record = ocsfmap::parse::parse(&r.raw);
-        let d = labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
-        let ctx = EventContext { event_id: None, received_at_ms: 1_735_689_600_000 + n as i64, source: None };
+        let d =
+            labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
+        let ctx = EventContext {
+            event_id: None,
+            received_at_ms: 1_735_689_600_000 + n as i64,
+            source: None,
+        };
         let ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
         let errors = mapper.validate_event(d.class_uid, &ev.event);
         if dump_id.as_deref() == Some(r.id.as_str()) {
             println!("{}", serde_json::to_string_pretty(&ev.event).unwrap_or_default());
-            println!("mapped: {:?}\nrepairs: {} errors before repair: {:?}", ev.mapped.iter().map(|m| format!("{} <- {}", m.attribute, m.source)).collect::<Vec<_>>(), ev.repairs, ev.errors);
+            println!(
+                "mapped: {:?}\nrepairs: {} errors before repair: {:?}",
+                ev.mapped
+                    .iter()
+                    .map(|m| format!("{} <- {}", m.attribute, m.source))
+                    .collect::<Vec<_>>(),
+                ev.repairs,
+                ev.errors
+            );
         }
         for e in &ev.errors {
             let short: String = e.split(" (").next().unwrap_or(e).chars().take(140).collect();
@@ -69,10 +85,20 @@ fn main() {
             t.from_record += usize::from(stamped && ev.time_from_record);
         }
         if stamped && !ev.time_from_record {
-            time_misses.push(format!("{} {}: {}", r.source, r.id, r.raw.chars().take(120).collect::<String>()));
+            time_misses.push(format!(
+                "{} {}: {}",
+                r.source,
+                r.id,
+                r.raw.chars().take(120).collect::<String>()
+            ));
         }
         if !errors.is_empty() {
-            eprintln!("INVALID {} {}: {}", r.source, r.id, errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
+            eprintln!(
+                "INVALID {} {}: {}",
+                r.source,
+                r.id,
+                errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            );
         }
         if let Some(w) = out.as_mut() {
             let line = serde_json::json!({"id": r.id, "source": r.source, "class_uid": d.class_uid, "activity_id": d.activity_id, "event": ev.event, "mapped": ev.mapped});
@@ -99,7 +125,10 @@ fn main() {
         println!("\n| source | records | valid | repaired events | repairs | time from record |");
         println!("|---|---|---|---|---|---|");
         for (s, t) in &per {
-            println!("| {s} | {} | {} | {} | {} | {}/{} |", t.n, t.valid, t.repaired_events, t.repairs, t.from_record, t.stamped);
+            println!(
+                "| {s} | {} | {} | {} | {} | {}/{} |",
+                t.n, t.valid, t.repaired_events, t.repairs, t.from_record, t.stamped
+            );
         }
     }
     if show_errors {
@@ -125,13 +154,26 @@ fn main() {
         let mut by: BySource = BTreeMap::new();
         for f in &fx {
             let record = ocsfmap::parse::parse(&f.raw);
-            let d = labelled_decision(&schema, clf.classify_record(&record), f.class_uid, f.activity_id);
-            let ev = mapper.build_raw(&f.raw, &record, &d, &EventContext { event_id: None, received_at_ms: 1_735_689_600_000, source: None });
+            let d = labelled_decision(
+                &schema,
+                clf.classify_record(&record),
+                f.class_uid,
+                f.activity_id,
+            );
+            let ev = mapper.build_raw(
+                &f.raw,
+                &record,
+                &d,
+                &EventContext { event_id: None, received_at_ms: 1_735_689_600_000, source: None },
+            );
             let (c, extra, missing) = score(&produced_pairs(&ev), &leaves(&f.expected));
             all.add(c);
             by.entry(f.source.clone()).or_default().add(c);
             if misses && (!extra.is_empty() || !missing.is_empty()) {
-                println!("{label} {} ({}): extra {:?} missing {:?}", f.id, f.source, extra, missing);
+                println!(
+                    "{label} {} ({}): extra {:?} missing {:?}",
+                    f.id, f.source, extra, missing
+                );
             }
         }
         println!(

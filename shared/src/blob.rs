@@ -51,10 +51,20 @@ pub enum PutCondition {
 pub trait BlobStore: Send + Sync {
     fn get(&self, key: &str) -> impl Future<Output = Result<Blob, BlobError>> + Send;
     /// `Ok(None)` when the object's ETag still equals `etag` (cheap change check).
-    fn get_if_changed(&self, key: &str, etag: Option<&str>) -> impl Future<Output = Result<Option<Blob>, BlobError>> + Send;
+    fn get_if_changed(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+    ) -> impl Future<Output = Result<Option<Blob>, BlobError>> + Send;
     /// Writes and returns the new ETag.
-    fn put(&self, key: &str, bytes: Vec<u8>, cond: PutCondition) -> impl Future<Output = Result<String, BlobError>> + Send;
-    fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<ObjectMeta>, BlobError>> + Send;
+    fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        cond: PutCondition,
+    ) -> impl Future<Output = Result<String, BlobError>> + Send;
+    fn list(&self, prefix: &str)
+        -> impl Future<Output = Result<Vec<ObjectMeta>, BlobError>> + Send;
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), BlobError>> + Send;
 }
 
@@ -87,7 +97,9 @@ impl FsBlobStore {
         let p = self.path(key)?;
         match std::fs::read(&p) {
             Ok(bytes) => Ok(Blob { etag: Some(Self::etag(&bytes)), bytes }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(BlobError::NotFound(key.into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(BlobError::NotFound(key.into()))
+            }
             Err(e) => Err(BlobError::Other(format!("{}: {e}", p.display()))),
         }
     }
@@ -98,12 +110,21 @@ impl BlobStore for FsBlobStore {
         self.read(key)
     }
 
-    async fn get_if_changed(&self, key: &str, etag: Option<&str>) -> Result<Option<Blob>, BlobError> {
+    async fn get_if_changed(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<Blob>, BlobError> {
         let b = self.read(key)?;
         Ok(if etag.is_some() && b.etag.as_deref() == etag { None } else { Some(b) })
     }
 
-    async fn put(&self, key: &str, bytes: Vec<u8>, cond: PutCondition) -> Result<String, BlobError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        cond: PutCondition,
+    ) -> Result<String, BlobError> {
         let p = self.path(key)?;
         let _guard = FS_LOCK.lock().map_err(|_| BlobError::Other("lock poisoned".into()))?;
         let current = match self.read(key) {
@@ -112,17 +133,21 @@ impl BlobStore for FsBlobStore {
             Err(e) => return Err(e),
         };
         match (&cond, &current) {
-            (PutCondition::IfAbsent, Some(_)) => return Err(BlobError::PreconditionFailed(key.into())),
+            (PutCondition::IfAbsent, Some(_)) => {
+                return Err(BlobError::PreconditionFailed(key.into()))
+            }
             (PutCondition::IfMatch(want), cur) if cur.as_deref() != Some(want.as_str()) => {
                 return Err(BlobError::PreconditionFailed(key.into()))
             }
             _ => {}
         }
         if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| BlobError::Other(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| BlobError::Other(format!("{}: {e}", dir.display())))?;
         }
         let tmp = p.with_extension("tmp-write");
-        std::fs::write(&tmp, &bytes).map_err(|e| BlobError::Other(format!("{}: {e}", tmp.display())))?;
+        std::fs::write(&tmp, &bytes)
+            .map_err(|e| BlobError::Other(format!("{}: {e}", tmp.display())))?;
         std::fs::rename(&tmp, &p).map_err(|e| BlobError::Other(format!("{}: {e}", p.display())))?;
         Ok(Self::etag(&bytes))
     }
@@ -142,7 +167,10 @@ impl BlobStore for FsBlobStore {
                 let key = rel.to_string_lossy().replace('\\', "/");
                 if key.starts_with(prefix) && !key.ends_with(".tmp-write") {
                     let meta = e.metadata().ok();
-                    let modified = meta.as_ref().and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                    let modified = meta
+                        .as_ref()
+                        .and_then(|m| m.modified().ok())
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
                     let bytes = std::fs::read(&p).unwrap_or_default();
                     out.push(ObjectMeta {
                         key,

@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::classify::{Classifier, Config, Decision};
 #[cfg(test)]
 use crate::classify::DecidedBy;
+use crate::classify::{Classifier, Config, Decision};
 use crate::embed::{Embedder, DIM};
-use crate::kb::sources::Labeled;
 use crate::kb::products::{doc_is_about, ProductTable};
+use crate::kb::sources::Labeled;
 use crate::kb::{artifact, Doc, DocKind, KbBody, KnowledgeBase};
 use crate::parse;
 
@@ -63,7 +63,11 @@ pub struct Holdout {
 
 impl Holdout {
     /// The fold holding out a labelled source under `protocol`.
-    pub fn for_source(protocol: Protocol, table: &ProductTable, source: &str) -> Result<Self, EvalError> {
+    pub fn for_source(
+        protocol: Protocol,
+        table: &ProductTable,
+        source: &str,
+    ) -> Result<Self, EvalError> {
         let products = match protocol {
             Protocol::Source => Vec::new(),
             Protocol::Product => {
@@ -83,7 +87,9 @@ impl Holdout {
     }
 
     pub fn hides(&self, d: &Doc) -> bool {
-        (matches!(d.kind, DocKind::Example | DocKind::Override) && self.source.as_deref() == Some(d.source.as_str())) || doc_is_about(d, &self.products)
+        (matches!(d.kind, DocKind::Example | DocKind::Override)
+            && self.source.as_deref() == Some(d.source.as_str()))
+            || doc_is_about(d, &self.products)
     }
 }
 
@@ -104,7 +110,12 @@ pub fn leave_one_out(
     let sources: BTreeSet<&str> = labeled.iter().map(|l| l.source.as_str()).collect();
     let folds = sources
         .into_iter()
-        .map(|src| Ok((Holdout::for_source(protocol, table, src)?, labeled.iter().filter(|l| l.source == src).collect())))
+        .map(|src| {
+            Ok((
+                Holdout::for_source(protocol, table, src)?,
+                labeled.iter().filter(|l| l.source == src).collect(),
+            ))
+        })
         .collect::<Result<Vec<(Holdout, Vec<&Labeled>)>, EvalError>>()?;
     Ok(run_folds(body, &folds, labeled.len(), embedder, cfg, progress))
 }
@@ -123,14 +134,26 @@ pub fn leave_one_knowledge_product_out(
     let folds: Vec<(Holdout, Vec<&Labeled>)> = table
         .rows()
         .iter()
-        .map(|r| (Holdout::product(&r.product_id), examples.iter().filter(|l| r.examples.contains(&l.source)).collect::<Vec<_>>()))
+        .map(|r| {
+            (
+                Holdout::product(&r.product_id),
+                examples.iter().filter(|l| r.examples.contains(&l.source)).collect::<Vec<_>>(),
+            )
+        })
         .filter(|(_, recs)| !recs.is_empty())
         .collect();
     let total = folds.iter().map(|(_, r)| r.len()).sum();
     run_folds(body, &folds, total, embedder, cfg, progress)
 }
 
-fn run_folds(body: &KbBody, folds: &[(Holdout, Vec<&Labeled>)], total: usize, embedder: Option<Arc<Embedder>>, cfg: &Config, progress: &dyn Fn(usize, usize)) -> Vec<Prediction> {
+fn run_folds(
+    body: &KbBody,
+    folds: &[(Holdout, Vec<&Labeled>)],
+    total: usize,
+    embedder: Option<Arc<Embedder>>,
+    cfg: &Config,
+    progress: &dyn Fn(usize, usize),
+) -> Vec<Prediction> {
     let mut out = Vec::with_capacity(total);
     for (holdout, records) in folds {
         let kb = Arc::new(without(body, holdout));
@@ -138,7 +161,12 @@ fn run_folds(body: &KbBody, folds: &[(Holdout, Vec<&Labeled>)], total: usize, em
         for l in records {
             let rec = parse::parse(&l.raw);
             let decision = clf.classify_uncached(&rec);
-            out.push(Prediction { source: l.source.clone(), expected_class: l.class_uid, expected_activity: l.activity_id, decision });
+            out.push(Prediction {
+                source: l.source.clone(),
+                expected_class: l.class_uid,
+                expected_activity: l.activity_id,
+                decision,
+            });
             progress(out.len(), total);
         }
     }
@@ -163,9 +191,15 @@ pub fn few_shot(
 ) -> Result<Vec<(usize, Vec<Prediction>)>, EvalError> {
     let sources: BTreeSet<&str> = labeled.iter().map(|l| l.source.as_str()).collect();
     let mut out: Vec<(usize, Vec<Prediction>)> = shots.iter().map(|&k| (k, Vec::new())).collect();
-    let total: usize = shots.iter().map(|&k| {
-        sources.iter().map(|s| labeled.iter().filter(|l| l.source == *s).count().saturating_sub(k)).sum::<usize>()
-    }).sum();
+    let total: usize = shots
+        .iter()
+        .map(|&k| {
+            sources
+                .iter()
+                .map(|s| labeled.iter().filter(|l| l.source == *s).count().saturating_sub(k))
+                .sum::<usize>()
+        })
+        .sum();
     let mut done = 0;
     for src in sources {
         let base = without_body(body, &Holdout::for_source(protocol, table, src)?);
@@ -179,17 +213,29 @@ pub fn few_shot(
                 }
                 let doc = crate::kb::docs::record_doc(DocKind::Override, l);
                 if !sub.embeddings.is_empty() {
-                    let v = embedder.as_ref().and_then(|e| e.embed(&doc.dense_text).ok()).unwrap_or_else(|| vec![0.0; DIM]);
+                    let v = embedder
+                        .as_ref()
+                        .and_then(|e| e.embed(&doc.dense_text).ok())
+                        .unwrap_or_else(|| vec![0.0; DIM]);
                     sub.embeddings.extend(v);
                 }
                 sub.docs.push(doc);
             }
             let header = artifact::KbHeader::describe(&sub, String::new());
-            let clf = Classifier::new(Arc::new(KnowledgeBase::from_body(header, sub)), embedder.clone(), cfg.clone());
+            let clf = Classifier::new(
+                Arc::new(KnowledgeBase::from_body(header, sub)),
+                embedder.clone(),
+                cfg.clone(),
+            );
             for l in &records[k..] {
                 let rec = parse::parse(&l.raw);
                 let decision = clf.classify_uncached(&rec);
-                preds.push(Prediction { source: l.source.clone(), expected_class: l.class_uid, expected_activity: l.activity_id, decision });
+                preds.push(Prediction {
+                    source: l.source.clone(),
+                    expected_class: l.class_uid,
+                    expected_activity: l.activity_id,
+                    decision,
+                });
                 done += 1;
                 progress(done, total);
             }
@@ -206,14 +252,21 @@ pub fn without(body: &KbBody, holdout: &Holdout) -> KnowledgeBase {
 }
 
 fn without_body(body: &KbBody, holdout: &Holdout) -> KbBody {
-    let keep: Vec<usize> = (0..body.docs.len()).filter(|&i| !holdout.hides(&body.docs[i])).collect();
+    let keep: Vec<usize> =
+        (0..body.docs.len()).filter(|&i| !holdout.hides(&body.docs[i])).collect();
     let docs = keep.iter().map(|&i| body.docs[i].clone()).collect();
     let embeddings = if body.embeddings.is_empty() {
         Vec::new()
     } else {
         keep.iter().flat_map(|&i| body.embeddings[i * DIM..(i + 1) * DIM].iter().copied()).collect()
     };
-    let mut sub = KbBody { schema: body.schema.clone(), docs, embeddings, embedding_model: body.embedding_model.clone(), calibrator: None };
+    let mut sub = KbBody {
+        schema: body.schema.clone(),
+        docs,
+        embeddings,
+        embedding_model: body.embedding_model.clone(),
+        calibrator: None,
+    };
     // Calibration is refitted without the held-out knowledge too, so it never sees it.
     sub.calibrator = crate::kb::docs::fit_calibrator(&sub);
     sub
@@ -245,7 +298,11 @@ pub struct Report {
 }
 
 fn ratio(n: usize, d: usize) -> f64 {
-    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
 }
 
 pub fn report(preds: &[Prediction]) -> Report {
@@ -253,13 +310,17 @@ pub fn report(preds: &[Prediction]) -> Report {
     let top1 = preds.iter().filter(|p| p.correct()).count();
     let top3 = preds.iter().filter(|p| p.in_top(3)).count();
     let act: Vec<&Prediction> = preds.iter().filter(|p| p.expected_activity.is_some()).collect();
-    let act_ok = act.iter().filter(|p| p.correct() && Some(p.decision.activity_id) == p.expected_activity).count();
+    let act_ok = act
+        .iter()
+        .filter(|p| p.correct() && Some(p.decision.activity_id) == p.expected_activity)
+        .count();
 
     let mut confusions: HashMap<(u32, u32), usize> = HashMap::new();
     for p in preds.iter().filter(|p| !p.correct()) {
         *confusions.entry((p.expected_class, p.decision.class_uid)).or_default() += 1;
     }
-    let mut confusions: Vec<(u32, u32, usize)> = confusions.into_iter().map(|((a, b), c)| (a, b, c)).collect();
+    let mut confusions: Vec<(u32, u32, usize)> =
+        confusions.into_iter().map(|((a, b), c)| (a, b, c)).collect();
     confusions.sort_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
     confusions.truncate(15);
 
@@ -270,14 +331,22 @@ pub fn report(preds: &[Prediction]) -> Report {
     let per_source = by_source
         .iter()
         .map(|(s, ps)| {
-            let a: Vec<&&Prediction> = ps.iter().filter(|p| p.expected_activity.is_some()).collect();
+            let a: Vec<&&Prediction> =
+                ps.iter().filter(|p| p.expected_activity.is_some()).collect();
             SourceRow {
                 source: s.to_string(),
                 records: ps.len(),
                 top1: ratio(ps.iter().filter(|p| p.correct()).count(), ps.len()),
                 top3: ratio(ps.iter().filter(|p| p.in_top(3)).count(), ps.len()),
                 activity: (!a.is_empty()).then(|| {
-                    ratio(a.iter().filter(|p| p.correct() && Some(p.decision.activity_id) == p.expected_activity).count(), a.len())
+                    ratio(
+                        a.iter()
+                            .filter(|p| {
+                                p.correct() && Some(p.decision.activity_id) == p.expected_activity
+                            })
+                            .count(),
+                        a.len(),
+                    )
                 }),
             }
         })
@@ -305,9 +374,15 @@ pub fn macro_f1(preds: &[Prediction]) -> f64 {
     }
     let mut total = 0.0;
     for c in &classes {
-        let tp = preds.iter().filter(|p| p.expected_class == *c && p.decision.class_uid == *c).count() as f64;
-        let fp = preds.iter().filter(|p| p.expected_class != *c && p.decision.class_uid == *c).count() as f64;
-        let fnn = preds.iter().filter(|p| p.expected_class == *c && p.decision.class_uid != *c).count() as f64;
+        let tp =
+            preds.iter().filter(|p| p.expected_class == *c && p.decision.class_uid == *c).count()
+                as f64;
+        let fp =
+            preds.iter().filter(|p| p.expected_class != *c && p.decision.class_uid == *c).count()
+                as f64;
+        let fnn =
+            preds.iter().filter(|p| p.expected_class == *c && p.decision.class_uid != *c).count()
+                as f64;
         let prec = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
         let rec = if tp + fnn > 0.0 { tp / (tp + fnn) } else { 0.0 };
         total += if prec + rec > 0.0 { 2.0 * prec * rec / (prec + rec) } else { 0.0 };
@@ -356,7 +431,13 @@ pub fn shot_rows(runs: &[(usize, Vec<Prediction>)]) -> Vec<ShotRow> {
     runs.iter()
         .map(|(k, preds)| {
             let r = report(preds);
-            ShotRow { shots: *k, records: r.records, top1: r.top1, activity: r.activity, per_source: r.per_source }
+            ShotRow {
+                shots: *k,
+                records: r.records,
+                top1: r.top1,
+                activity: r.activity,
+                per_source: r.per_source,
+            }
         })
         .collect()
 }
@@ -368,11 +449,27 @@ mod tests {
 
     fn body() -> KbBody {
         let examples = vec![
-            labeled(r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#, 3002, 1, "a"),
-            labeled(r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.1"}"#, 6003, 4, "a"),
-            labeled(r#"{"action":"deny","src_ip":"192.0.2.9","dst_ip":"198.51.100.2","dst_port":22,"protocol":"tcp"}"#, 4001, 5, "b"),
+            labeled(
+                r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#,
+                3002,
+                1,
+                "a",
+            ),
+            labeled(
+                r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.1"}"#,
+                6003,
+                4,
+                "a",
+            ),
+            labeled(
+                r#"{"action":"deny","src_ip":"192.0.2.9","dst_ip":"198.51.100.2","dst_port":22,"protocol":"tcp"}"#,
+                4001,
+                5,
+                "b",
+            ),
         ];
-        crate::kb::build(mini_schema(), crate::kb::BuildOptions { examples, ..Default::default() }).unwrap()
+        crate::kb::build(mini_schema(), crate::kb::BuildOptions { examples, ..Default::default() })
+            .unwrap()
     }
 
     /// The strict fold hides the held-out source's records, the pack entries and examples of
@@ -393,7 +490,11 @@ mod tests {
             log_type: "audit".into(),
             event: "ConsoleLogin".into(),
             title: "sign-in".into(),
-            identify: Identify { fields: vec!["eventName".into()], values: vec!["ConsoleLogin".into()], patterns: vec![] },
+            identify: Identify {
+                fields: vec!["eventName".into()],
+                values: vec!["ConsoleLogin".into()],
+                patterns: vec![],
+            },
             class_uid: 3002,
             activity_id: Some(1),
             notes: String::new(),
@@ -406,17 +507,35 @@ mod tests {
             examples: ex.iter().map(|s| s.to_string()).collect(),
             dev: dev.iter().map(|s| s.to_string()).collect(),
         };
-        let products = vec![row("acme", &["Acme Cloud"], &["pack/acme"], &["dev/acme-a", "dev/acme-b"]), row("fw", &[], &["pack/fw"], &[])];
+        let products = vec![
+            row("acme", &["Acme Cloud"], &["pack/acme"], &["dev/acme-a", "dev/acme-b"]),
+            row("fw", &[], &["pack/fw"], &[]),
+        ];
         let table = ProductTable::new(products.clone());
-        let b = crate::kb::build(mini_schema(), crate::kb::BuildOptions { examples, pack, products, ..Default::default() }).unwrap();
+        let b = crate::kb::build(
+            mini_schema(),
+            crate::kb::BuildOptions { examples, pack, products, ..Default::default() },
+        )
+        .unwrap();
         let kept = |p: Protocol| {
             let h = Holdout::for_source(p, &table, "dev/acme-a").unwrap();
-            b.docs.iter().filter(|d| d.kind != DocKind::Class && !h.hides(d)).map(|d| d.source.clone()).collect::<Vec<_>>()
+            b.docs
+                .iter()
+                .filter(|d| d.kind != DocKind::Class && !h.hides(d))
+                .map(|d| d.source.clone())
+                .collect::<Vec<_>>()
         };
-        assert_eq!(kept(Protocol::Source), vec!["dev/acme-b", "pack/acme", "pack/fw", "pack:Acme Cloud"]);
+        assert_eq!(
+            kept(Protocol::Source),
+            vec!["dev/acme-b", "pack/acme", "pack/fw", "pack:Acme Cloud"]
+        );
         assert_eq!(kept(Protocol::Product), vec!["pack/fw"]);
-        assert!(b.docs.iter().any(|d| d.kind == DocKind::Class && !Holdout::for_source(Protocol::Product, &table, "dev/acme-a").unwrap().hides(d)));
-        assert!(matches!(Holdout::for_source(Protocol::Product, &table, "dev/unknown"), Err(EvalError::NoProduct(_))));
+        assert!(b.docs.iter().any(|d| d.kind == DocKind::Class
+            && !Holdout::for_source(Protocol::Product, &table, "dev/acme-a").unwrap().hides(d)));
+        assert!(matches!(
+            Holdout::for_source(Protocol::Product, &table, "dev/unknown"),
+            Err(EvalError::NoProduct(_))
+        ));
     }
 
     /// A source whose records look like logons (a `login` action, a user, an address) but
@@ -437,13 +556,48 @@ mod tests {
             .collect();
         let b = body();
         let cfg = Config { mode: crate::search::Mode::Lexical, ..Config::default() };
-        let zero = leave_one_out(&b, &recs, &ProductTable::default(), Protocol::Source, None, &cfg, &|_, _| ()).unwrap();
-        assert!(zero.iter().all(|p| p.decision.class_uid == 3002), "{:?}", zero.iter().map(|p| p.decision.class_uid).collect::<Vec<_>>());
-        let runs = few_shot(&b, &recs, &ProductTable::default(), Protocol::Source, None, &cfg, &[0, 1, 3, 10], &|_, _| ()).unwrap();
+        let zero = leave_one_out(
+            &b,
+            &recs,
+            &ProductTable::default(),
+            Protocol::Source,
+            None,
+            &cfg,
+            &|_, _| (),
+        )
+        .unwrap();
+        assert!(
+            zero.iter().all(|p| p.decision.class_uid == 3002),
+            "{:?}",
+            zero.iter().map(|p| p.decision.class_uid).collect::<Vec<_>>()
+        );
+        let runs = few_shot(
+            &b,
+            &recs,
+            &ProductTable::default(),
+            Protocol::Source,
+            None,
+            &cfg,
+            &[0, 1, 3, 10],
+            &|_, _| (),
+        )
+        .unwrap();
         let rows = shot_rows(&runs);
-        assert_eq!(rows.iter().map(|r| (r.shots, r.records)).collect::<Vec<_>>(), vec![(0, 5), (1, 4), (3, 2), (10, 0)]);
+        assert_eq!(
+            rows.iter().map(|r| (r.shots, r.records)).collect::<Vec<_>>(),
+            vec![(0, 5), (1, 4), (3, 2), (10, 0)]
+        );
         assert_eq!(rows[0].top1, 0.0);
-        assert_eq!(rows[1].top1, 1.0, "{:?}", runs[1].1.iter().map(|p| (p.decision.class_uid, p.decision.decided_by)).collect::<Vec<_>>());
+        assert_eq!(
+            rows[1].top1,
+            1.0,
+            "{:?}",
+            runs[1]
+                .1
+                .iter()
+                .map(|p| (p.decision.class_uid, p.decision.decided_by))
+                .collect::<Vec<_>>()
+        );
         assert_eq!(rows[1].activity, Some(1.0));
         assert_eq!(rows[1].per_source[0].source, src);
         // Records 2 and 4 have the shape of record 0 (same fields and op): exact override.

@@ -12,16 +12,37 @@ use crate::text;
 
 /// Field-name tokens that mark a field whose value says *what happened*.
 const DISCRIMINATING: &[&str] = &[
-    "event", "action", "method", "operation", "verb", "activity", "category", "type", "kind", "act", "outcome",
-    "eventid", "eventname", "eventtype", "subtype", "task", "opcode", "msgid", "app", "program", "tag",
+    "event",
+    "action",
+    "method",
+    "operation",
+    "verb",
+    "activity",
+    "category",
+    "type",
+    "kind",
+    "act",
+    "outcome",
+    "eventid",
+    "eventname",
+    "eventtype",
+    "subtype",
+    "task",
+    "opcode",
+    "msgid",
+    "app",
+    "program",
+    "tag",
 ];
 
 /// Keys naming the log a record belongs to (Zeek `_path`, the json-streaming `@stream`,
 /// collectors' `log_type` / `sourcetype`): the log is the kind of event.
-const LOG_NAME_KEYS: &[&str] = &["_path", "@stream", "stream", "log_type", "logtype", "sourcetype", "_sourcetype"];
+const LOG_NAME_KEYS: &[&str] =
+    &["_path", "@stream", "stream", "log_type", "logtype", "sourcetype", "_sourcetype"];
 
 /// Keys whose value is free text (the record's message).
-const MESSAGE_KEYS: &[&str] = &["message", "msg", "description", "display_message", "displaymessage", "summary"];
+const MESSAGE_KEYS: &[&str] =
+    &["message", "msg", "description", "display_message", "displaymessage", "summary"];
 
 /// Longest value (in bytes) whose tokens are used, except for message-like fields.
 const MAX_VALUE_LEN: usize = 256;
@@ -54,7 +75,8 @@ impl Features {
 
     /// The discriminating fields as `field=value`, lower case, deduplicated and sorted.
     pub fn discriminator_pairs(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.discriminators.iter().map(|(k, v)| format!("{k}={v}").to_lowercase()).collect();
+        let mut v: Vec<String> =
+            self.discriminators.iter().map(|(k, v)| format!("{k}={v}").to_lowercase()).collect();
         v.sort();
         v.dedup();
         v
@@ -85,7 +107,8 @@ impl Features {
 /// meets the same name in a pack entry or example as one rare term, not only as common
 /// words (`create`, `user`) that a hundred other event types share.
 pub fn whole_value_term(v: &str) -> Option<String> {
-    let compact: String = v.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    let compact: String =
+        v.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
     (2..=64).contains(&compact.len()).then(|| format!("={compact}"))
 }
 
@@ -102,7 +125,12 @@ const LOCAL_TERM_MAX_LEN: usize = 10;
 
 /// Adds the expansion of abbreviations (`src` → `source`) next to the token.
 pub fn expand(mut terms: Vec<String>) -> Vec<String> {
-    let extra: Vec<String> = terms.iter().filter_map(|t| text::expand_abbreviation(t)).filter(|e| !e.is_empty()).map(String::from).collect();
+    let extra: Vec<String> = terms
+        .iter()
+        .filter_map(|t| text::expand_abbreviation(t))
+        .filter(|e| !e.is_empty())
+        .map(String::from)
+        .collect();
     terms.extend(extra);
     terms
 }
@@ -141,8 +169,22 @@ pub fn is_event_key(key: &str) -> bool {
     if is_event_type_key(key) {
         return true;
     }
-    toks.iter().any(|t| matches!(t.as_str(), "event" | "eventid" | "eventname" | "action" | "operation" | "method" | "verb" | "activity" | "msgid"))
-        && !toks.iter().any(|t| matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome"))
+    toks.iter().any(|t| {
+        matches!(
+            t.as_str(),
+            "event"
+                | "eventid"
+                | "eventname"
+                | "action"
+                | "operation"
+                | "method"
+                | "verb"
+                | "activity"
+                | "msgid"
+        )
+    }) && !toks.iter().any(|t| {
+        matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome")
+    })
 }
 
 /// Whole-value terms of the `(key, value)` pairs whose key names the event: the primary
@@ -150,12 +192,17 @@ pub fn is_event_key(key: &str) -> bool {
 pub fn event_terms<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     let named: Vec<(&str, &str)> = pairs.filter(|(k, _)| is_event_key(k)).collect();
     let primary = named.iter().any(|(k, _)| !is_event_type_key(k));
-    named.into_iter().filter(|(k, _)| !primary || !is_event_type_key(k)).filter_map(|(_, v)| whole_value_term(v)).collect()
+    named
+        .into_iter()
+        .filter(|(k, _)| !primary || !is_event_type_key(k))
+        .filter_map(|(_, v)| whole_value_term(v))
+        .collect()
 }
 
 fn is_event_type_key(key: &str) -> bool {
     // Lower-cased keys (`eventtype`, as stored in documents' discriminators) are one token.
-    matches!(text::tokens(last_segment(key)).as_slice(), [a, b] if a == "event" && b == "type") || last_segment(key) == "eventtype"
+    matches!(text::tokens(last_segment(key)).as_slice(), [a, b] if a == "event" && b == "type")
+        || last_segment(key) == "eventtype"
 }
 
 /// A key naming the record's log (see [`LOG_NAME_KEYS`]).
@@ -175,7 +222,10 @@ pub fn is_discriminating_key(key: &str) -> bool {
     let toks = text::tokens(last_segment(key));
     // `eventName`, `event_type`, `EventID`, `methodName`, `action_type`, but not `user_name`.
     toks.first().is_some_and(|t| DISCRIMINATING.contains(&t.as_str()))
-        && toks.iter().all(|t| DISCRIMINATING.contains(&t.as_str()) || matches!(t.as_str(), "name" | "id" | "type" | "code"))
+        && toks.iter().all(|t| {
+            DISCRIMINATING.contains(&t.as_str())
+                || matches!(t.as_str(), "name" | "id" | "type" | "code")
+        })
 }
 
 fn is_message_key(key: &str) -> bool {
@@ -236,16 +286,27 @@ pub fn extract(record: &Record) -> Features {
         }
         // Event ids are short numbers (4625, 1, 22): an identifier elsewhere, the kind of event here.
         let event_number = v.len() <= 6 && v.bytes().all(|b| b.is_ascii_digit());
-        if is_discriminating_key(&nk) && v.len() <= 96 && (event_number || !is_identifier_value(v)) && field.kind != ValueKind::Bool {
+        if is_discriminating_key(&nk)
+            && v.len() <= 96
+            && (event_number || !is_identifier_value(v))
+            && field.kind != ValueKind::Bool
+        {
             f.discriminators.push((nk.clone(), v.to_string()));
         }
         let msg_like = is_message_key(&nk);
         if msg_like && message.is_none() {
             message = Some(v);
         }
-        if (v.len() <= MAX_VALUE_LEN || msg_like) && f.value_tokens.len() < MAX_VALUE_TOKENS && field.kind == ValueKind::String && !is_identifier_value(v) {
+        if (v.len() <= MAX_VALUE_LEN || msg_like)
+            && f.value_tokens.len() < MAX_VALUE_TOKENS
+            && field.kind == ValueKind::String
+            && !is_identifier_value(v)
+        {
             text::for_each_value_token(v, |t| {
-                if keep_token(t) && t.bytes().any(|b| !b.is_ascii_digit()) && f.value_tokens.len() < MAX_VALUE_TOKENS {
+                if keep_token(t)
+                    && t.bytes().any(|b| !b.is_ascii_digit())
+                    && f.value_tokens.len() < MAX_VALUE_TOKENS
+                {
                     f.value_tokens.push(t.to_string());
                 }
             });
@@ -263,7 +324,12 @@ pub fn extract(record: &Record) -> Features {
 /// Shape signature: format, sorted field names, discriminating values, and for line formats
 /// the message's leading words with digits masked. Records with equal signatures get the
 /// same decision.
-pub fn signature(format: Format, keys: &[String], discriminators: &[(String, String)], message: Option<&str>) -> u64 {
+pub fn signature(
+    format: Format,
+    keys: &[String],
+    discriminators: &[(String, String)],
+    message: Option<&str>,
+) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format.as_str().hash(&mut h);
     let mut sorted: Vec<&String> = keys.iter().collect();
@@ -293,7 +359,13 @@ fn humanize(key: &str) -> String {
     text::tokens(key).join(" ")
 }
 
-fn dense_text(format: Format, disc: &[(String, String)], keys: &[String], message: Option<&str>, short: &[String]) -> String {
+fn dense_text(
+    format: Format,
+    disc: &[(String, String)],
+    keys: &[String],
+    message: Option<&str>,
+    short: &[String],
+) -> String {
     let mut s = String::new();
     for (k, v) in disc.iter().take(8) {
         s.push_str(&humanize(k));
@@ -334,12 +406,27 @@ mod tests {
     use crate::parse::Field;
 
     fn rec(fields: &[(&str, &str)]) -> Record {
-        Record { format: Format::Json, fields: fields.iter().map(|(k, v)| Field::new(*k, *v)).collect() }
+        Record {
+            format: Format::Json,
+            fields: fields.iter().map(|(k, v)| Field::new(*k, *v)).collect(),
+        }
     }
 
     #[test]
     fn discriminating_keys() {
-        for k in ["eventName", "EventID", "event_type", "action", "protoPayload.methodName", "verb", "eventType", "System.EventID", "_path", "@stream", "sourcetype"] {
+        for k in [
+            "eventName",
+            "EventID",
+            "event_type",
+            "action",
+            "protoPayload.methodName",
+            "verb",
+            "eventType",
+            "System.EventID",
+            "_path",
+            "@stream",
+            "sourcetype",
+        ] {
             assert!(is_discriminating_key(k), "{k}");
         }
         for k in ["userName", "sourceIPAddress", "user.name", "time", "requestID"] {
@@ -349,17 +436,39 @@ mod tests {
 
     #[test]
     fn signature_groups_same_shape_and_splits_different_events() {
-        let a = extract(&rec(&[("eventName", "ConsoleLogin"), ("sourceIPAddress", "192.0.2.1"), ("user", "alice")]));
-        let b = extract(&rec(&[("eventName", "ConsoleLogin"), ("sourceIPAddress", "198.51.100.9"), ("user", "bob")]));
-        let c = extract(&rec(&[("eventName", "DeleteBucket"), ("sourceIPAddress", "192.0.2.1"), ("user", "alice")]));
+        let a = extract(&rec(&[
+            ("eventName", "ConsoleLogin"),
+            ("sourceIPAddress", "192.0.2.1"),
+            ("user", "alice"),
+        ]));
+        let b = extract(&rec(&[
+            ("eventName", "ConsoleLogin"),
+            ("sourceIPAddress", "198.51.100.9"),
+            ("user", "bob"),
+        ]));
+        let c = extract(&rec(&[
+            ("eventName", "DeleteBucket"),
+            ("sourceIPAddress", "192.0.2.1"),
+            ("user", "alice"),
+        ]));
         assert_eq!(a.signature, b.signature);
         assert_ne!(a.signature, c.signature);
         assert_eq!(a.discriminators, vec![("eventName".to_string(), "ConsoleLogin".to_string())]);
         // Numeric event ids discriminate too, and reach the lexical query whole.
-        for k in ["eventName", "EventID", "action", "protoPayload.methodName", "operation", "eventType", "event_type"] {
+        for k in [
+            "eventName",
+            "EventID",
+            "action",
+            "protoPayload.methodName",
+            "operation",
+            "eventType",
+            "event_type",
+        ] {
             assert!(is_event_key(k), "{k}");
         }
-        for k in ["eventCategory", "userIdentity.type", "@stream", "eventSource", "eventTypeVersion"] {
+        for k in
+            ["eventCategory", "userIdentity.type", "@stream", "eventSource", "eventTypeVersion"]
+        {
             assert!(!is_event_key(k), "{k}");
         }
         let w = extract(&rec(&[("EventID", "4625"), ("TargetUserName", "bob")]));
@@ -371,7 +480,12 @@ mod tests {
 
     #[test]
     fn identifiers_are_not_value_tokens() {
-        let f = extract(&rec(&[("id", "3f2a9c1e-7b4d-4c2a-9e8f-0a1b2c3d4e5f"), ("ip", "203.0.113.5"), ("ts", "2024-01-02T03:04:05Z"), ("result", "Access denied")]));
+        let f = extract(&rec(&[
+            ("id", "3f2a9c1e-7b4d-4c2a-9e8f-0a1b2c3d4e5f"),
+            ("ip", "203.0.113.5"),
+            ("ts", "2024-01-02T03:04:05Z"),
+            ("result", "Access denied"),
+        ]));
         assert_eq!(f.value_tokens, vec!["access", "denied"]);
         assert_eq!(normalize_key("items[3].name"), "items.name");
         assert_eq!(normalize_key("[0].a"), "a");

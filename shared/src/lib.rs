@@ -4,21 +4,21 @@
 
 pub mod alloc;
 pub mod blob;
+pub mod embed;
 pub mod envelope;
+pub mod eval;
 pub mod event;
 pub mod parse;
-pub mod embed;
-pub mod eval;
 pub mod schema;
 pub mod text;
 
-#[cfg(test)]
-pub(crate) mod testutil;
-pub mod ingest;
 pub mod classify;
 pub mod features;
+pub mod ingest;
 pub mod kb;
-pub mod search;
-pub mod rebuild;
-pub mod store;
 pub mod pipeline;
+pub mod rebuild;
+pub mod search;
+pub mod store;
+#[cfg(test)]
+pub(crate) mod testutil;

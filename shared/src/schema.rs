@@ -114,16 +114,18 @@ pub struct Schema {
 
 impl Schema {
     pub fn load(path: &Path) -> Result<Schema, SchemaError> {
-        let bytes = std::fs::read(path).map_err(|source| SchemaError::Io { path: path.into(), source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| SchemaError::Io { path: path.into(), source })?;
         Self::from_slice(&bytes, path)
     }
 
     /// Parse an export from memory; `path` is only used in error messages.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Schema, SchemaError> {
-        let root: Value =
-            serde_json::from_slice(bytes).map_err(|source| SchemaError::Json { path: path.into(), source })?;
+        let root: Value = serde_json::from_slice(bytes)
+            .map_err(|source| SchemaError::Json { path: path.into(), source })?;
         let invalid = |what: String| SchemaError::Invalid { path: path.into(), what };
-        let root = root.as_object().ok_or_else(|| invalid("top level is not a JSON object".into()))?;
+        let root =
+            root.as_object().ok_or_else(|| invalid("top level is not a JSON object".into()))?;
         let version = root
             .get("version")
             .and_then(Value::as_str)
@@ -132,12 +134,22 @@ impl Schema {
 
         let mut categories = BTreeMap::new();
         // The server export nests categories under `attributes`; the compiled file does not.
-        let cats = root.get("categories").map(|c| c.get("attributes").filter(|a| a.is_object()).unwrap_or(c));
+        let cats = root
+            .get("categories")
+            .map(|c| c.get("attributes").filter(|a| a.is_object()).unwrap_or(c));
         for (name, c) in obj_entries(cats) {
-            let uid = c.get("uid").and_then(Value::as_u64).ok_or_else(|| invalid(format!("category `{name}` has no uid")))?;
+            let uid = c
+                .get("uid")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| invalid(format!("category `{name}` has no uid")))?;
             categories.insert(
                 name.clone(),
-                Category { uid: uid as u32, name: name.clone(), caption: text(c, "caption"), description: text(c, "description") },
+                Category {
+                    uid: uid as u32,
+                    name: name.clone(),
+                    caption: text(c, "caption"),
+                    description: text(c, "description"),
+                },
             );
         }
 
@@ -161,10 +173,16 @@ impl Schema {
 
         let mut objects = BTreeMap::new();
         for (name, o) in obj_entries(root.get("objects")) {
-            let attributes = parse_attributes(o.get("attributes")).map_err(|e| invalid(format!("object `{name}`: {e}")))?;
+            let attributes = parse_attributes(o.get("attributes"))
+                .map_err(|e| invalid(format!("object `{name}`: {e}")))?;
             objects.insert(
                 name.clone(),
-                Object { name: name.clone(), caption: text(o, "caption"), description: text(o, "description"), attributes },
+                Object {
+                    name: name.clone(),
+                    caption: text(o, "caption"),
+                    description: text(o, "description"),
+                    attributes,
+                },
             );
         }
 
@@ -173,7 +191,11 @@ impl Schema {
         for (name, a) in obj_entries(dict_attrs) {
             dictionary.insert(
                 name.clone(),
-                DictionaryEntry { caption: text(a, "caption"), description: text(a, "description"), type_name: text(a, "type") },
+                DictionaryEntry {
+                    caption: text(a, "caption"),
+                    description: text(a, "description"),
+                    type_name: text(a, "type"),
+                },
             );
         }
 
@@ -217,8 +239,15 @@ fn is_deprecated(v: &Value) -> bool {
     matches!(v.get("@deprecated"), Some(d) if !d.is_null())
 }
 
-fn parse_class(key: &str, c: &Value, categories: &BTreeMap<String, Category>) -> Result<Class, String> {
-    let uid = c.get("uid").and_then(Value::as_u64).ok_or_else(|| format!("class `{key}` has no integer uid"))?;
+fn parse_class(
+    key: &str,
+    c: &Value,
+    categories: &BTreeMap<String, Category>,
+) -> Result<Class, String> {
+    let uid = c
+        .get("uid")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("class `{key}` has no integer uid"))?;
     let uid = u32::try_from(uid).map_err(|_| format!("class `{key}` uid {uid} is out of range"))?;
     let category = c.get("category").and_then(Value::as_str).unwrap_or("other").to_string();
     let category_uid = c
@@ -227,20 +256,28 @@ fn parse_class(key: &str, c: &Value, categories: &BTreeMap<String, Category>) ->
         .map(|u| u as u32)
         .or_else(|| categories.get(&category).map(|cat| cat.uid))
         .unwrap_or(0);
-    let attributes = parse_attributes(c.get("attributes")).map_err(|e| format!("class `{key}`: {e}"))?;
+    let attributes =
+        parse_attributes(c.get("attributes")).map_err(|e| format!("class `{key}`: {e}"))?;
     let mut activities: Vec<Activity> = attributes
         .get("activity_id")
         .map(|a| {
             a.enum_values
                 .iter()
-                .map(|(id, v)| Activity { id: *id, caption: v.caption.clone(), description: v.description.clone() })
+                .map(|(id, v)| Activity {
+                    id: *id,
+                    caption: v.caption.clone(),
+                    description: v.description.clone(),
+                })
                 .collect()
         })
         .unwrap_or_default();
     activities.sort_by_key(|a| a.id);
     let mut constraints = BTreeMap::new();
     for (name, list) in obj_entries(c.get("constraints")) {
-        let names = list.as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default();
+        let names = list
+            .as_array()
+            .map(|l| l.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .unwrap_or_default();
         constraints.insert(name.clone(), names);
     }
     Ok(Class {
@@ -281,7 +318,10 @@ fn parse_attributes(v: Option<&Value>) -> Result<BTreeMap<String, Attribute>, St
         for (k, e) in obj_entries(a.get("enum")) {
             // Enum keys are integers as strings; non-integer keys (rare, string enums) are skipped.
             if let Ok(id) = k.parse::<i64>() {
-                enum_values.insert(id, EnumValue { caption: text(e, "caption"), description: text(e, "description") });
+                enum_values.insert(
+                    id,
+                    EnumValue { caption: text(e, "caption"), description: text(e, "description") },
+                );
             }
         }
         out.insert(
@@ -373,7 +413,9 @@ mod tests {
         assert!(e.contains("test.json") && e.contains("not valid JSON"), "{e}");
         let e = load(r#"{"version": "1.0.0"}"#).unwrap_err().to_string();
         assert!(e.contains("test.json") && e.contains("classes"), "{e}");
-        let e = load(r#"{"version": "1", "classes": {"x": {"caption": "X"}}}"#).unwrap_err().to_string();
+        let e = load(r#"{"version": "1", "classes": {"x": {"caption": "X"}}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("class `x` has no integer uid"), "{e}");
         let e = Schema::load(Path::new("/nonexistent/schema.json")).unwrap_err().to_string();
         assert!(e.contains("/nonexistent/schema.json"), "{e}");
@@ -397,7 +439,8 @@ mod tests {
     /// The real compiled 1.8.0 file from the shared data folder, when present.
     #[test]
     fn loads_the_real_compiled_schema() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json");
         if !path.exists() {
             eprintln!("skipping: {} not present", path.display());
             return;

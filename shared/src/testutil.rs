@@ -32,12 +32,31 @@ pub fn labeled(raw: &str, class_uid: u32, activity_id: i64, source: &str) -> Lab
 
 pub fn examples() -> Vec<Labeled> {
     vec![
-        labeled(r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#, 3002, 1, "a"),
-        labeled(r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.1"}"#, 6003, 4, "a"),
-        labeled(r#"{"action":"deny","src_ip":"192.0.2.9","dst_ip":"198.51.100.2","dst_port":22,"protocol":"tcp"}"#, 4001, 5, "b"),
+        labeled(
+            r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#,
+            3002,
+            1,
+            "a",
+        ),
+        labeled(
+            r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.1"}"#,
+            6003,
+            4,
+            "a",
+        ),
+        labeled(
+            r#"{"action":"deny","src_ip":"192.0.2.9","dst_ip":"198.51.100.2","dst_port":22,"protocol":"tcp"}"#,
+            4001,
+            5,
+            "b",
+        ),
     ]
 }
 
 pub fn mini_body(overrides: Vec<Labeled>) -> KbBody {
-    kb::build(mini_schema(), BuildOptions { examples: examples(), overrides, ..BuildOptions::default() }).expect("build")
+    kb::build(
+        mini_schema(),
+        BuildOptions { examples: examples(), overrides, ..BuildOptions::default() },
+    )
+    .expect("build")
 }

@@ -128,7 +128,6 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-
 /// A secret's value: its `field` when the text is a JSON object with that string field,
 /// else the text itself (Secrets Manager secrets are stored either way).
 pub fn secret_field(text: &str, field: &str) -> String {
@@ -157,8 +156,17 @@ mod tests {
     fn generated_words_have_no_value_tokens() {
         let mut got = Vec::new();
         for_each_value_token("Invalid user crowdsec-test-NtktlJHV4TfBSK3wvlhiOBnl from web01prod02 AmazonS3FullAccess", |t| got.push(t.to_string()));
-        assert_eq!(got, vec!["invalid", "user", "crowdsec", "test", "from", "amazon", "s", "3", "full", "access"]);
-        assert!(!looks_generated("Win32") && !looks_generated("sha256WithRSA") && !looks_generated("12345678901"));
+        assert_eq!(
+            got,
+            vec![
+                "invalid", "user", "crowdsec", "test", "from", "amazon", "s", "3", "full", "access"
+            ]
+        );
+        assert!(
+            !looks_generated("Win32")
+                && !looks_generated("sha256WithRSA")
+                && !looks_generated("12345678901")
+        );
     }
 
     #[test]

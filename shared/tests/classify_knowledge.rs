@@ -11,7 +11,8 @@ use ocsfmap::classify::{Classifier, Decision};
 
 fn classifier() -> Option<&'static Classifier> {
     static CLF: OnceLock<Option<Classifier>> = OnceLock::new();
-    CLF.get_or_init(|| event_support::load_schema().map(|s| event_support::lexical_classifier(&s))).as_ref()
+    CLF.get_or_init(|| event_support::load_schema().map(|s| event_support::lexical_classifier(&s)))
+        .as_ref()
 }
 
 fn classify(raw: &str) -> Option<Decision> {
@@ -43,11 +44,17 @@ fn an_unnamed_cloudtrail_call_is_api_activity() {
 /// Create/Read/Update/Delete, rather than the activity of other calls' examples.
 #[test]
 fn an_unnamed_call_takes_its_own_verb_or_other() {
-    let Some(d) = classify(&cloudtrail("rds.amazonaws.com", "RebootDBInstance", false)) else { return };
+    let Some(d) = classify(&cloudtrail("rds.amazonaws.com", "RebootDBInstance", false)) else {
+        return;
+    };
     assert_eq!((d.class_uid, d.activity_id), (6003, 99));
-    let Some(d) = classify(&cloudtrail("s3.amazonaws.com", "PutBucketVersioning", false)) else { return };
+    let Some(d) = classify(&cloudtrail("s3.amazonaws.com", "PutBucketVersioning", false)) else {
+        return;
+    };
     assert_eq!((d.class_uid, d.activity_id), (6003, 3), "Put of a configuration is an update");
-    let Some(d) = classify(&cloudtrail("ec2.amazonaws.com", "TerminateInstances", false)) else { return };
+    let Some(d) = classify(&cloudtrail("ec2.amazonaws.com", "TerminateInstances", false)) else {
+        return;
+    };
     assert_eq!((d.class_uid, d.activity_id), (6003, 4));
 }
 
@@ -115,8 +122,18 @@ fn corrections_to_a_logs_whole_log_class_carry_its_other_events() {
     let before = event_support::lexical_classifier(&schema).classify(&set_iam);
     assert_eq!(before.class_uid, 3005, "the pack's entry for the method: {:?}", before.candidates);
     let corrections = vec![
-        ocsfmap::kb::sources::Labeled { raw: gcp_audit("compute.googleapis.com", "v1.compute.instances.insert", "eli"), class_uid: 6003, activity_id: Some(1), source: "analyst".into() },
-        ocsfmap::kb::sources::Labeled { raw: gcp_audit("storage.googleapis.com", "storage.buckets.delete", "fay"), class_uid: 6003, activity_id: Some(4), source: "analyst".into() },
+        ocsfmap::kb::sources::Labeled {
+            raw: gcp_audit("compute.googleapis.com", "v1.compute.instances.insert", "eli"),
+            class_uid: 6003,
+            activity_id: Some(1),
+            source: "analyst".into(),
+        },
+        ocsfmap::kb::sources::Labeled {
+            raw: gcp_audit("storage.googleapis.com", "storage.buckets.delete", "fay"),
+            class_uid: 6003,
+            activity_id: Some(4),
+            source: "analyst".into(),
+        },
     ];
     let after = event_support::lexical_classifier_with(&schema, corrections).classify(&set_iam);
     assert_eq!(after.class_uid, 6003, "{:?}", after.candidates);
@@ -143,7 +160,9 @@ fn a_shared_generated_name_does_not_decide() {
     };
     let name = "probe-run-Qx7LmPzKwRt4VbHsNq2JtYc";
     let web = ocsfmap::kb::sources::Labeled {
-        raw: format!(r#"198.51.100.4 - - [04/Mar/2024:10:17:40 +0000] "GET /{name} HTTP/1.1" 404 153 "-" "curl/8.5.0""#),
+        raw: format!(
+            r#"198.51.100.4 - - [04/Mar/2024:10:17:40 +0000] "GET /{name} HTTP/1.1" 404 153 "-" "curl/8.5.0""#
+        ),
         class_uid: 4002,
         activity_id: Some(3),
         source: "web/access".into(),
@@ -167,9 +186,26 @@ fn cloudtrail_typed(event_source: &str, event_name: &str, event_type: Option<&st
 #[test]
 fn an_unnamed_cloudtrail_sign_in_is_authentication() {
     let cases = [
-        (cloudtrail_typed("signin.amazonaws.com", "ExternalIdPDirectoryLogin", Some("AwsConsoleSignIn")), 3002),
-        (cloudtrail_typed("sso.amazonaws.com", "ListApplicationAssignmentsForPrincipal", Some("AwsApiCall")), 6003),
-        (cloudtrail_typed("sso.amazonaws.com", "ListApplicationAssignmentsForPrincipal", None), 6003),
+        (
+            cloudtrail_typed(
+                "signin.amazonaws.com",
+                "ExternalIdPDirectoryLogin",
+                Some("AwsConsoleSignIn"),
+            ),
+            3002,
+        ),
+        (
+            cloudtrail_typed(
+                "sso.amazonaws.com",
+                "ListApplicationAssignmentsForPrincipal",
+                Some("AwsApiCall"),
+            ),
+            6003,
+        ),
+        (
+            cloudtrail_typed("sso.amazonaws.com", "ListApplicationAssignmentsForPrincipal", None),
+            6003,
+        ),
     ];
     for (raw, class) in cases {
         let Some(d) = classify(&raw) else { return };
@@ -183,13 +219,23 @@ fn an_unnamed_cloudtrail_sign_in_is_authentication() {
 /// Activity).
 #[test]
 fn documented_sharing_factor_and_invitation_events() {
-    let box_event = |t: &str| format!(r#"{{"type":"event","event_id":"f0e1d2c3","event_type":"{t}","created_at":"2024-03-04T10:00:00-08:00","created_by":{{"type":"user","id":"1001","name":"Ann Example","login":"ann@example.com"}},"source":{{"type":"file","id":"2002","name":"plan.xlsx"}},"ip_address":"198.51.100.8","additional_details":{{"shared_link_id":"abc"}}}}"#);
+    let box_event = |t: &str| {
+        format!(
+            r#"{{"type":"event","event_id":"f0e1d2c3","event_type":"{t}","created_at":"2024-03-04T10:00:00-08:00","created_by":{{"type":"user","id":"1001","name":"Ann Example","login":"ann@example.com"}},"source":{{"type":"file","id":"2002","name":"plan.xlsx"}},"ip_address":"198.51.100.8","additional_details":{{"shared_link_id":"abc"}}}}"#
+        )
+    };
     let okta = r#"{"uuid":"5c1e0f6a-0000-4000-8000-000000000001","published":"2024-03-04T10:00:00.000Z","eventType":"system.mfa.factor.deactivate","version":"0","severity":"INFO","displayMessage":"Reset factor for user","actor":{"id":"00uadmin","type":"User","alternateId":"admin@example.com","displayName":"Admin"},"client":{"ipAddress":"198.51.100.9"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00uuser","type":"User","alternateId":"bob@example.com"}]}"#;
     let github = r#"{"@timestamp":1709558400000,"_document_id":"Zx9example","action":"org.invite_member","actor":"owner1","actor_ip":"198.51.100.10","org":"example-org","user":"newdev","operation_type":"create","business":"example"}"#;
     let slack = r#"{"id":"a1b2c3d4-0000-4000-8000-000000000002","date_create":1709559000,"action":"file_malicious_content_detected","actor":{"type":"user","user":{"id":"W0EXAMPLE2","name":"dev","email":"dev@example.com","team":"T0EXAMPLE"}},"entity":{"type":"file","file":{"id":"F0EXAMPLE","name":"invoice.docm","filetype":"docm"}},"context":{"location":{"type":"workspace","id":"T0EXAMPLE","name":"example","domain":"example"},"ua":"Mozilla/5.0","ip_address":"198.51.100.21"}}"#;
     // The folder permission change and the invitation take their activity from their own
     // verbs (`CHANGE`, `operation_type: create`), which the activity chooser weighs first.
-    let cases = [(box_event("ITEM_SHARED_CREATE"), 6006, Some(12)), (box_event("CHANGE_FOLDER_PERMISSION"), 6006, None), (okta.to_string(), 3001, Some(11)), (github.to_string(), 3006, None), (slack.to_string(), 2004, Some(1))];
+    let cases = [
+        (box_event("ITEM_SHARED_CREATE"), 6006, Some(12)),
+        (box_event("CHANGE_FOLDER_PERMISSION"), 6006, None),
+        (okta.to_string(), 3001, Some(11)),
+        (github.to_string(), 3006, None),
+        (slack.to_string(), 2004, Some(1)),
+    ];
     for (raw, class, activity) in cases {
         let Some(d) = classify(&raw) else { return };
         assert_eq!(d.class_uid, class, "{raw}: {:?}", d.evidence);

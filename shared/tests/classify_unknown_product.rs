@@ -13,10 +13,23 @@ use ocsfmap::kb;
 use ocsfmap::search::Mode;
 
 fn without_product(product: &str) -> Classifier {
-    let schema = event_support::load_schema().expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
+    let schema = event_support::load_schema()
+        .expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
     let inputs = event_support::knowledge();
-    let body = kb::build(schema, kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, ..Default::default() }).expect("kb builds");
-    assert!(body.docs.iter().any(|d| d.products.iter().any(|p| p == product)), "no document is about {product}: the fold would hide nothing");
+    let body = kb::build(
+        schema,
+        kb::BuildOptions {
+            examples: inputs.examples,
+            pack: inputs.pack,
+            products: inputs.products,
+            ..Default::default()
+        },
+    )
+    .expect("kb builds");
+    assert!(
+        body.docs.iter().any(|d| d.products.iter().any(|p| p == product)),
+        "no document is about {product}: the fold would hide nothing"
+    );
     let kb = eval::without(&body, &Holdout::product(product));
     assert!(!kb.docs().iter().any(|d| d.products.iter().any(|p| p == product)));
     Classifier::new(Arc::new(kb), None, Config { mode: Mode::Lexical, ..Config::default() })
@@ -24,7 +37,12 @@ fn without_product(product: &str) -> Classifier {
 
 fn sample(name: &str) -> Vec<String> {
     let path = event_support::manifest_dir().join("../events/samples").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).lines().filter(|l| !l.trim().is_empty()).map(String::from).collect()
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn classify_all(c: &Classifier, name: &str) -> Vec<(String, Decision)> {
@@ -50,7 +68,10 @@ fn an_unknown_audit_log_is_not_a_finding_for_its_envelope() {
 #[test]
 fn unknown_sshd_authentication_lines_are_authentication() {
     let c = without_product("openssh");
-    for (raw, d) in classify_all(&c, "linux-auth.log").into_iter().filter(|(raw, _)| raw.contains("password") || raw.contains("publickey")) {
+    for (raw, d) in classify_all(&c, "linux-auth.log")
+        .into_iter()
+        .filter(|(raw, _)| raw.contains("password") || raw.contains("publickey"))
+    {
         assert_eq!(d.class_uid, 3002, "{raw}: {:?}", d.candidates);
     }
 }
@@ -62,31 +83,59 @@ fn unknown_sshd_authentication_lines_are_authentication() {
 /// retrieval alone.
 #[test]
 fn class_statistics_and_schema_text_help_an_unknown_product() {
-    let schema = event_support::load_schema().expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
+    let schema = event_support::load_schema()
+        .expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
     let inputs = event_support::knowledge();
     let data = event_support::manifest_dir().join("../../shared/data");
-    let dev = kb::sources::read_paths(&[data.join("dev"), data.join("dev2")]).expect("the labelled dev sets in ../shared/data").examples;
+    let dev = kb::sources::read_paths(&[data.join("dev"), data.join("dev2")])
+        .expect("the labelled dev sets in ../shared/data")
+        .examples;
     let source = "mail platforms & filters (zimbra/mailu/mailscanner/amavis)";
     let held: Vec<_> = dev.iter().filter(|l| l.source == source).cloned().collect();
     assert!(held.len() >= 10, "{source}: {} records", held.len());
     let mut examples = inputs.examples;
     examples.extend(dev);
-    let body = kb::build(schema, kb::BuildOptions { examples, pack: inputs.pack, products: inputs.products.clone(), ..Default::default() }).expect("kb builds");
+    let body = kb::build(
+        schema,
+        kb::BuildOptions {
+            examples,
+            pack: inputs.pack,
+            products: inputs.products.clone(),
+            ..Default::default()
+        },
+    )
+    .expect("kb builds");
     let table = kb::products::ProductTable::new(inputs.products);
-    let fold = eval::without(&body, &Holdout::for_source(eval::Protocol::Product, &table, source).expect("the source has products"));
+    let fold = eval::without(
+        &body,
+        &Holdout::for_source(eval::Protocol::Product, &table, source)
+            .expect("the source has products"),
+    );
     let mix = fold.body.calibrator.as_ref().expect("a calibrator is fitted").mix;
-    assert_ne!(mix, Default::default(), "the fitted mix gives the product-independent evidence no weight");
+    assert_ne!(
+        mix,
+        Default::default(),
+        "the fitted mix gives the product-independent evidence no weight"
+    );
     let mut alone_body = fold.body.clone();
     if let Some(c) = alone_body.calibrator.as_mut() {
         c.mix = Default::default();
     }
     let alone = kb::KnowledgeBase::from_body(fold.header.clone(), alone_body);
     let right = |kb: kb::KnowledgeBase| {
-        let c = Classifier::new(Arc::new(kb), None, Config { mode: Mode::Lexical, ..Config::default() });
+        let c = Classifier::new(
+            Arc::new(kb),
+            None,
+            Config { mode: Mode::Lexical, ..Config::default() },
+        );
         held.iter().filter(|l| c.classify(&l.raw).class_uid == l.class_uid).count()
     };
     let (with, without) = (right(fold), right(alone));
-    assert!(with > without, "{with} right with the class statistics and schema text, {without} without, of {}", held.len());
+    assert!(
+        with > without,
+        "{with} right with the class statistics and schema text, {without} without, of {}",
+        held.len()
+    );
 }
 
 /// An analyst who files an audit-log event as a finding is obeyed for records of that event
@@ -94,15 +143,25 @@ fn class_statistics_and_schema_text_help_an_unknown_product() {
 /// finding wording: the subject cue does not outvote a correction of the same event.
 #[test]
 fn a_correction_outweighs_the_subject_cue() {
-    let schema = event_support::load_schema().expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
+    let schema = event_support::load_schema()
+        .expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
     let record = |extra: &str| {
         format!(
             r#"{{"eventVersion":"1.09","userIdentity":{{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/ops","accountId":"111122223333","userName":"ops"}},"eventTime":"2024-03-04T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.15.0","requestParameters":{{"userName":"ops"}}{extra},"eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#
         )
     };
-    let correction = kb::sources::Labeled { raw: record(""), class_uid: 2004, activity_id: Some(1), source: "analyst".into() };
+    let correction = kb::sources::Labeled {
+        raw: record(""),
+        class_uid: 2004,
+        activity_id: Some(1),
+        source: "analyst".into(),
+    };
     let c = event_support::lexical_classifier_with(&schema, vec![correction]);
     let d = c.classify(&record(r#","sessionCredentialFromConsole":"true""#));
     assert_eq!(d.class_uid, 2004, "{:?}", d.candidates);
-    assert_ne!(d.decided_by, ocsfmap::classify::DecidedBy::Override, "the record must not be of the corrected shape");
+    assert_ne!(
+        d.decided_by,
+        ocsfmap::classify::DecidedBy::Override,
+        "the record must not be of the corrected shape"
+    );
 }

@@ -21,8 +21,13 @@ fn dev_set_events_pass_the_independent_json_schema_check() {
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("events file"));
     for (n, r) in records.iter().enumerate() {
         let record = ocsfmap::parse::parse(&r.raw);
-        let d = labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
-        let ctx = EventContext { event_id: Some(uuid::Uuid::now_v7()), received_at_ms: 1_735_689_600_000 + n as i64, source: None };
+        let d =
+            labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
+        let ctx = EventContext {
+            event_id: Some(uuid::Uuid::now_v7()),
+            received_at_ms: 1_735_689_600_000 + n as i64,
+            source: None,
+        };
         let ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
         let line = serde_json::json!({"id": r.id, "event": ev.event});
         writeln!(out, "{line}").expect("write");
@@ -40,16 +45,28 @@ fn dev_set_events_pass_the_independent_json_schema_check() {
         }
     };
     if output.status.code() == Some(2) {
-        eprintln!("skipping: the checker could not set itself up:\n{}", String::from_utf8_lossy(&output.stderr));
+        eprintln!(
+            "skipping: the checker could not set itself up:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         return;
     }
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("checker output is not JSON ({e}): {}", String::from_utf8_lossy(&output.stderr)));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("checker output is not JSON ({e}): {}", String::from_utf8_lossy(&output.stderr))
+    });
     let checked = report["checked"].as_u64().unwrap_or(0);
     let valid = report["valid"].as_u64().unwrap_or(0);
     eprintln!("external check: {valid}/{checked} valid");
     assert_eq!(checked as usize, records.len());
-    assert_eq!(valid, checked, "invalid events (first ones): {}", report["invalid"].as_array().map(|a| format!("{:?}", &a[..a.len().min(3)])).unwrap_or_default());
+    assert_eq!(
+        valid,
+        checked,
+        "invalid events (first ones): {}",
+        report["invalid"]
+            .as_array()
+            .map(|a| format!("{:?}", &a[..a.len().min(3)]))
+            .unwrap_or_default()
+    );
 }
 
 /// The checker must catch what it is there to catch: a wrong type, an unknown attribute,
@@ -65,7 +82,11 @@ fn the_external_checker_rejects_broken_events() {
     unknown["not_an_attribute"] = serde_json::json!(1);
     let mut missing = good.clone();
     missing.as_object_mut().map(|o| o.remove("time"));
-    let input = [good, wrong_type, unknown, missing].iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    let input = [good, wrong_type, unknown, missing]
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
     let child = Command::new("python3")
         .arg(&script)
         .stdin(std::process::Stdio::piped())

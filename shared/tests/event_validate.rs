@@ -30,7 +30,11 @@ fn kinds(errors: &[event::ValidationError]) -> Vec<(String, ErrorKind)> {
 #[test]
 fn finds_each_kind_of_error() {
     let Some(schema) = load_schema() else { return };
-    assert!(event::validate(schema, 4001, &network_event()).is_empty(), "{:?}", event::validate(schema, 4001, &network_event()));
+    assert!(
+        event::validate(schema, 4001, &network_event()).is_empty(),
+        "{:?}",
+        event::validate(schema, 4001, &network_event())
+    );
 
     let mut e = network_event();
     e["src_endpoint"]["port"] = json!(70_000);
@@ -56,17 +60,28 @@ fn finds_each_kind_of_error() {
     // at_least_one of src/dst endpoint; HTTP needs a request or a response; string enums.
     let mut e = network_event();
     e.as_object_mut().map(|o| o.remove("src_endpoint"));
-    assert!(kinds(&event::validate(schema, 4001, &e)).contains(&(String::new(), ErrorKind::Constraint)));
+    assert!(
+        kinds(&event::validate(schema, 4001, &e)).contains(&(String::new(), ErrorKind::Constraint))
+    );
     let mut h = network_event();
     h["class_uid"] = json!(4002);
     h["type_uid"] = json!(400206);
     h["activity_id"] = json!(6);
-    assert!(kinds(&event::validate(schema, 4002, &h)).contains(&(String::new(), ErrorKind::Constraint)));
+    assert!(
+        kinds(&event::validate(schema, 4002, &h)).contains(&(String::new(), ErrorKind::Constraint))
+    );
     h["http_request"] = json!({"http_method": "FETCH"});
-    assert!(kinds(&event::validate(schema, 4002, &h)).contains(&("http_request.http_method".to_string(), ErrorKind::NotInEnum)));
+    assert!(kinds(&event::validate(schema, 4002, &h))
+        .contains(&("http_request.http_method".to_string(), ErrorKind::NotInEnum)));
 
-    assert_eq!(kinds(&event::validate(schema, 999_999, &network_event())), vec![(String::new(), ErrorKind::UnknownClass)]);
-    assert_eq!(kinds(&event::validate(schema, 4001, &json!([1, 2]))), vec![(String::new(), ErrorKind::NotAnObject)]);
+    assert_eq!(
+        kinds(&event::validate(schema, 999_999, &network_event())),
+        vec![(String::new(), ErrorKind::UnknownClass)]
+    );
+    assert_eq!(
+        kinds(&event::validate(schema, 4001, &json!([1, 2]))),
+        vec![(String::new(), ErrorKind::NotAnObject)]
+    );
 }
 
 fn decision(schema: &ocsfmap::schema::Schema, class_uid: u32, activity_id: i64) -> Decision {
@@ -94,7 +109,11 @@ fn builds_map_fields_and_keep_the_rest() {
     let Some(schema) = load_schema() else { return };
     let raw = r#"{"timestamp":"2024-06-01T10:00:00+02:00","src_ip":"192.0.2.7","src_port":"51000","dest_ip":"198.51.100.9","dest_port":"443","proto":"tcp","severity":"high","vendor_blob":"x"}"#;
     let record = ocsfmap::parse::parse(raw);
-    let ctx = EventContext { event_id: Some(uuid::Uuid::nil()), received_at_ms: 1_800_000_000_000, source: Some("fw".into()) };
+    let ctx = EventContext {
+        event_id: Some(uuid::Uuid::nil()),
+        received_at_ms: 1_800_000_000_000,
+        source: Some("fw".into()),
+    };
     let ev = event::build_raw(schema, raw, &record, &decision(schema, 4001, 6), &ctx);
     let e = &ev.event;
     assert!(ev.errors.is_empty() && ev.repairs == 0, "{:?}", ev.errors);
@@ -110,7 +129,8 @@ fn builds_map_fields_and_keep_the_rest() {
     assert_eq!(e["metadata"]["uid"], uuid::Uuid::nil().to_string());
     assert_eq!(e["metadata"]["log_name"], "fw");
     assert_eq!(e["type_uid"], 400106);
-    let sources: Vec<(&str, &str)> = ev.mapped.iter().map(|m| (&*m.attribute, &*m.source)).collect();
+    let sources: Vec<(&str, &str)> =
+        ev.mapped.iter().map(|m| (&*m.attribute, &*m.source)).collect();
     assert!(sources.contains(&("src_endpoint.port", "src_port")), "{sources:?}");
 
     // No timestamp in the record: ingest time, flagged.
@@ -125,7 +145,13 @@ fn a_value_the_attribute_cannot_hold_stays_unmapped() {
     let Some(schema) = load_schema() else { return };
     let raw = r#"{"src_ip":"not an address","src_port":"99999","dst_ip":"10.0.0.2"}"#;
     let record = ocsfmap::parse::parse(raw);
-    let ev = event::build_raw(schema, raw, &record, &decision(schema, 4001, 6), &EventContext::default());
+    let ev = event::build_raw(
+        schema,
+        raw,
+        &record,
+        &decision(schema, 4001, 6),
+        &EventContext::default(),
+    );
     assert_eq!(ev.event["unmapped"]["src_port"], "99999");
     assert_eq!(ev.event["unmapped"]["src_ip"], "not an address");
     assert!(event::validate(schema, 4001, &ev.event.to_value()).is_empty());
@@ -137,10 +163,20 @@ fn missing_required_objects_are_repaired_and_counted() {
     // Authentication requires a user; this record names none.
     let raw = r#"{"time":"2024-06-01T00:00:00Z","src_ip":"192.0.2.7"}"#;
     let record = ocsfmap::parse::parse(raw);
-    let ev = event::build_raw(schema, raw, &record, &decision(schema, 3002, 1), &EventContext::default());
+    let ev = event::build_raw(
+        schema,
+        raw,
+        &record,
+        &decision(schema, 3002, 1),
+        &EventContext::default(),
+    );
     assert!(ev.repairs >= 1, "{ev:?}");
     assert!(ev.errors.iter().any(|e| e.contains("user")), "{:?}", ev.errors);
-    assert!(event::validate(schema, 3002, &ev.event.to_value()).is_empty(), "{:?}", event::validate(schema, 3002, &ev.event.to_value()));
+    assert!(
+        event::validate(schema, 3002, &ev.event.to_value()).is_empty(),
+        "{:?}",
+        event::validate(schema, 3002, &ev.event.to_value())
+    );
 }
 
 fn arb_value() -> impl Strategy<Value = (String, ValueKind)> {
@@ -159,8 +195,24 @@ fn arb_key() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-zA-Z_.\\[\\]0-9]{1,30}",
         proptest::sample::select(vec![
-            "src_ip", "dst_port", "user.name", "TargetUserName", "process.pid", "timestamp", "severity", "answers[0]", "http.method",
-            "url", "message", "actor.alternateId", "eventName", "awsRegion", "id_orig_h", "status", "Level", "query",
+            "src_ip",
+            "dst_port",
+            "user.name",
+            "TargetUserName",
+            "process.pid",
+            "timestamp",
+            "severity",
+            "answers[0]",
+            "http.method",
+            "url",
+            "message",
+            "actor.alternateId",
+            "eventName",
+            "awsRegion",
+            "id_orig_h",
+            "status",
+            "Level",
+            "query",
         ])
         .prop_map(String::from),
     ]
@@ -208,8 +260,19 @@ fn arb_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             proptest::collection::btree_map(
-                proptest::sample::select(vec!["class_uid", "metadata", "src_endpoint", "ip", "port", "user", "name", "time", "profiles", "x"])
-                    .prop_map(String::from),
+                proptest::sample::select(vec![
+                    "class_uid",
+                    "metadata",
+                    "src_endpoint",
+                    "ip",
+                    "port",
+                    "user",
+                    "name",
+                    "time",
+                    "profiles",
+                    "x"
+                ])
+                .prop_map(String::from),
                 inner,
                 0..5
             )

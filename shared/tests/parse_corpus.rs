@@ -17,16 +17,11 @@ mod parse {
     }
 
     fn corpus() -> Vec<Sample> {
-        let path = std::env::var_os("OCSFMAP_DEV_CORPUS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/dev/corpus.jsonl")
-            });
+        let path = std::env::var_os("OCSFMAP_DEV_CORPUS").map(PathBuf::from).unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/dev/corpus.jsonl")
+        });
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "dev corpus at {}: {e} (set OCSFMAP_DEV_CORPUS)",
-                path.display()
-            )
+            panic!("dev corpus at {}: {e} (set OCSFMAP_DEV_CORPUS)", path.display())
         });
         text.lines()
             .filter(|l| !l.trim().is_empty())
@@ -64,11 +59,7 @@ mod parse {
     #[test]
     fn every_source_parses_in_its_format() {
         let samples = corpus();
-        assert!(
-            samples.len() > 1000,
-            "corpus looks incomplete: {} records",
-            samples.len()
-        );
+        assert!(samples.len() > 1000, "corpus looks incomplete: {} records", samples.len());
         let mut wrong: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for s in &samples {
             let r = parse(&s.raw);
@@ -81,19 +72,13 @@ mod parse {
                 ));
             }
         }
-        assert!(
-            wrong.is_empty(),
-            "records parsed in the wrong format: {wrong:#?}"
-        );
+        assert!(wrong.is_empty(), "records parsed in the wrong format: {wrong:#?}");
     }
 
     /// Parsed records of one source.
     fn of(samples: &[Sample], source: &str) -> Vec<Record> {
-        let records: Vec<Record> = samples
-            .iter()
-            .filter(|s| s.source == source)
-            .map(|s| parse(&s.raw))
-            .collect();
+        let records: Vec<Record> =
+            samples.iter().filter(|s| s.source == source).map(|s| parse(&s.raw)).collect();
         assert!(!records.is_empty(), "no records for {source}");
         records
     }
@@ -102,11 +87,7 @@ mod parse {
     fn classifier_fields_are_present() {
         let samples = corpus();
         for r in of(&samples, "linux/sshd-auth-log (syslog)") {
-            assert_eq!(
-                r.get("app_name").map(|a| a.starts_with("sshd")),
-                Some(true),
-                "{r:?}"
-            );
+            assert_eq!(r.get("app_name").map(|a| a.starts_with("sshd")), Some(true), "{r:?}");
             assert!(r.get("message").is_some_and(|m| !m.is_empty()));
         }
         for r in of(&samples, "linux/iptables-netfilter (kernel syslog)") {
@@ -123,25 +104,16 @@ mod parse {
             assert!(r.get("message").is_some_and(|m| m.contains(',')));
         }
         for source in ["nginx/access-log", "apache/httpd-access-log"] {
-            for r in of(&samples, source)
-                .into_iter()
-                .filter(|r| r.format != Format::Text)
-            {
+            for r in of(&samples, source).into_iter().filter(|r| r.format != Format::Text) {
                 assert!(
                     r.get("client_ip").is_some() && r.get("status").is_some_and(|s| s.len() == 3),
                     "{r:?}"
                 );
-                assert!(
-                    r.get("method").is_some() || r.get("request").is_some(),
-                    "{r:?}"
-                );
+                assert!(r.get("method").is_some() || r.get("request").is_some(), "{r:?}");
             }
         }
         for r in of(&samples, "aws/cloudtrail (panther tests)") {
-            assert!(
-                r.get("eventName").is_some() || r.get("eventSource").is_some(),
-                "{r:?}"
-            );
+            assert!(r.get("eventName").is_some() || r.get("eventSource").is_some(), "{r:?}");
         }
         for r in of(&samples, "windows/security-eventlog (NXLog JSON)") {
             assert!(r.get("EventID").is_some(), "{r:?}");

@@ -36,10 +36,7 @@ mod parse {
             "  Jan 12 06:26:15 host sshd[123]: Failed password for root from 1.2.3.4 port 22 ssh2\r\n",
         );
         assert_eq!(r.format, Format::Syslog3164);
-        assert_eq!(
-            r.get("message"),
-            Some("Failed password for root from 1.2.3.4 port 22 ssh2")
-        );
+        assert_eq!(r.get("message"), Some("Failed password for root from 1.2.3.4 port 22 ssh2"));
     }
 
     #[test]
@@ -57,15 +54,7 @@ mod parse {
     fn json_kinds_survive() {
         let r = check(r#"{"n":1,"b":false,"z":null,"s":"x"}"#);
         let kinds: Vec<ValueKind> = r.fields.iter().map(|f| f.kind).collect();
-        assert_eq!(
-            kinds,
-            [
-                ValueKind::Number,
-                ValueKind::Bool,
-                ValueKind::Null,
-                ValueKind::String
-            ]
-        );
+        assert_eq!(kinds, [ValueKind::Number, ValueKind::Bool, ValueKind::Null, ValueKind::String]);
         // An empty object is still a JSON record with one field.
         let r = check("{}");
         assert_eq!(r.format, Format::Json);
@@ -106,11 +95,8 @@ mod parse {
         let r = check(&raw);
         let total: usize = r.fields.iter().map(|f| f.key.len()).sum();
         assert!(total < 64 * 1024 * 1024, "key bytes {total}");
-        let sd = format!(
-            "<13>1 - h a - - [{} {}] m",
-            "i".repeat(300_000),
-            r#"p="v" "#.repeat(40_000)
-        );
+        let sd =
+            format!("<13>1 - h a - - [{} {}] m", "i".repeat(300_000), r#"p="v" "#.repeat(40_000));
         let r = check(&sd);
         let total: usize = r.fields.iter().map(|f| f.key.len()).sum();
         assert!(total < 64 * 1024 * 1024, "key bytes {total}");
@@ -142,10 +128,7 @@ mod parse {
     fn truncated_cef_and_leef_headers_degrade_to_text() {
         let r = check("CEF:0|Security|threatmanager|1.0|100");
         assert_eq!(r.format, Format::Text);
-        assert_eq!(
-            r.get("message"),
-            Some("CEF:0|Security|threatmanager|1.0|100")
-        );
+        assert_eq!(r.get("message"), Some("CEF:0|Security|threatmanager|1.0|100"));
         assert_eq!(check("LEEF:2.0|Lancope").format, Format::Text);
         // Inside syslog, a broken payload leaves a syslog record.
         let r = check("<134>Jan  1 00:00:00 fw CEF:0|Vendor|Prod");
@@ -178,9 +161,8 @@ mod parse {
 
     #[test]
     fn binary_garbage() {
-        let garbage: Vec<u8> = (0..4096u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
+        let garbage: Vec<u8> =
+            (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
         let r = parse_bytes(&garbage);
         assert!(!r.fields.is_empty());
         let r = parse_bytes(b"\xff\xfe<\x00E\x00v\x00");

@@ -12,8 +12,13 @@ use event_support::{knowledge, manifest_dir, read_jsonl, DevRecord};
 use ocsfmap::kb::products::ProductTable;
 
 fn dev_files() -> Vec<PathBuf> {
-    let data = std::env::var_os("OCSFMAP_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| manifest_dir().join("../../shared/data"));
-    let files: Vec<PathBuf> = ["dev/corpus.jsonl", "dev/negatives.jsonl", "dev2/corpus.jsonl"].iter().map(|f| data.join(f)).collect();
+    let data = std::env::var_os("OCSFMAP_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../../shared/data"));
+    let files: Vec<PathBuf> = ["dev/corpus.jsonl", "dev/negatives.jsonl", "dev2/corpus.jsonl"]
+        .iter()
+        .map(|f| data.join(f))
+        .collect();
     for f in &files {
         assert!(f.exists(), "{} is missing: the labelled dev sets live in ../shared/data beside the repository (or set OCSFMAP_DATA_DIR)", f.display());
     }
@@ -32,17 +37,34 @@ fn every_dev_source_has_a_product_identity() {
             }
         }
     }
-    assert!(missing.is_empty(), "dev sources with no product identity in knowledge/products.jsonl: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "dev sources with no product identity in knowledge/products.jsonl: {missing:?}"
+    );
 }
 
 #[test]
 fn every_pack_line_and_example_has_a_product_identity() {
     let inputs = knowledge();
     let table = ProductTable::new(inputs.products.clone());
-    let pack: BTreeSet<&str> = inputs.pack.iter().map(|p| p.product.as_str()).filter(|p| table.of_pack_product(p).is_empty()).collect();
+    let pack: BTreeSet<&str> = inputs
+        .pack
+        .iter()
+        .map(|p| p.product.as_str())
+        .filter(|p| table.of_pack_product(p).is_empty())
+        .collect();
     assert!(pack.is_empty(), "pack products with no row in knowledge/products.jsonl: {pack:?}");
-    let examples: BTreeSet<&str> = inputs.examples.iter().map(|e| e.source.as_str()).filter(|s| table.of_source(s).len() != 1).collect();
+    let examples: BTreeSet<&str> = inputs
+        .examples
+        .iter()
+        .map(|e| e.source.as_str())
+        .filter(|s| table.of_source(s).len() != 1)
+        .collect();
     assert!(examples.is_empty(), "example sources without exactly one product: {examples:?}");
     // The pack's product count is in the same unit as the protocol's products.
-    assert!(table.pack_products().len() >= 140, "{} products own pack lines", table.pack_products().len());
+    assert!(
+        table.pack_products().len() >= 140,
+        "{} products own pack lines",
+        table.pack_products().len()
+    );
 }

@@ -45,19 +45,31 @@ fn expected_class(raw: &str) -> Option<u32> {
 
 // --- knowledge base ------------------------------------------------------------------
 
-
 /// A lexical KB from the schema and the repository's knowledge, plus `overrides`.
 fn build_kb(overrides: Vec<Labeled>) -> Result<Vec<u8>> {
-    let schema = Schema::load(&binaries::schema_path()).with_context(|| format!("schema {} (set OCSF_SCHEMA)", binaries::schema_path().display()))?;
+    let schema = Schema::load(&binaries::schema_path()).with_context(|| {
+        format!("schema {} (set OCSF_SCHEMA)", binaries::schema_path().display())
+    })?;
     let inputs = read_paths(&[binaries::workspace_root().join("knowledge")])?;
-    let body = kb::build(schema, BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides, ..BuildOptions::default() })?;
+    let body = kb::build(
+        schema,
+        BuildOptions {
+            examples: inputs.examples,
+            pack: inputs.pack,
+            products: inputs.products,
+            overrides,
+            ..BuildOptions::default()
+        },
+    )?;
     Ok(artifact::to_bytes(&body)?.0)
 }
 
 /// The base KB, built once per test process.
 async fn base_kb() -> Result<Vec<u8>> {
     static KB: OnceCell<Vec<u8>> = OnceCell::const_new();
-    let bytes = KB.get_or_try_init(|| async { tokio::task::spawn_blocking(|| build_kb(Vec::new())).await? }).await?;
+    let bytes = KB
+        .get_or_try_init(|| async { tokio::task::spawn_blocking(|| build_kb(Vec::new())).await? })
+        .await?;
     Ok(bytes.clone())
 }
 
@@ -96,7 +108,13 @@ async fn rig(max_receive_count: u32) -> Result<Rig> {
     let s3 = localstack::s3_client().await?;
     let bucket = localstack::create_bucket(&s3, "it-classify-kb").await?;
     let sqs = localstack::sqs_client().await?;
-    let queue = localstack::create_queue_with_dlq(&sqs, "it-classify", max_receive_count, Duration::from_secs(1)).await?;
+    let queue = localstack::create_queue_with_dlq(
+        &sqs,
+        "it-classify",
+        max_receive_count,
+        Duration::from_secs(1),
+    )
+    .await?;
     let db = TestDatabase::create("it_classify").await?;
     migrate(&db).await?;
     let mut env = localstack::function_env();
@@ -110,16 +128,30 @@ async fn rig(max_receive_count: u32) -> Result<Rig> {
 /// `ocsfmap migrate` against the test database (the deploy-time step), run twice: the
 /// second run must find nothing to do.
 async fn migrate(db: &TestDatabase) -> Result<()> {
-    let cli = tokio::task::spawn_blocking(|| binaries::workspace_binary("ocsfmap-cli", "ocsfmap")).await??;
+    let cli = tokio::task::spawn_blocking(|| binaries::workspace_binary("ocsfmap-cli", "ocsfmap"))
+        .await??;
     for round in 0..2 {
         let out = tokio::process::Command::new(&cli)
-            .args(["migrate", "--clickhouse-url", &ocsfmap_tests::clickhouse::url(), "--database", &db.name])
+            .args([
+                "migrate",
+                "--clickhouse-url",
+                &ocsfmap_tests::clickhouse::url(),
+                "--database",
+                &db.name,
+            ])
             .output()
             .await?;
         let stdout = String::from_utf8_lossy(&out.stdout);
-        ensure!(out.status.success(), "migrate failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        ensure!(
+            out.status.success(),
+            "migrate failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         if round == 0 {
-            ensure!(stdout.contains("applied 1: create events table") && stdout.contains("applied 2"), "{stdout}");
+            ensure!(
+                stdout.contains("applied 1: create events table") && stdout.contains("applied 2"),
+                "{stdout}"
+            );
         } else {
             ensure!(stdout.contains("up to date"), "second migrate run: {stdout}");
         }
@@ -151,7 +183,9 @@ impl Rig {
 
     async fn classify(&self, clickhouse_url: &str) -> Result<FunctionProcess> {
         let bin = tokio::task::spawn_blocking(|| function_binary("classify")).await??;
-        Ok(FunctionProcess::spawn(bin, self.classify_env(clickhouse_url)).await?.with_timeout(Duration::from_secs(20)))
+        Ok(FunctionProcess::spawn(bin, self.classify_env(clickhouse_url))
+            .await?
+            .with_timeout(Duration::from_secs(20)))
     }
 
     /// Posts `records` to ingest (one request, newline-separated) with a source hint.
@@ -177,8 +211,12 @@ impl Rig {
         let mut carried = 0;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         while carried < records && tokio::time::Instant::now() < deadline {
-            for m in localstack::receive(&self.sqs, &self.queue.queue.url, Duration::from_secs(1)).await? {
-                carried += serde_json::from_str::<ocsfmap::envelope::Batch>(m.body().unwrap_or_default()).map_or(1, |b| b.records.len());
+            for m in localstack::receive(&self.sqs, &self.queue.queue.url, Duration::from_secs(1))
+                .await?
+            {
+                carried +=
+                    serde_json::from_str::<ocsfmap::envelope::Batch>(m.body().unwrap_or_default())
+                        .map_or(1, |b| b.records.len());
                 got.push(m);
             }
         }
@@ -205,7 +243,9 @@ impl Rig {
 }
 
 async fn invoke(f: &FunctionProcess, messages: &[Message], arn: &str) -> Result<Value> {
-    f.invoke(sqs_event::from_messages(messages, arn)).await.with_context(|| format!("classify invoke; log:\n{}", f.log_tail()))
+    f.invoke(sqs_event::from_messages(messages, arn))
+        .await
+        .with_context(|| format!("classify invoke; log:\n{}", f.log_tail()))
 }
 
 fn failures(resp: &Value) -> usize {
@@ -336,7 +376,13 @@ async fn ingested_batches_land_once_with_the_right_classes() -> Result<()> {
     ensure!(rows.len() == 5, "{} rows: {rows:?}", rows.len());
     for r in &rows {
         let want = expected_class(&r.raw).with_context(|| format!("unexpected raw {}", r.raw))?;
-        ensure!(r.class_uid == want && r.ocsf_class == want, "{} classified {} (event {}), expected {want}", r.raw, r.class_uid, r.ocsf_class);
+        ensure!(
+            r.class_uid == want && r.ocsf_class == want,
+            "{} classified {} (event {}), expected {want}",
+            r.raw,
+            r.class_uid,
+            r.ocsf_class
+        );
         ensure!(r.type_uid == i64::from(want) * 100 + i64::from(r.activity_id), "{r:?}");
         ensure!(r.kb_version == pointer.version(), "{r:?}");
     }
@@ -346,12 +392,18 @@ async fn ingested_batches_land_once_with_the_right_classes() -> Result<()> {
     ensure!(rows.iter().all(|r| r.received_at > 1_715_680_929_000), "{rows:?}");
     let sources: HashSet<&str> = rows.iter().map(|r| r.source.as_str()).collect();
     ensure!(sources == HashSet::from(["aws:cloudtrail", "dns", "syslog"]), "{sources:?}");
-    ensure!(rows.iter().any(|r| r.format == "cef") && rows.iter().any(|r| r.format == "syslog_rfc3164"), "{rows:?}");
+    ensure!(
+        rows.iter().any(|r| r.format == "cef") && rows.iter().any(|r| r.format == "syslog_rfc3164"),
+        "{rows:?}"
+    );
 
     // The same delivery again (Lambda retry after a lost response): dropped by the server.
     let resp = invoke(&f, &messages, &arn).await?;
     ensure!(failures(&resp) == 0, "{resp}");
-    ensure!(rig.count("SELECT count() FROM events").await? == 5, "identical retry must not insert again");
+    ensure!(
+        rig.count("SELECT count() FROM events").await? == 5,
+        "identical retry must not insert again"
+    );
 
     // Redelivered in another grouping (new token): visible rows stay unique.
     let resp = invoke(&f, &messages[..1], &arn).await?;
@@ -392,7 +444,10 @@ async fn clickhouse_outage_fails_the_batch_and_the_retry_lands_exactly_once() ->
     front.stop();
     let started = std::time::Instant::now();
     let resp = invoke(&f, &batch, &arn).await?;
-    ensure!(failures(&resp) == batch.len(), "every message must fail while ClickHouse is down: {resp}");
+    ensure!(
+        failures(&resp) == batch.len(),
+        "every message must fail while ClickHouse is down: {resp}"
+    );
     ensure!(started.elapsed() < Duration::from_secs(15), "answered after {:?}", started.elapsed());
     ensure!(rig.settle(&batch, &resp).await?.len() == batch.len());
     ensure!(rig.count("SELECT count() FROM events").await? == 1);
@@ -403,7 +458,11 @@ async fn clickhouse_outage_fails_the_batch_and_the_retry_lands_exactly_once() ->
     let started = std::time::Instant::now();
     let resp = invoke(&f, &batch, &arn).await?;
     ensure!(failures(&resp) == batch.len(), "a stalled ClickHouse fails the batch: {resp}");
-    ensure!(started.elapsed() < Duration::from_secs(15), "CLICKHOUSE_TIMEOUT_MS bounds the insert: {:?}", started.elapsed());
+    ensure!(
+        started.elapsed() < Duration::from_secs(15),
+        "CLICKHOUSE_TIMEOUT_MS bounds the insert: {:?}",
+        started.elapsed()
+    );
     rig.settle(&batch, &resp).await?;
 
     front.set_mode(FORWARD);
@@ -436,21 +495,30 @@ async fn a_poison_message_ends_in_the_dlq_while_the_rest_lands() -> Result<()> {
     let resp = invoke(&f, &first, &arn).await?;
     ensure!(failures(&resp) == 1, "only the poison message fails: {resp}");
     rig.settle(&first, &resp).await?;
-    ensure!(rig.count("SELECT count() FROM events FINAL").await? == 3, "the rest of the batch landed");
+    ensure!(
+        rig.count("SELECT count() FROM events FINAL").await? == 3,
+        "the rest of the batch landed"
+    );
 
     // Keep consuming like the event source mapping until SQS gives up on the poison.
     let dlq = poll::try_until(Duration::from_secs(40), Duration::from_millis(200), || async {
-        for m in localstack::receive(&rig.sqs, &rig.queue.queue.url, Duration::from_secs(1)).await? {
+        for m in localstack::receive(&rig.sqs, &rig.queue.queue.url, Duration::from_secs(1)).await?
+        {
             let batch = [m];
             let resp = invoke(&f, &batch, &arn).await?;
             rig.settle(&batch, &resp).await?;
         }
-        let moved = localstack::receive(&rig.sqs, &rig.queue.dlq.url, Duration::from_secs(0)).await?;
+        let moved =
+            localstack::receive(&rig.sqs, &rig.queue.dlq.url, Duration::from_secs(0)).await?;
         Ok::<_, anyhow::Error>(if moved.is_empty() { None } else { Some(moved) })
     })
     .await?;
     ensure!(dlq.len() == 1 && dlq[0].body() == Some(poison), "{dlq:?}");
-    ensure!(f.logs().contains("malformed queue message"), "the reason is logged:\n{}", f.log_tail());
+    ensure!(
+        f.logs().contains("malformed queue message"),
+        "the reason is logged:\n{}",
+        f.log_tail()
+    );
     ensure!(rig.count("SELECT count() FROM events FINAL").await? == 3);
     f.stop().await;
     rig.cleanup().await;
@@ -481,7 +549,12 @@ async fn a_new_kb_version_is_picked_up_without_restarting() -> Result<()> {
     rig.settle(&first, &resp).await?;
 
     // An analyst override: this DNS shape is now Network Activity.
-    let overrides = vec![Labeled { raw: DNS_QUERY.into(), class_uid: 4001, activity_id: Some(6), source: "override:it".into() }];
+    let overrides = vec![Labeled {
+        raw: DNS_QUERY.into(),
+        class_uid: 4001,
+        activity_id: Some(6),
+        source: "override:it".into(),
+    }];
     let v2_bytes = tokio::task::spawn_blocking(move || build_kb(overrides)).await??;
     let v2 = publish(&rig.s3, &rig.bucket, v2_bytes).await?;
     ensure!(v1.content_hash != v2.content_hash);
@@ -496,9 +569,17 @@ async fn a_new_kb_version_is_picked_up_without_restarting() -> Result<()> {
         kb_version: String,
         class_uid: u32,
     }
-    let got = rig.db.client().query("SELECT kb_version, class_uid FROM events FINAL ORDER BY toString(event_id)").fetch_all::<Version>().await?;
+    let got = rig
+        .db
+        .client()
+        .query("SELECT kb_version, class_uid FROM events FINAL ORDER BY toString(event_id)")
+        .fetch_all::<Version>()
+        .await?;
     let got: Vec<(String, u32)> = got.into_iter().map(|v| (v.kb_version, v.class_uid)).collect();
-    ensure!(got == vec![(v1.version().to_string(), 4003), (v2.version().to_string(), 4001)], "{got:?}");
+    ensure!(
+        got == vec![(v1.version().to_string(), 4003), (v2.version().to_string(), 4001)],
+        "{got:?}"
+    );
     ensure!(f.pid() == pid && f.exit_status().is_none(), "same process");
     f.stop().await;
     rig.cleanup().await;
@@ -514,13 +595,17 @@ async fn bad_configuration_is_an_init_error_naming_the_variable() -> Result<()> 
     env.push(("CONFIDENCE_THRESHOLD".into(), "2".into()));
     let f = FunctionProcess::spawn(&bin, env.clone()).await?;
     match f.invoke(json!({"Records": []})).await {
-        Err(InvokeError::Init { error_message, .. }) => ensure!(error_message.contains("KB_BUCKET"), "{error_message}"),
+        Err(InvokeError::Init { error_message, .. }) => {
+            ensure!(error_message.contains("KB_BUCKET"), "{error_message}")
+        }
         other => bail!("expected an init error, got {other:?}"),
     }
     env.push(("KB_BUCKET".into(), "b".into()));
     let f = FunctionProcess::spawn(&bin, env).await?;
     match f.invoke(json!({"Records": []})).await {
-        Err(InvokeError::Init { error_message, .. }) => ensure!(error_message.contains("CONFIDENCE_THRESHOLD"), "{error_message}"),
+        Err(InvokeError::Init { error_message, .. }) => {
+            ensure!(error_message.contains("CONFIDENCE_THRESHOLD"), "{error_message}")
+        }
         other => bail!("expected an init error, got {other:?}"),
     }
     Ok(())
@@ -542,10 +627,18 @@ async fn sample_events_are_processed() -> Result<()> {
     for r in &rows {
         ensure!(Some(r.class_uid) == expected_class(&r.raw), "{r:?}");
     }
-    let poisoned: Value = serde_json::from_slice(&std::fs::read(dir.join("sqs-batch-with-poison.json"))?)?;
+    let poisoned: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sqs-batch-with-poison.json"))?)?;
     let resp = f.invoke(poisoned).await?;
-    ensure!(resp["batchItemFailures"] == json!([{"itemIdentifier": "00000000-0000-4000-8000-000000000003"}]), "{resp}");
-    ensure!(rig.count("SELECT count() FROM events").await? == 5, "same events, same token: nothing inserted again");
+    ensure!(
+        resp["batchItemFailures"]
+            == json!([{"itemIdentifier": "00000000-0000-4000-8000-000000000003"}]),
+        "{resp}"
+    );
+    ensure!(
+        rig.count("SELECT count() FROM events").await? == 5,
+        "same events, same token: nothing inserted again"
+    );
     f.stop().await;
     rig.cleanup().await;
     Ok(())

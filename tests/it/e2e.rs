@@ -22,7 +22,8 @@ const PER_REQUEST: usize = 1_250;
 /// TSV, CSV). Header lines of the W3C, Zeek and CSV files are left out.
 fn sample_records() -> Result<(Vec<String>, Vec<String>)> {
     let dir = binaries::workspace_root().join("events/samples");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut names: Vec<_> =
+        std::fs::read_dir(&dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     names.sort();
     let (mut json, mut text) = (Vec::new(), Vec::new());
     for path in names {
@@ -40,7 +41,12 @@ fn sample_records() -> Result<(Vec<String>, Vec<String>)> {
             }
         }
     }
-    ensure!(json.len() >= 3 && text.len() >= 15, "samples: {} JSON, {} text", json.len(), text.len());
+    ensure!(
+        json.len() >= 3 && text.len() >= 15,
+        "samples: {} JSON, {} text",
+        json.len(),
+        text.len()
+    );
     Ok((json, text))
 }
 
@@ -51,13 +57,21 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// One request's body and headers, cycling through the four ways shippers send.
-fn request(i: usize, json: &[String], text: &[String], n: usize) -> Result<(Vec<(&'static str, &'static str)>, Vec<u8>)> {
+fn request(
+    i: usize,
+    json: &[String],
+    text: &[String],
+    n: usize,
+) -> Result<(Vec<(&'static str, &'static str)>, Vec<u8>)> {
     let pick = |pool: &[String], k: usize| pool[(i * PER_REQUEST + k) % pool.len()].clone();
     Ok(match i % 4 {
         // Vector's http sink: NDJSON, gzip.
         0 => {
             let body: Vec<String> = (0..n).map(|k| pick(json, k)).collect();
-            (vec![("content-type", "application/x-ndjson"), ("content-encoding", "gzip")], gzip(body.join("\n").as_bytes())?)
+            (
+                vec![("content-type", "application/x-ndjson"), ("content-encoding", "gzip")],
+                gzip(body.join("\n").as_bytes())?,
+            )
         }
         // Fluent Bit's http output, format json: an array.
         1 => {
@@ -71,7 +85,10 @@ fn request(i: usize, json: &[String], text: &[String], n: usize) -> Result<(Vec<
         }
         _ => {
             let body: Vec<String> = (0..n).map(|k| pick(text, k)).collect();
-            (vec![("content-type", "text/plain; charset=utf-8"), ("content-encoding", "gzip")], gzip(body.join("\n").as_bytes())?)
+            (
+                vec![("content-type", "text/plain; charset=utf-8"), ("content-encoding", "gzip")],
+                gzip(body.join("\n").as_bytes())?,
+            )
         }
     })
 }
@@ -123,7 +140,9 @@ async fn ten_thousand_mixed_records_land_once_and_a_new_example_set_changes_the_
         let (status, resp) = stack.post(&headers, &body).await?;
         ensure!(status == 202, "request {i}: {status} {resp}");
         ensure!(resp["accepted"] == n && resp["rejected_count"] == 0, "request {i}: {resp}");
-        let id = |k: &str| resp[k].as_str().and_then(|s| s.parse::<Uuid>().ok()).context(format!("{k} in {resp}"));
+        let id = |k: &str| {
+            resp[k].as_str().and_then(|s| s.parse::<Uuid>().ok()).context(format!("{k} in {resp}"))
+        };
         ranges.push((id("first_event_id")?, id("last_event_id")?, n));
         sent += n;
     }
@@ -147,18 +166,27 @@ async fn ten_thousand_mixed_records_land_once_and_a_new_example_set_changes_the_
     let mut classes: BTreeMap<String, usize> = BTreeMap::new();
     for r in &got {
         ensure!(!r.class_name.is_empty(), "a row without a class name: class {}", r.class_uid);
-        ensure!(r.type_uid == i64::from(r.class_uid) * 100 + i64::from(r.activity_id), "type_uid {}", r.type_uid);
+        ensure!(
+            r.type_uid == i64::from(r.class_uid) * 100 + i64::from(r.activity_id),
+            "type_uid {}",
+            r.type_uid
+        );
         *classes.entry(format!("{} {}", r.class_uid, r.class_name)).or_default() += 1;
     }
     ensure!(classes.len() >= 6, "mixed formats should land in several classes: {classes:?}");
     ensure!(dlq == 0, "{dlq} messages in the DLQ");
     let v1 = stack.pointer().await?["content_hash"].as_str().context("pointer")?.to_string();
-    ensure!(got.iter().all(|r| v1.starts_with(&r.kb_version)), "rows name the published KB version");
+    ensure!(
+        got.iter().all(|r| v1.starts_with(&r.kb_version)),
+        "rows name the published KB version"
+    );
 
     // --- a new example set → S3 notification → kb-rebuild → classify uses it -------------
     const GATE: &str = r#"{"gk_time":"2026-11-21T08:00:01Z","gk_reader":"lobby-3","gk_badge":"40213","gk_person":"jdoe","gk_decision":"granted","gk_door":"main entrance"}"#;
     let mut examples = String::new();
-    for (i, person) in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"].iter().enumerate() {
+    for (i, person) in
+        ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"].iter().enumerate()
+    {
         for decision in ["granted", "denied"] {
             let raw = format!(
                 r#"{{"gk_time":"2026-11-20T0{i}:00:00Z","gk_reader":"lobby-{i}","gk_badge":"4{i}00{i}","gk_person":"{person}","gk_decision":"{decision}","gk_door":"door {i}"}}"#
@@ -181,14 +209,28 @@ async fn ten_thousand_mixed_records_land_once_and_a_new_example_set_changes_the_
         (hash != v1).then_some(hash)
     })
     .await
-    .with_context(|| format!("no new KB version after the upload; kb-rebuild log:\n{}", stack.kb_rebuild.log_tail()))?;
+    .with_context(|| {
+        format!(
+            "no new KB version after the upload; kb-rebuild log:\n{}",
+            stack.kb_rebuild.log_tail()
+        )
+    })?;
 
-    let (status, resp) = stack.post(&[("content-type", "application/x-ndjson")], GATE.as_bytes()).await?;
+    let (status, resp) =
+        stack.post(&[("content-type", "application/x-ndjson")], GATE.as_bytes()).await?;
     ensure!(status == 202, "{resp}");
     let got = wait_for_rows(&stack, RECORDS + 1, Duration::from_secs(120)).await?;
     let newest = got.iter().max_by_key(|r| r.event_id).context("rows")?;
-    ensure!(v2.starts_with(&newest.kb_version), "the batch after the publish used {} instead of {v2}", newest.kb_version);
-    ensure!(newest.class_uid == 3002, "the new examples decide badge logs: class {}", newest.class_uid);
+    ensure!(
+        v2.starts_with(&newest.kb_version),
+        "the batch after the publish used {} instead of {v2}",
+        newest.kb_version
+    );
+    ensure!(
+        newest.class_uid == 3002,
+        "the new examples decide badge logs: class {}",
+        newest.class_uid
+    );
     stack.destroy().await;
     Ok(())
 }

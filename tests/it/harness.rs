@@ -31,7 +31,10 @@ async fn s3_put_get_list_delete() -> Result<()> {
         .await
         .context("PutObject")?;
     assert_eq!(localstack::get_object_bytes(&s3, &bucket, "raw/2026/a.jsonl").await?, body);
-    assert_eq!(localstack::list_keys(&s3, &bucket, "raw/").await?, vec!["raw/2026/a.jsonl".to_string()]);
+    assert_eq!(
+        localstack::list_keys(&s3, &bucket, "raw/").await?,
+        vec!["raw/2026/a.jsonl".to_string()]
+    );
     assert!(localstack::get_object_bytes(&s3, &bucket, "raw/missing").await.is_err());
     localstack::delete_bucket(&s3, &bucket).await?;
     Ok(())
@@ -44,9 +47,15 @@ async fn sqs_send_and_receive() -> Result<()> {
     ensure!(queue.arn.ends_with(&queue.name), "arn {} does not name {}", queue.arn, queue.name);
     let sent: BTreeSet<String> = (0..5).map(|i| format!("{{\"n\":{i}}}")).collect();
     for body in &sent {
-        sqs.send_message().queue_url(&queue.url).message_body(body).send().await.context("SendMessage")?;
+        sqs.send_message()
+            .queue_url(&queue.url)
+            .message_body(body)
+            .send()
+            .await
+            .context("SendMessage")?;
     }
-    let got = localstack::receive_all(&sqs, &queue.url, sent.len(), Duration::from_secs(20)).await?;
+    let got =
+        localstack::receive_all(&sqs, &queue.url, sent.len(), Duration::from_secs(20)).await?;
     let got: BTreeSet<String> = got.iter().filter_map(|m| m.body().map(str::to_string)).collect();
     assert_eq!(got, sent);
     // received messages were deleted: nothing is left
@@ -65,7 +74,11 @@ async fn sqs_dead_letters_after_max_receives() -> Result<()> {
     // visible again at once instead of waiting out the visibility timeout.
     for attempt in 1..=max_receive_count {
         let message = poll::until(Duration::from_secs(15), Duration::from_millis(200), || async {
-            localstack::receive(&sqs, &queue.url, Duration::from_secs(1)).await.ok()?.into_iter().next()
+            localstack::receive(&sqs, &queue.url, Duration::from_secs(1))
+                .await
+                .ok()?
+                .into_iter()
+                .next()
         })
         .await
         .with_context(|| format!("receive #{attempt}"))?;
@@ -95,7 +108,13 @@ async fn sqs_dead_letters_after_max_receives() -> Result<()> {
 async fn eventbridge_rule_delivers_to_queue() -> Result<()> {
     let eventbridge = localstack::eventbridge_client().await?;
     let sqs = localstack::sqs_client().await?;
-    let route = localstack::bus_to_queue(&eventbridge, &sqs, "harness-bus", r#"{"source":["ocsfmap.test"]}"#).await?;
+    let route = localstack::bus_to_queue(
+        &eventbridge,
+        &sqs,
+        "harness-bus",
+        r#"{"source":["ocsfmap.test"]}"#,
+    )
+    .await?;
     let entry = |source: &str, n: u32| {
         aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
             .event_bus_name(&route.bus_name)
@@ -113,7 +132,10 @@ async fn eventbridge_rule_delivers_to_queue() -> Result<()> {
     assert_eq!(out.failed_entry_count(), 0);
     let got = localstack::receive_all(&sqs, &route.queue.url, 1, Duration::from_secs(20)).await?;
     let event: serde_json::Value = serde_json::from_str(got[0].body().unwrap_or_default())?;
-    assert_eq!((event["source"].as_str(), &event["detail"]), (Some("ocsfmap.test"), &json!({ "n": 2 })));
+    assert_eq!(
+        (event["source"].as_str(), &event["detail"]),
+        (Some("ocsfmap.test"), &json!({ "n": 2 }))
+    );
     // the event that did not match the pattern was not delivered
     assert!(localstack::receive(&sqs, &route.queue.url, Duration::from_secs(1)).await?.is_empty());
     Ok(())
@@ -140,7 +162,9 @@ fn row(i: u64) -> Result<EventRow> {
     Ok(EventRow {
         id: i,
         name: format!("event-{i}-é✓"),
-        ts: OffsetDateTime::from_unix_timestamp_nanos(1_767_225_600_000_000_000 + i128::from(i) * 1_000_000)?,
+        ts: OffsetDateTime::from_unix_timestamp_nanos(
+            1_767_225_600_000_000_000 + i128::from(i) * 1_000_000,
+        )?,
         kind: ["authentication", "network", "process"][(i % 3) as usize].to_string(),
         note: (i % 4 == 0).then(|| format!("note {i}")),
         tags: (0..i % 3).map(|t| format!("t{t}")).collect(),
@@ -173,7 +197,8 @@ async fn clickhouse_merge_tree_round_trip_10k_rows() -> Result<()> {
 
     let count: u64 = client.query("SELECT count() FROM events").fetch_one().await?;
     assert_eq!(count, 10_000);
-    let back = client.query("SELECT ?fields FROM events ORDER BY id").fetch_all::<EventRow>().await?;
+    let back =
+        client.query("SELECT ?fields FROM events ORDER BY id").fetch_all::<EventRow>().await?;
     assert_eq!(back.len(), rows.len());
     if let Some((got, want)) = back.iter().zip(&rows).find(|(g, w)| g != w) {
         panic!("row differs:\n got {got:?}\nwant {want:?}");
@@ -187,7 +212,8 @@ async fn clickhouse_merge_tree_round_trip_10k_rows() -> Result<()> {
         #[allow(dead_code)]
         id: String,
     }
-    let err = client.query("SELECT ?fields FROM events LIMIT 1").fetch_all::<Wrong>().await.unwrap_err();
+    let err =
+        client.query("SELECT ?fields FROM events LIMIT 1").fetch_all::<Wrong>().await.unwrap_err();
     assert!(err.to_string().contains("id"), "{err}");
     // A server error arrives as ClickHouse's own text.
     let err = client.query("SELECT * FROM no_such_table").execute().await.unwrap_err();
@@ -208,8 +234,14 @@ async fn echo_lambda_answers_like_lambda() -> Result<()> {
     let first = function.invoke(json!({ "hello": "world", "n": [1, 2] })).await?;
     assert_eq!(first["echo"], json!({ "hello": "world", "n": [1, 2] }));
     assert_eq!(first["function_name"], "echo-lambda");
-    assert!(first["invoked_function_arn"].as_str().unwrap_or_default().ends_with(":function:echo-lambda"));
-    assert!(first["deadline_ms"].as_u64().unwrap_or_default() > before_ms, "deadline in the future");
+    assert!(first["invoked_function_arn"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with(":function:echo-lambda"));
+    assert!(
+        first["deadline_ms"].as_u64().unwrap_or_default() > before_ms,
+        "deadline in the future"
+    );
     // the same process serves the next invocation, with a new request id
     let second = function.invoke(json!("plain string")).await?;
     assert_eq!(second["echo"], "plain string");
@@ -245,8 +277,13 @@ async fn crashes_timeouts_and_init_failures_are_reported() -> Result<()> {
     }
     assert!(matches!(function.invoke(json!({})).await, Err(InvokeError::Exited { .. })));
 
-    let slow = FunctionProcess::spawn(ECHO, Vec::<(String, String)>::new()).await?.with_timeout(Duration::from_secs(1));
-    assert!(matches!(slow.invoke(json!({ "sleep_ms": 60_000 })).await, Err(InvokeError::Timeout { .. })));
+    let slow = FunctionProcess::spawn(ECHO, Vec::<(String, String)>::new())
+        .await?
+        .with_timeout(Duration::from_secs(1));
+    assert!(matches!(
+        slow.invoke(json!({ "sleep_ms": 60_000 })).await,
+        Err(InvokeError::Timeout { .. })
+    ));
     let status = slow.stop().await;
     assert!(!status.is_empty());
 

@@ -34,15 +34,17 @@ const SCHEMA_KEY: &str = "kb/sources/schema/ocsf-schema-1.8.0.json";
 /// takes a few seconds to tens of seconds there, more with parallel tests on two cores.
 const REBUILD_TIMEOUT: Duration = Duration::from_secs(600);
 
-
 fn event_sample(name: &str) -> Result<Value> {
     let path = binaries::workspace_root().join("events/kb-rebuild").join(name);
-    Ok(serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| path.display().to_string())?)?)
+    Ok(serde_json::from_str(
+        &std::fs::read_to_string(&path).with_context(|| path.display().to_string())?,
+    )?)
 }
 
 /// The direct S3 notification for `key` in `bucket` (keys are URL-encoded in these).
 fn s3_notification(bucket: &str, key: &str, removed: bool) -> Result<Value> {
-    let mut ev = event_sample(if removed { "s3-object-removed.json" } else { "s3-object-created.json" })?;
+    let mut ev =
+        event_sample(if removed { "s3-object-removed.json" } else { "s3-object-created.json" })?;
     let rec = &mut ev["Records"][0];
     rec["s3"]["bucket"]["name"] = json!(bucket);
     rec["s3"]["bucket"]["arn"] = json!(format!("arn:aws:s3:::{bucket}"));
@@ -73,18 +75,27 @@ impl Rig {
         let s3 = localstack::s3_client().await?;
         let bucket = localstack::create_bucket(&s3, "it-kb-rebuild").await?;
         let store = S3BlobStore::new(s3.clone(), bucket.clone());
-        let schema = std::fs::read(binaries::schema_path()).with_context(|| format!("{} (set OCSF_SCHEMA)", binaries::schema_path().display()))?;
+        let schema = std::fs::read(binaries::schema_path())
+            .with_context(|| format!("{} (set OCSF_SCHEMA)", binaries::schema_path().display()))?;
         store.put(SCHEMA_KEY, schema, PutCondition::None).await?;
         let knowledge = binaries::workspace_root().join("knowledge");
-        for (dir, prefix) in [("examples", "kb/sources/examples/"), ("pack", "kb/sources/knowledge/pack/")] {
-            let mut files: Vec<_> = std::fs::read_dir(knowledge.join(dir))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        for (dir, prefix) in
+            [("examples", "kb/sources/examples/"), ("pack", "kb/sources/knowledge/pack/")]
+        {
+            let mut files: Vec<_> = std::fs::read_dir(knowledge.join(dir))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
             files.sort();
             for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "jsonl")) {
                 let name = f.file_name().and_then(|n| n.to_str()).context("file name")?;
-                store.put(&format!("{prefix}{name}"), std::fs::read(f)?, PutCondition::None).await?;
+                store
+                    .put(&format!("{prefix}{name}"), std::fs::read(f)?, PutCondition::None)
+                    .await?;
             }
         }
-        store.put("kb/sources/README.md", b"how to add sources".to_vec(), PutCondition::None).await?;
+        store
+            .put("kb/sources/README.md", b"how to add sources".to_vec(), PutCondition::None)
+            .await?;
 
         let mut vars = localstack::function_env();
         vars.push(("KB_BUCKET".into(), bucket.clone()));
@@ -105,7 +116,10 @@ impl Rig {
     }
 
     async fn invoke(&self, event: Value) -> Result<Value> {
-        self.rebuild.invoke(event).await.with_context(|| format!("kb-rebuild invoke; log:\n{}", self.rebuild.log_tail()))
+        self.rebuild
+            .invoke(event)
+            .await
+            .with_context(|| format!("kb-rebuild invoke; log:\n{}", self.rebuild.log_tail()))
     }
 
     async fn scheduled(&self) -> Result<Value> {
@@ -126,13 +140,23 @@ impl Rig {
         let (p, _) = self.pointer().await?;
         let bytes = self.store.get(&p.key).await?.bytes;
         let kb = artifact::from_bytes(&bytes, &p.key)?;
-        ensure!(kb.header.content_hash == p.content_hash, "pointer {p:?} names an artifact with hash {}", kb.header.content_hash);
+        ensure!(
+            kb.header.content_hash == p.content_hash,
+            "pointer {p:?} names an artifact with hash {}",
+            kb.header.content_hash
+        );
         ensure!(p.key == format!("{VERSIONS}{}.kb", p.content_hash), "pointer key {}", p.key);
         Ok(kb)
     }
 
     async fn put_source(&self, key: &str, text: &str) -> Result<()> {
-        self.s3.put_object().bucket(&self.bucket).key(key).body(ByteStream::from(text.as_bytes().to_vec())).send().await?;
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(text.as_bytes().to_vec()))
+            .send()
+            .await?;
         Ok(())
     }
 
@@ -169,29 +193,47 @@ async fn s3_blob_store_honours_conditional_writes_on_localstack() -> Result<()> 
     assert!(matches!(store.get("p").await, Err(BlobError::NotFound(k)) if k == "p"));
     let e1 = store.put("p", b"one".to_vec(), PutCondition::IfAbsent).await?;
     let second = store.put("p", b"two".to_vec(), PutCondition::IfAbsent).await;
-    assert!(matches!(second, Err(BlobError::PreconditionFailed(_))), "If-None-Match: * must refuse an existing key: {second:?}");
+    assert!(
+        matches!(second, Err(BlobError::PreconditionFailed(_))),
+        "If-None-Match: * must refuse an existing key: {second:?}"
+    );
     let e2 = store.put("p", b"three".to_vec(), PutCondition::IfMatch(e1.clone())).await?;
     assert_ne!(e1, e2);
     let stale = store.put("p", b"four".to_vec(), PutCondition::IfMatch(e1.clone())).await;
-    assert!(matches!(stale, Err(BlobError::PreconditionFailed(_))), "a stale If-Match must lose: {stale:?}");
+    assert!(
+        matches!(stale, Err(BlobError::PreconditionFailed(_))),
+        "a stale If-Match must lose: {stale:?}"
+    );
     let gone = store.put("missing", b"x".to_vec(), PutCondition::IfMatch(e1)).await;
-    assert!(matches!(gone, Err(BlobError::PreconditionFailed(_))), "If-Match on a missing key lost the race: {gone:?}");
+    assert!(
+        matches!(gone, Err(BlobError::PreconditionFailed(_))),
+        "If-Match on a missing key lost the race: {gone:?}"
+    );
     let b = store.get("p").await?;
     assert_eq!((b.bytes.as_slice(), b.etag.as_deref()), (&b"three"[..], Some(e2.as_str())));
     assert_eq!(store.get_if_changed("p", Some(&e2)).await?, None);
-    assert_eq!(store.get_if_changed("p", Some("\"other\"")).await?.map(|b| b.bytes), Some(b"three".to_vec()));
+    assert_eq!(
+        store.get_if_changed("p", Some("\"other\"")).await?.map(|b| b.bytes),
+        Some(b"three".to_vec())
+    );
 
     store.put("d/a", b"1".to_vec(), PutCondition::None).await?;
     store.put("d/b", b"22".to_vec(), PutCondition::None).await?;
     let listed = store.list("d/").await?;
-    assert_eq!(listed.iter().map(|m| (m.key.as_str(), m.size)).collect::<Vec<_>>(), vec![("d/a", 1), ("d/b", 2)]);
+    assert_eq!(
+        listed.iter().map(|m| (m.key.as_str(), m.size)).collect::<Vec<_>>(),
+        vec![("d/a", 1), ("d/b", 2)]
+    );
     assert!(listed.iter().all(|m| m.etag.is_some() && m.last_modified_ms.is_some()));
     store.delete("d/a").await?;
     store.delete("d/a").await?;
     assert_eq!(store.list("d/").await?.len(), 1);
 
     let nobucket = S3BlobStore::new(s3.clone(), format!("{bucket}-absent"));
-    assert!(matches!(nobucket.get("k").await, Err(BlobError::Other(_))), "a missing bucket is not a missing object");
+    assert!(
+        matches!(nobucket.get("k").await, Err(BlobError::Other(_))),
+        "a missing bucket is not a missing object"
+    );
     localstack::delete_bucket(&s3, &bucket).await?;
     Ok(())
 }
@@ -226,13 +268,16 @@ impl Classify {
             .map(|(k, v)| (k.to_string(), v)),
         );
         let bin = tokio::task::spawn_blocking(|| function_binary("classify")).await??;
-        Ok(Classify { process: FunctionProcess::spawn(bin, env).await?.with_timeout(Duration::from_secs(120)) })
+        Ok(Classify {
+            process: FunctionProcess::spawn(bin, env).await?.with_timeout(Duration::from_secs(120)),
+        })
     }
 
     /// Sends `raw` as one ingest envelope in an SQS event; returns the stored row.
     async fn classify(&self, db: &TestDatabase, raw: &str) -> Result<Row> {
         let id = uuid::Uuid::now_v7();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
         let body = json!({"v": 1, "records": [{"event_id": id, "received_at": now, "source": "it-kb-rebuild", "raw": raw}]});
         let event = json!({"Records": [{
             "messageId": id.to_string(), "receiptHandle": "it", "body": body.to_string(),
@@ -241,8 +286,15 @@ impl Classify {
             "eventSourceARN": format!("arn:aws:sqs:{}:{}:it-kb-rebuild", localstack::REGION, localstack::ACCOUNT_ID),
             "awsRegion": localstack::REGION
         }]});
-        let resp = self.process.invoke(event).await.with_context(|| format!("classify invoke; log:\n{}", self.process.log_tail()))?;
-        ensure!(resp["batchItemFailures"].as_array().is_some_and(|f| f.is_empty()), "classify failed the message: {resp}");
+        let resp = self
+            .process
+            .invoke(event)
+            .await
+            .with_context(|| format!("classify invoke; log:\n{}", self.process.log_tail()))?;
+        ensure!(
+            resp["batchItemFailures"].as_array().is_some_and(|f| f.is_empty()),
+            "classify failed the message: {resp}"
+        );
         let rows = db
             .client()
             .query("SELECT class_uid, toString(decided_by) AS decided_by, toString(kb_version) AS kb_version FROM events FINAL WHERE event_id = toUUID(?)")
@@ -261,7 +313,9 @@ impl Classify {
 const ZDNS: &str = r#"{"zt":"2026-11-21T08:00:01Z","zc":"10.20.0.7","zn":"intranet.corp.example","zk":28,"zr":3,"zl":812}"#;
 
 fn zdns_examples() -> String {
-    let names = ["mail", "vpn", "wiki", "git", "ci", "db", "cache", "auth", "files", "print", "proxy", "ntp"];
+    let names = [
+        "mail", "vpn", "wiki", "git", "ci", "db", "cache", "auth", "files", "print", "proxy", "ntp",
+    ];
     let mut out = String::new();
     for (i, n) in names.iter().enumerate() {
         for (qtype, rcode) in [(1, 0), (28, 3), (15, 0)] {
@@ -287,7 +341,10 @@ async fn a_new_example_file_is_published_and_classify_uses_it() -> Result<()> {
     let classify = Classify::start(&rig).await?;
     let before = classify.classify(db, ZDNS).await?;
     ensure!(before.kb_version == v1, "classify served {} instead of {v1}", before.kb_version);
-    ensure!(before.class_uid != 4003, "premise: the base KB must not know this format already ({before:?})");
+    ensure!(
+        before.class_uid != 4003,
+        "premise: the base KB must not know this format already ({before:?})"
+    );
 
     let key = "kb/sources/examples/zdns query log.jsonl";
     rig.put_source(key, &zdns_examples()).await?;
@@ -296,18 +353,28 @@ async fn a_new_example_file_is_published_and_classify_uses_it() -> Result<()> {
     ensure!(v2 != v1 && out["previous_version"] == json!(v1), "{out}");
     ensure!(out["changed"][0]["key"] == json!(key), "the notification's key is URL-decoded: {out}");
     let gate = &out["gate"];
-    ensure!(gate["passed"] == json!(true) && gate["held_back"].as_u64().unwrap_or(0) > 100, "{gate}");
+    ensure!(
+        gate["passed"] == json!(true) && gate["held_back"].as_u64().unwrap_or(0) > 100,
+        "{gate}"
+    );
     // The candidate loses every held-back document; the current KB the ones it had (the
     // new file's held-back records were never in it).
     let n = |k: &str| gate[k].as_u64().unwrap_or(u64::MAX);
-    ensure!(n("removed_from_candidate") == n("held_back") && n("removed_from_current") < n("held_back"), "{gate}");
+    ensure!(
+        n("removed_from_candidate") == n("held_back") && n("removed_from_current") < n("held_back"),
+        "{gate}"
+    );
     // KB_KEEP_VERSIONS=1: the old artifact is gone, the new one serves.
     let (p, _) = rig.pointer().await?;
     ensure!(rig.versions().await? == vec![p.key.clone()], "versions {:?}", rig.versions().await?);
     ensure!(out["deleted"].as_array().is_some_and(|d| d.len() == 1), "{out}");
 
     let after = classify.classify(db, ZDNS).await?;
-    ensure!(after.kb_version == v2, "classify still serves {} after the publish of {v2}", after.kb_version);
+    ensure!(
+        after.kb_version == v2,
+        "classify still serves {} after the publish of {v2}",
+        after.kb_version
+    );
     ensure!(after.class_uid == 4003, "the new examples should decide DNS Activity: {after:?}");
     classify.process.stop().await;
     rig.cleanup().await;
@@ -350,7 +417,10 @@ async fn an_override_in_clickhouse_changes_later_records_of_that_shape() -> Resu
 
     let later = classify.classify(db, PAYROLL_LATER).await?;
     ensure!(later.kb_version == v2, "{later:?}");
-    ensure!(later.class_uid == target && later.decided_by == "override", "a later record of the same shape: {later:?}");
+    ensure!(
+        later.class_uid == target && later.decided_by == "override",
+        "a later record of the same shape: {later:?}"
+    );
     // Nothing changed since: the next run publishes nothing.
     ensure!(outcome(&rig.scheduled().await?) == "unchanged");
     classify.process.stop().await;
@@ -368,12 +438,16 @@ async fn a_corrupt_input_fails_naming_it_and_the_current_version_stays() -> Resu
     let versions = rig.versions().await?;
 
     let key = "kb/sources/examples/broken.jsonl";
-    let good = json!({"raw": "{\"a\":1}", "class_uid": 4003, "activity_id": 1, "source": "x"}).to_string();
+    let good =
+        json!({"raw": "{\"a\":1}", "class_uid": 4003, "activity_id": 1, "source": "x"}).to_string();
     rig.put_source(key, &format!("{good}\n{good}\n{{\"raw\": \"half a line\n")).await?;
     match rig.rebuild.invoke(s3_notification(&rig.bucket, key, false)?).await {
         Err(InvokeError::Function { error_type, error_message }) => {
             ensure!(error_type == "BrokenInput", "{error_type}: {error_message}");
-            ensure!(error_message.contains(key) && error_message.contains("line 3"), "{error_message}");
+            ensure!(
+                error_message.contains(key) && error_message.contains("line 3"),
+                "{error_message}"
+            );
         }
         other => bail!("expected a BrokenInput error, got {other:?}"),
     }
@@ -381,7 +455,10 @@ async fn a_corrupt_input_fails_naming_it_and_the_current_version_stays() -> Resu
     rig.s3.delete_object().bucket(&rig.bucket).key(key).send().await?;
     match rig.rebuild.invoke(s3_notification(&rig.bucket, SCHEMA_KEY, false)?).await {
         Err(InvokeError::Function { error_type, error_message }) => {
-            ensure!(error_type == "BrokenInput" && error_message.contains(SCHEMA_KEY), "{error_type}: {error_message}");
+            ensure!(
+                error_type == "BrokenInput" && error_message.contains(SCHEMA_KEY),
+                "{error_type}: {error_message}"
+            );
         }
         other => bail!("expected a BrokenInput error for the schema, got {other:?}"),
     }
@@ -401,7 +478,8 @@ async fn a_corrupt_input_fails_naming_it_and_the_current_version_stays() -> Resu
 /// A knowledge file whose entries copy each example's fields and values and map them to
 /// another class: a bad pack, the kind of input the gate exists to stop.
 fn poisoned_pack() -> Result<String> {
-    let inputs = ocsfmap::kb::sources::read_paths(&[binaries::workspace_root().join("knowledge/examples")])?;
+    let inputs =
+        ocsfmap::kb::sources::read_paths(&[binaries::workspace_root().join("knowledge/examples")])?;
     let classes: Vec<u32> = {
         let mut c: Vec<u32> = inputs.examples.iter().map(|l| l.class_uid).collect();
         c.sort_unstable();
@@ -412,7 +490,8 @@ fn poisoned_pack() -> Result<String> {
     for (i, l) in inputs.examples.iter().enumerate() {
         let rec = ocsfmap::parse::parse(&l.raw);
         let fields: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).take(24).collect();
-        let values: Vec<&str> = rec.fields.iter().map(|f| f.value.as_str()).filter(|v| v.len() < 64).take(24).collect();
+        let values: Vec<&str> =
+            rec.fields.iter().map(|f| f.value.as_str()).filter(|v| v.len() < 64).take(24).collect();
         let pos = classes.iter().position(|c| *c == l.class_uid).unwrap_or(0);
         let wrong = classes[(pos + 1 + i % 3) % classes.len()];
         let entry = json!({
@@ -437,12 +516,18 @@ async fn a_candidate_that_scores_worse_is_not_published() -> Result<()> {
     let out = rig.invoke(eventbridge_s3(&rig.bucket, key)?).await?;
     ensure!(outcome(&out) == "refused", "{out}");
     let gate = &out["gate"];
-    let (cand, cur) = (gate["candidate_accuracy"].as_f64().context("candidate")?, gate["current_accuracy"].as_f64().context("current")?);
+    let (cand, cur) = (
+        gate["candidate_accuracy"].as_f64().context("candidate")?,
+        gate["current_accuracy"].as_f64().context("current")?,
+    );
     ensure!(cand + 0.02 < cur && gate["passed"] == json!(false), "{gate}");
     let (after, after_etag) = rig.pointer().await?;
     ensure!(after == pointer && after_etag == etag, "a refused candidate moved the pointer");
     ensure!(rig.versions().await? == versions, "a refused candidate left an artifact");
-    ensure!(rig.rebuild.logs().contains("candidate refused"), "the refusal is logged with both figures");
+    ensure!(
+        rig.rebuild.logs().contains("candidate refused"),
+        "the refusal is logged with both figures"
+    );
     rig.cleanup().await;
     Ok(())
 }
@@ -453,7 +538,10 @@ async fn unchanged_inputs_publish_nothing_and_non_inputs_are_ignored() -> Result
     let first = rig.scheduled().await?;
     expect_published(&first)?;
     let (pointer, etag) = rig.pointer().await?;
-    ensure!(first["gate"]["current_accuracy"].is_null() && pointer.accuracy == first["gate"]["candidate_accuracy"].as_f64());
+    ensure!(
+        first["gate"]["current_accuracy"].is_null()
+            && pointer.accuracy == first["gate"]["candidate_accuracy"].as_f64()
+    );
 
     let again = rig.scheduled().await?;
     ensure!(outcome(&again) == "unchanged" && again["version"] == first["version"], "{again}");

@@ -2,8 +2,8 @@
 //! services (LocalStack, ClickHouse): run them with `scripts/test`, or start
 //! the services with `scripts/services up` and use `cargo test`.
 
+mod classify;
+mod e2e;
 mod harness;
 mod ingest;
 mod kb_rebuild;
-mod classify;
-mod e2e;

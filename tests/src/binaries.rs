@@ -62,16 +62,25 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf> {
         .current_dir(workspace_root())
         .args(["build", "--profile", "test", "--workspace", "--bins", "--tests"])
         .output()
-        .map_err(|e| Error::Build { target: bin.to_string(), message: format!("running {cargo}: {e}") })?;
+        .map_err(|e| Error::Build {
+            target: bin.to_string(),
+            message: format!("running {cargo}: {e}"),
+        })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(Error::Build { target: bin.to_string(), message: format!("{}\n{}", out.status, tail.join("\n")) });
+        return Err(Error::Build {
+            target: bin.to_string(),
+            message: format!("{}\n{}", out.status, tail.join("\n")),
+        });
     }
     let path = target_dir().join("debug").join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     if !path.is_file() {
-        return Err(Error::Build { target: bin.to_string(), message: format!("{} was not produced", path.display()) });
+        return Err(Error::Build {
+            target: bin.to_string(),
+            message: format!("{} was not produced", path.display()),
+        });
     }
     built.insert(key, path.clone());
     Ok(path)
@@ -87,7 +96,11 @@ fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => {
             let dir = PathBuf::from(dir);
-            if dir.is_absolute() { dir } else { workspace_root().join(dir) }
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
         }
         None => workspace_root().join("target"),
     }
@@ -97,7 +110,7 @@ fn target_dir() -> PathBuf {
 /// `scripts/fetch-assets` exports), else the compiled 1.8.0 schema in `../shared` beside
 /// the checkout.
 pub fn schema_path() -> PathBuf {
-    std::env::var_os("OCSF_SCHEMA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"))
+    std::env::var_os("OCSF_SCHEMA").map(PathBuf::from).unwrap_or_else(|| {
+        workspace_root().join("../shared/data/ocsf-schema/ocsf-schema-1.8.0.json")
+    })
 }

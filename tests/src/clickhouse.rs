@@ -49,11 +49,18 @@ impl TestDatabase {
 
     /// Environment for a function process that writes to this database.
     pub fn function_env(&self) -> Vec<(String, String)> {
-        vec![("CLICKHOUSE_URL".to_string(), url()), ("CLICKHOUSE_DATABASE".to_string(), self.name.clone())]
+        vec![
+            ("CLICKHOUSE_URL".to_string(), url()),
+            ("CLICKHOUSE_DATABASE".to_string(), self.name.clone()),
+        ]
     }
 
     pub async fn drop_database(self) -> Result<()> {
-        client().await?.query(&format!("DROP DATABASE IF EXISTS `{}`", self.name)).execute().await?;
+        client()
+            .await?
+            .query(&format!("DROP DATABASE IF EXISTS `{}`", self.name))
+            .execute()
+            .await?;
         Ok(())
     }
 }

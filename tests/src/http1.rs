@@ -17,10 +17,7 @@ pub(crate) struct Response {
 #[cfg_attr(not(test), allow(dead_code))] // used by the protocol tests
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -67,7 +64,8 @@ fn parse(raw: &[u8]) -> std::io::Result<Response> {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .ok_or_else(|| bad("no end of HTTP headers"))?;
-    let head = std::str::from_utf8(raw.get(..split).unwrap_or_default()).map_err(|_| bad("non-UTF-8 headers"))?;
+    let head = std::str::from_utf8(raw.get(..split).unwrap_or_default())
+        .map_err(|_| bad("non-UTF-8 headers"))?;
     let mut lines = head.split("\r\n");
     let status = lines
         .next()
@@ -79,10 +77,11 @@ fn parse(raw: &[u8]) -> std::io::Result<Response> {
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
     let rest = raw.get(split + 4..).unwrap_or_default();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked { dechunk(rest).ok_or_else(|| bad("bad chunked body"))? } else { rest.to_vec() };
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked")
+    });
+    let body =
+        if chunked { dechunk(rest).ok_or_else(|| bad("bad chunked body"))? } else { rest.to_vec() };
     Ok(Response { status, headers, body })
 }
 
@@ -107,8 +106,12 @@ mod tests {
 
     #[test]
     fn parses_plain_and_chunked_responses() {
-        let plain = parse(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok").unwrap();
-        assert_eq!((plain.status, plain.body.as_slice(), plain.header("x-a")), (202, &b"ok"[..], Some("b")));
+        let plain =
+            parse(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok").unwrap();
+        assert_eq!(
+            (plain.status, plain.body.as_slice(), plain.header("x-a")),
+            (202, &b"ok"[..], Some("b"))
+        );
         let chunked = parse(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap();
         assert_eq!(chunked.body, b"abcde");
         assert!(parse(b"HTTP/1.1 200 OK\r\n").is_err());

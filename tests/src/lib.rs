@@ -36,27 +36,15 @@ pub enum Error {
         "{service} is not reachable at {endpoint}: {reason}.\n\
          Start the test services with `scripts/services up` (or run everything with `scripts/test`)."
     )]
-    Unreachable {
-        service: &'static str,
-        endpoint: String,
-        reason: String,
-    },
+    Unreachable { service: &'static str, endpoint: String, reason: String },
     #[error("{operation} failed: {message}")]
-    Aws {
-        operation: &'static str,
-        message: String,
-    },
+    Aws { operation: &'static str, message: String },
     #[error("ClickHouse: {0}")]
     ClickHouse(#[from] ::clickhouse::error::Error),
     #[error(transparent)]
     Poll(#[from] poll::PollError),
     #[error("{what}: expected {expected}, got {got} after {after:?}")]
-    Missing {
-        what: String,
-        expected: usize,
-        got: usize,
-        after: std::time::Duration,
-    },
+    Missing { what: String, expected: usize, got: usize, after: std::time::Duration },
     #[error("building `{target}` failed: {message}")]
     Build { target: String, message: String },
     #[error("{0}")]

@@ -41,9 +41,8 @@ pub async fn sdk_config() -> Result<SdkConfig> {
 
 /// S3 client with path-style addressing (LocalStack has no per-bucket DNS).
 pub async fn s3_client() -> Result<aws_sdk_s3::Client> {
-    let config = aws_sdk_s3::config::Builder::from(&sdk_config().await?)
-        .force_path_style(true)
-        .build();
+    let config =
+        aws_sdk_s3::config::Builder::from(&sdk_config().await?).force_path_style(true).build();
     Ok(aws_sdk_s3::Client::from_conf(config))
 }
 
@@ -81,7 +80,8 @@ pub async fn create_bucket(s3: &aws_sdk_s3::Client, prefix: &str) -> Result<Stri
 }
 
 pub async fn get_object_bytes(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u8>> {
-    let out = s3.get_object().bucket(bucket).key(key).send().await.map_err(aws_err("S3 GetObject"))?;
+    let out =
+        s3.get_object().bucket(bucket).key(key).send().await.map_err(aws_err("S3 GetObject"))?;
     let body = out.body.collect().await.map_err(aws_err("S3 GetObject body"))?;
     Ok(body.into_bytes().to_vec())
 }
@@ -100,7 +100,12 @@ pub async fn list_keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> R
 /// Empties and deletes a bucket (for tests that clean up after themselves).
 pub async fn delete_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<()> {
     for key in list_keys(s3, bucket, "").await? {
-        s3.delete_object().bucket(bucket).key(key).send().await.map_err(aws_err("S3 DeleteObject"))?;
+        s3.delete_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(aws_err("S3 DeleteObject"))?;
     }
     s3.delete_bucket().bucket(bucket).send().await.map_err(aws_err("S3 DeleteBucket"))?;
     Ok(())
@@ -171,11 +176,13 @@ async fn create_queue_with(
         .send()
         .await
         .map_err(aws_err("SQS GetQueueAttributes"))?;
-    let arn = attrs
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .cloned()
-        .ok_or_else(|| Error::Aws { operation: "SQS GetQueueAttributes", message: format!("no QueueArn for {url}") })?;
+    let arn =
+        attrs.attributes().and_then(|a| a.get(&QueueAttributeName::QueueArn)).cloned().ok_or_else(
+            || Error::Aws {
+                operation: "SQS GetQueueAttributes",
+                message: format!("no QueueArn for {url}"),
+            },
+        )?;
     Ok(Queue { name, url, arn })
 }
 
@@ -208,12 +215,22 @@ pub async fn receive_all(
     while got.len() < expected {
         let left = timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
-            return Err(Error::Missing { what: format!("messages on {url}"), expected, got: got.len(), after: started.elapsed() });
+            return Err(Error::Missing {
+                what: format!("messages on {url}"),
+                expected,
+                got: got.len(),
+                after: started.elapsed(),
+            });
         }
         let batch = receive(sqs, url, left.min(Duration::from_secs(1))).await?;
         for message in batch {
             if let Some(handle) = message.receipt_handle() {
-                sqs.delete_message().queue_url(url).receipt_handle(handle).send().await.map_err(aws_err("SQS DeleteMessage"))?;
+                sqs.delete_message()
+                    .queue_url(url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .map_err(aws_err("SQS DeleteMessage"))?;
             }
             got.push(message);
         }
@@ -291,7 +308,10 @@ pub async fn bus_to_queue(
         .await
         .map_err(aws_err("EventBridge PutTargets"))?;
     if out.failed_entry_count() > 0 {
-        return Err(Error::Aws { operation: "EventBridge PutTargets", message: format!("{:?}", out.failed_entries()) });
+        return Err(Error::Aws {
+            operation: "EventBridge PutTargets",
+            message: format!("{:?}", out.failed_entries()),
+        });
     }
     Ok(BusToQueue { bus_name, bus_arn, rule_name, queue })
 }

@@ -23,7 +23,11 @@ pub fn unique(prefix: &str) -> String {
 /// databases and tables) that starts with a letter.
 pub fn unique_ident(prefix: &str) -> String {
     let name = unique(prefix).replace('-', "_");
-    if name.starts_with(|c: char| c.is_ascii_alphabetic()) { name } else { format!("t_{name}") }
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("t_{name}")
+    }
 }
 
 /// 12 hex digits from the random part of a v7 UUID (its low bits).
@@ -42,7 +46,10 @@ mod tests {
         let b = unique("Ingest Raw/Bucket");
         assert_ne!(a, b);
         assert!(a.starts_with("ingest-raw-bucket-"), "{a}");
-        assert!(a.len() <= 63 && a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        assert!(
+            a.len() <= 63
+                && a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        );
         let long = unique(&"x".repeat(200));
         assert!(long.len() <= 63, "{long}");
         assert!(unique("--").starts_with("t-"));

@@ -25,7 +25,11 @@ pub enum PollError<E = std::convert::Infallible> {
 /// }).await?;
 /// # Ok(()) }
 /// ```
-pub async fn until<T, F, Fut>(timeout: Duration, interval: Duration, mut check: F) -> Result<T, PollError>
+pub async fn until<T, F, Fut>(
+    timeout: Duration,
+    interval: Duration,
+    mut check: F,
+) -> Result<T, PollError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -38,7 +42,11 @@ where
 }
 
 /// Like [`until`], but `check` may fail, which stops the polling at once.
-pub async fn try_until<T, E, F, Fut>(timeout: Duration, interval: Duration, mut check: F) -> Result<T, PollError<E>>
+pub async fn try_until<T, E, F, Fut>(
+    timeout: Duration,
+    interval: Duration,
+    mut check: F,
+) -> Result<T, PollError<E>>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, E>>,
@@ -80,9 +88,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn gives_up_at_the_deadline() {
-        let err = until(Duration::from_secs(1), Duration::from_millis(300), || async { None::<()> })
-            .await
-            .unwrap_err();
+        let err =
+            until(Duration::from_secs(1), Duration::from_millis(300), || async { None::<()> })
+                .await
+                .unwrap_err();
         assert!(matches!(err, PollError::Timeout { attempts: 4, .. }), "{err:?}");
         // a hanging attempt is cut off too
         let err = until(Duration::from_secs(1), Duration::from_millis(10), || async {
@@ -96,9 +105,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn stops_on_error() {
-        let err = try_until(Duration::from_secs(5), Duration::from_millis(10), || async { Err::<Option<()>, _>("boom") })
-            .await
-            .unwrap_err();
+        let err = try_until(Duration::from_secs(5), Duration::from_millis(10), || async {
+            Err::<Option<()>, _>("boom")
+        })
+        .await
+        .unwrap_err();
         assert!(matches!(err, PollError::Failed("boom")));
     }
 }

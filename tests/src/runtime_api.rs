@@ -120,7 +120,11 @@ impl RuntimeApi {
 
     /// Queues an invocation and waits for its outcome (no process
     /// supervision: see [`FunctionProcess::invoke_raw`]).
-    async fn submit(&self, payload: Bytes, timeout: Duration) -> (String, oneshot::Receiver<Outcome>) {
+    async fn submit(
+        &self,
+        payload: Bytes,
+        timeout: Duration,
+    ) -> (String, oneshot::Receiver<Outcome>) {
         let id = uuid::Uuid::now_v7().to_string();
         let (tx, rx) = oneshot::channel();
         lock(&self.state.waiting).insert(id.clone(), tx);
@@ -135,7 +139,11 @@ impl RuntimeApi {
     }
 
     /// Invokes with `payload` and waits up to `timeout` for the function's answer.
-    pub async fn invoke_raw(&self, payload: Vec<u8>, timeout: Duration) -> Result<Bytes, InvokeError> {
+    pub async fn invoke_raw(
+        &self,
+        payload: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Bytes, InvokeError> {
         let (id, rx) = self.submit(Bytes::from(payload), timeout).await;
         let mut init = self.state.init_error.subscribe();
         let outcome = tokio::select! {
@@ -150,7 +158,9 @@ impl RuntimeApi {
         self.forget(&id);
         match outcome? {
             Outcome::Response(body) => Ok(body),
-            Outcome::Error { error_type, error_message } => Err(InvokeError::Function { error_type, error_message }),
+            Outcome::Error { error_type, error_message } => {
+                Err(InvokeError::Function { error_type, error_message })
+            }
         }
     }
 }
@@ -168,7 +178,9 @@ async fn serve(listener: TcpListener, state: Arc<State>) {
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| route(state.clone(), req));
             // a function that dies mid-request just drops its connection
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
@@ -188,12 +200,18 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infal
             match read_body(req).await {
                 Ok((body, trailer_error)) => {
                     let outcome = match trailer_error {
-                        Some(diag) => Outcome::Error { error_type: diag.error_type, error_message: diag.error_message },
+                        Some(diag) => Outcome::Error {
+                            error_type: diag.error_type,
+                            error_message: diag.error_message,
+                        },
                         None => Outcome::Response(body),
                     };
                     complete(&state, &id, outcome)
                 }
-                Err(e) => reply(StatusCode::BAD_REQUEST, &format!(r#"{{"errorType":"BadBody","errorMessage":"{e}"}}"#)),
+                Err(e) => reply(
+                    StatusCode::BAD_REQUEST,
+                    &format!(r#"{{"errorType":"BadBody","errorMessage":"{e}"}}"#),
+                ),
             }
         }
         (&Method::POST, ["invocation", id, "error"]) => {
@@ -201,7 +219,11 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infal
             let header_type = header_str(&req, "lambda-runtime-function-error-type");
             let body = read_body(req).await.map(|(b, _)| b).unwrap_or_default();
             let diag = diagnostic(&body, header_type);
-            complete(&state, &id, Outcome::Error { error_type: diag.error_type, error_message: diag.error_message })
+            complete(
+                &state,
+                &id,
+                Outcome::Error { error_type: diag.error_type, error_message: diag.error_message },
+            )
         }
         (&Method::POST, ["init", "error"]) => {
             let header_type = header_str(&req, "lambda-runtime-function-error-type");
@@ -220,7 +242,12 @@ async fn next_invocation(state: &State) -> Reply {
     let Some(inv) = invocation else {
         return reply(StatusCode::GONE, r#"{"errorType":"ShuttingDown"}"#);
     };
-    let trace = format!("Root=1-{:08x}-{};Parent={};Sampled=0", inv.deadline_ms / 1000, &hex_id(&inv.id, 24), hex_id(&inv.id, 16));
+    let trace = format!(
+        "Root=1-{:08x}-{};Parent={};Sampled=0",
+        inv.deadline_ms / 1000,
+        &hex_id(&inv.id, 24),
+        hex_id(&inv.id, 16)
+    );
     let mut resp = Response::new(Full::new(inv.payload));
     let headers = resp.headers_mut();
     let pairs = [
@@ -360,8 +387,10 @@ impl FunctionProcess {
         let binary = binary.as_ref();
         let name = binary.file_stem().and_then(|s| s.to_str()).unwrap_or("function").to_string();
         let api = RuntimeApi::start(&name).await?;
-        let log_path = std::env::temp_dir().join(format!("ocsfmap-{}.log", crate::names::unique(&name)));
-        let log = File::create(&log_path).map_err(|e| InvokeError::Harness(format!("creating {}: {e}", log_path.display())))?;
+        let log_path =
+            std::env::temp_dir().join(format!("ocsfmap-{}.log", crate::names::unique(&name)));
+        let log = File::create(&log_path)
+            .map_err(|e| InvokeError::Harness(format!("creating {}: {e}", log_path.display())))?;
         let log2 = log.try_clone().map_err(|e| InvokeError::Harness(e.to_string()))?;
 
         let mut cmd = Command::new(binary);
@@ -378,7 +407,10 @@ impl FunctionProcess {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", format!("test/[$LATEST]{}", uuid::Uuid::now_v7().simple()))
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("test/[$LATEST]{}", uuid::Uuid::now_v7().simple()),
+            )
             .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
             .env("AWS_REGION", crate::localstack::REGION)
             .env("AWS_DEFAULT_REGION", crate::localstack::REGION)
@@ -446,8 +478,12 @@ impl FunctionProcess {
             InvokeError::Init { error_type, error_message, .. } => {
                 InvokeError::Init { error_type, error_message, log_tail: self.log_tail() }
             }
-            InvokeError::Exited { status, .. } => InvokeError::Exited { status, log_tail: self.log_tail() },
-            InvokeError::Timeout { after, .. } => InvokeError::Timeout { after, log_tail: self.log_tail() },
+            InvokeError::Exited { status, .. } => {
+                InvokeError::Exited { status, log_tail: self.log_tail() }
+            }
+            InvokeError::Timeout { after, .. } => {
+                InvokeError::Timeout { after, log_tail: self.log_tail() }
+            }
             other => other,
         }
     }
@@ -471,7 +507,9 @@ impl FunctionProcess {
 
     /// Everything the process has logged so far.
     pub fn logs(&self) -> String {
-        std::fs::read(&self.log_path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+        std::fs::read(&self.log_path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
     }
 
     /// The last 40 lines of the log, for error messages.
@@ -514,7 +552,10 @@ mod tests {
         let d = diagnostic(br#"{"errorType":"Boom","errorMessage":"it broke"}"#, None);
         assert_eq!((d.error_type.as_str(), d.error_message.as_str()), ("Boom", "it broke"));
         let d = diagnostic(b"plain text", Some("Runtime.Crash".into()));
-        assert_eq!((d.error_type.as_str(), d.error_message.as_str()), ("Runtime.Crash", "plain text"));
+        assert_eq!(
+            (d.error_type.as_str(), d.error_message.as_str()),
+            ("Runtime.Crash", "plain text")
+        );
         let d = diagnostic(br#"{"errorMessage":"m"}"#, Some("FromHeader".into()));
         assert_eq!(d.error_type, "FromHeader");
     }
@@ -529,14 +570,22 @@ mod tests {
 
         let invoker = {
             let api = api.clone();
-            tokio::spawn(async move { api.invoke_raw(br#"{"k":1}"#.to_vec(), Duration::from_secs(30)).await })
+            tokio::spawn(async move {
+                api.invoke_raw(br#"{"k":1}"#.to_vec(), Duration::from_secs(30)).await
+            })
         };
-        let next = crate::http1::request(&addr, "GET", "/2018-06-01/runtime/invocation/next", b"", T).await.unwrap();
+        let next =
+            crate::http1::request(&addr, "GET", "/2018-06-01/runtime/invocation/next", b"", T)
+                .await
+                .unwrap();
         assert_eq!((next.status, next.body.as_slice()), (200, &br#"{"k":1}"#[..]));
         let id = next.header("lambda-runtime-aws-request-id").unwrap().to_string();
         let deadline: u64 = next.header("lambda-runtime-deadline-ms").unwrap().parse().unwrap();
         assert!(deadline > epoch_ms(SystemTime::now()));
-        assert_eq!(next.header("lambda-runtime-invoked-function-arn"), Some("arn:aws:lambda:us-east-1:000000000000:function:proto"));
+        assert_eq!(
+            next.header("lambda-runtime-invoked-function-arn"),
+            Some("arn:aws:lambda:us-east-1:000000000000:function:proto")
+        );
         assert!(next.header("lambda-runtime-trace-id").unwrap().starts_with("Root=1-"));
 
         let path = format!("/2018-06-01/runtime/invocation/{id}/response");
@@ -549,9 +598,14 @@ mod tests {
 
         let invoker = {
             let api = api.clone();
-            tokio::spawn(async move { api.invoke_raw(b"{}".to_vec(), Duration::from_secs(30)).await })
+            tokio::spawn(
+                async move { api.invoke_raw(b"{}".to_vec(), Duration::from_secs(30)).await },
+            )
         };
-        let next = crate::http1::request(&addr, "GET", "/2018-06-01/runtime/invocation/next", b"", T).await.unwrap();
+        let next =
+            crate::http1::request(&addr, "GET", "/2018-06-01/runtime/invocation/next", b"", T)
+                .await
+                .unwrap();
         let id = next.header("lambda-runtime-aws-request-id").unwrap().to_string();
         let path = format!("/2018-06-01/runtime/invocation/{id}/error");
         let body = br#"{"errorType":"Parse","errorMessage":"bad json"}"#;
@@ -566,18 +620,27 @@ mod tests {
         // an init error fails the invocation that is waiting
         let invoker = {
             let api = api.clone();
-            tokio::spawn(async move { api.invoke_raw(b"{}".to_vec(), Duration::from_secs(30)).await })
+            tokio::spawn(
+                async move { api.invoke_raw(b"{}".to_vec(), Duration::from_secs(30)).await },
+            )
         };
         let body = br#"{"errorType":"Runtime.InitError","errorMessage":"no config"}"#;
-        let init = crate::http1::request(&addr, "POST", "/2018-06-01/runtime/init/error", body, T).await.unwrap();
+        let init = crate::http1::request(&addr, "POST", "/2018-06-01/runtime/init/error", body, T)
+            .await
+            .unwrap();
         assert_eq!(init.status, 202);
         match invoker.await.unwrap() {
             Err(InvokeError::Init { error_type, error_message, .. }) => {
-                assert_eq!((error_type.as_str(), error_message.as_str()), ("Runtime.InitError", "no config"))
+                assert_eq!(
+                    (error_type.as_str(), error_message.as_str()),
+                    ("Runtime.InitError", "no config")
+                )
             }
             other => panic!("{other:?}"),
         }
-        let unknown = crate::http1::request(&addr, "GET", "/2018-06-01/runtime/nothing", b"", T).await.unwrap();
+        let unknown = crate::http1::request(&addr, "GET", "/2018-06-01/runtime/nothing", b"", T)
+            .await
+            .unwrap();
         assert_eq!(unknown.status, 404);
     }
 

@@ -53,12 +53,17 @@ pub async fn require_clickhouse() -> Result<()> {
 }
 
 async fn check_localstack(endpoint: String) -> Result<()> {
-    let unreachable = |reason: String| Error::Unreachable { service: "LocalStack", endpoint: endpoint.clone(), reason };
-    let resp = http1::request(&authority(&endpoint)?, "GET", "/_localstack/health", b"", CHECK_TIMEOUT)
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
-    let health: serde_json::Value =
-        serde_json::from_slice(&resp.body).map_err(|e| unreachable(format!("bad health answer: {e}")))?;
+    let unreachable = |reason: String| Error::Unreachable {
+        service: "LocalStack",
+        endpoint: endpoint.clone(),
+        reason,
+    };
+    let resp =
+        http1::request(&authority(&endpoint)?, "GET", "/_localstack/health", b"", CHECK_TIMEOUT)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+    let health: serde_json::Value = serde_json::from_slice(&resp.body)
+        .map_err(|e| unreachable(format!("bad health answer: {e}")))?;
     for service in ["s3", "sqs", "events"] {
         let state = health.pointer(&format!("/services/{service}")).and_then(|v| v.as_str());
         if state != Some("running") && state != Some("available") {
@@ -69,7 +74,11 @@ async fn check_localstack(endpoint: String) -> Result<()> {
 }
 
 async fn check_clickhouse(url: String) -> Result<()> {
-    let unreachable = |reason: String| Error::Unreachable { service: "ClickHouse", endpoint: url.clone(), reason };
+    let unreachable = |reason: String| Error::Unreachable {
+        service: "ClickHouse",
+        endpoint: url.clone(),
+        reason,
+    };
     let resp = http1::request(&authority(&url)?, "GET", "/ping", b"", CHECK_TIMEOUT)
         .await
         .map_err(|e| unreachable(e.to_string()))?;

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_s3::types::{
-    Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration,
-    S3KeyFilter,
+    Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
+    QueueConfiguration, S3KeyFilter,
 };
 use base64::Engine as _;
 use bytes::Bytes;
@@ -139,8 +139,11 @@ impl Stack {
         let sqs = localstack::sqs_client().await?;
         let bucket = localstack::create_bucket(&s3, &format!("{}-kb", opts.name_prefix)).await?;
         // Visibility 60 s: well above one classify invocation here (AWS: 6x the timeout).
-        let queue = localstack::create_queue_with_dlq(&sqs, &opts.name_prefix, 5, Duration::from_secs(60)).await?;
-        let kb_events = localstack::create_queue(&sqs, &format!("{}-kb-events", opts.name_prefix)).await?;
+        let queue =
+            localstack::create_queue_with_dlq(&sqs, &opts.name_prefix, 5, Duration::from_secs(60))
+                .await?;
+        let kb_events =
+            localstack::create_queue(&sqs, &format!("{}-kb-events", opts.name_prefix)).await?;
 
         let clickhouse_url = crate::clickhouse::url();
         let database = crate::names::unique_ident(&opts.name_prefix.replace('-', "_"));
@@ -174,19 +177,26 @@ impl Stack {
         };
         let migrate_cli = match &opts.bin_dir {
             Some(dir) => dir.join("ocsfmap"),
-            None => tokio::task::spawn_blocking(|| crate::workspace_binary("ocsfmap-cli", "ocsfmap"))
-                .await
-                .map_err(|e| StackError::Setup(e.to_string()))??,
+            None => {
+                tokio::task::spawn_blocking(|| crate::workspace_binary("ocsfmap-cli", "ocsfmap"))
+                    .await
+                    .map_err(|e| StackError::Setup(e.to_string()))??
+            }
         };
         migrate(&migrate_cli, &clickhouse_url, &database).await?;
 
         let mut env = common.clone();
-        env.extend([("QUEUE_URL".into(), queue.queue.url.clone()), ("API_KEY".into(), opts.api_key.clone())]);
+        env.extend([
+            ("QUEUE_URL".into(), queue.queue.url.clone()),
+            ("API_KEY".into(), opts.api_key.clone()),
+        ]);
         let ingest = FunctionProcess::spawn(bin("ingest").await?, env).await?;
 
         let mut env = common.clone();
         env.push(("KB_BUCKET".into(), bucket.clone()));
-        let kb_rebuild = FunctionProcess::spawn(bin("kb-rebuild").await?, env).await?.with_timeout(opts.rebuild_timeout);
+        let kb_rebuild = FunctionProcess::spawn(bin("kb-rebuild").await?, env)
+            .await?
+            .with_timeout(opts.rebuild_timeout);
         let first = kb_rebuild.invoke(scheduled_event()).await?;
         if first["outcome"] != "published" {
             return Err(StackError::Setup(format!(
@@ -204,7 +214,9 @@ impl Stack {
             // Checked before every batch here: picking up a new version is what we test.
             ("KB_CHECK_INTERVAL_MS".into(), "0".into()),
         ]);
-        let classify = FunctionProcess::spawn(bin("classify").await?, env).await?.with_timeout(Duration::from_secs(120));
+        let classify = FunctionProcess::spawn(bin("classify").await?, env)
+            .await?
+            .with_timeout(Duration::from_secs(120));
 
         // Notifications only now: the initial uploads must not trigger rebuilds.
         notify_sources(&s3, &bucket, &kb_events).await?;
@@ -268,7 +280,8 @@ impl Stack {
         )
         .await
         .map_err(|e| StackError::Setup(format!("POST {}: {e}", self.endpoint)))?;
-        let value = serde_json::from_slice(&resp.body).unwrap_or_else(|_| json!(String::from_utf8_lossy(&resp.body)));
+        let value = serde_json::from_slice(&resp.body)
+            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&resp.body)));
         Ok((resp.status, value))
     }
 
@@ -289,7 +302,10 @@ impl Stack {
             let _ = self.sqs.delete_queue().queue_url(url).send().await;
         }
         if let Ok(admin) = crate::clickhouse::client().await {
-            let _ = admin.query(&format!("DROP DATABASE IF EXISTS `{}`", self.database)).execute().await;
+            let _ = admin
+                .query(&format!("DROP DATABASE IF EXISTS `{}`", self.database))
+                .execute()
+                .await;
         }
     }
 }
@@ -324,7 +340,8 @@ async fn upload_sources(s3: &aws_sdk_s3::Client, bucket: &str, opts: &StackOptio
 }
 
 async fn put_file(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|e| StackError::Setup(format!("{}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| StackError::Setup(format!("{}: {e}", path.display())))?;
     s3.put_object()
         .bucket(bucket)
         .key(key)
@@ -340,7 +357,12 @@ async fn notify_sources(s3: &aws_sdk_s3::Client, bucket: &str, kb_events: &Queue
     let filter = NotificationConfigurationFilter::builder()
         .key(
             S3KeyFilter::builder()
-                .filter_rules(FilterRule::builder().name(FilterRuleName::Prefix).value(SOURCES_PREFIX).build())
+                .filter_rules(
+                    FilterRule::builder()
+                        .name(FilterRuleName::Prefix)
+                        .value(SOURCES_PREFIX)
+                        .build(),
+                )
                 .build(),
         )
         .build();
@@ -353,7 +375,9 @@ async fn notify_sources(s3: &aws_sdk_s3::Client, bucket: &str, kb_events: &Queue
         .map_err(|e| StackError::Setup(e.to_string()))?;
     s3.put_bucket_notification_configuration()
         .bucket(bucket)
-        .notification_configuration(NotificationConfiguration::builder().queue_configurations(queue).build())
+        .notification_configuration(
+            NotificationConfiguration::builder().queue_configurations(queue).build(),
+        )
         .send()
         .await
         .map_err(aws_err("S3 PutBucketNotificationConfiguration"))?;
@@ -405,7 +429,9 @@ async fn gateway(listener: TcpListener, ingest: Arc<FunctionProcess>, stats: Arc
                 let stats = stats.clone();
                 async move { Ok::<_, Infallible>(forward(req, peer, &ingest, &stats).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
@@ -415,12 +441,18 @@ type Reply = Response<Full<Bytes>>;
 fn reply(status: u16, body: impl Into<Bytes>) -> Reply {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
     r
 }
 
 /// One HTTP request → the v2 event API Gateway would send → ingest → HTTP response.
-async fn forward(req: Request<Incoming>, peer: SocketAddr, ingest: &FunctionProcess, stats: &Stats) -> Reply {
+async fn forward(
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    ingest: &FunctionProcess,
+    stats: &Stats,
+) -> Reply {
     stats.http_requests.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
@@ -445,7 +477,8 @@ async fn forward(req: Request<Incoming>, peer: SocketAddr, ingest: &FunctionProc
         })
         .collect();
     // API Gateway passes text bodies as is and base64-encodes the rest (gzip, binary).
-    let text = std::str::from_utf8(&body).ok().filter(|_| !headers.contains_key("content-encoding"));
+    let text =
+        std::str::from_utf8(&body).ok().filter(|_| !headers.contains_key("content-encoding"));
     let (body_field, is_b64) = match text {
         Some(t) => (t.to_string(), false),
         None => (base64::engine::general_purpose::STANDARD.encode(&body), true),
@@ -515,7 +548,10 @@ async fn classify_loop(
             }
         };
         stats.classify_invocations.fetch_add(1, Ordering::Relaxed);
-        let failed = match classify.invoke(crate::sqs_event::from_messages(&messages, &queue.arn)).await {
+        let failed = match classify
+            .invoke(crate::sqs_event::from_messages(&messages, &queue.arn))
+            .await
+        {
             Ok(resp) => crate::sqs_event::failed_ids(&resp).unwrap_or_default(),
             Err(e) => {
                 // The whole batch is retried after the visibility timeout.

@@ -17,7 +17,9 @@ use ocsfmap::envelope::{Batch, Envelope};
 use ocsfmap::kb::pointer::Pointer;
 use ocsfmap::kb::sources::read_paths;
 use ocsfmap::kb::{self, artifact, BuildOptions};
-use ocsfmap::pipeline::{build_rows, KbHolder, KbHolderConfig, Processor, ProcessorConfig, QueueMessage};
+use ocsfmap::pipeline::{
+    build_rows, KbHolder, KbHolderConfig, Processor, ProcessorConfig, QueueMessage,
+};
 use ocsfmap::schema::Schema;
 use ocsfmap::store::{dedup_token, EventSink};
 use ocsfmap_edge::clickhouse::{migrate, ClickHouseConfig, ClickHouseSink};
@@ -35,7 +37,10 @@ fn workspace() -> PathBuf {
 
 /// Raw records of the corpus, cycled to `n` envelopes with fresh ids.
 fn envelopes(n: usize) -> R<Vec<Envelope>> {
-    let path = env_or("BENCH_CORPUS", concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/dev/corpus.jsonl"));
+    let path = env_or(
+        "BENCH_CORPUS",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/dev/corpus.jsonl"),
+    );
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let raws: Vec<String> = text
         .lines()
@@ -93,9 +98,23 @@ async fn main() -> R<()> {
     let threads: usize = env_or("BENCH_THREADS", "1").parse()?;
 
     // Build and publish a lexical KB from the repository's knowledge (not timed: kb-rebuild's job).
-    let schema = Schema::load(&PathBuf::from(env_or("OCSF_SCHEMA", concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"))))?;
+    let schema = Schema::load(&PathBuf::from(env_or(
+        "OCSF_SCHEMA",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"
+        ),
+    )))?;
     let inputs = read_paths(&[workspace().join("knowledge")])?;
-    let body = kb::build(schema, BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, ..BuildOptions::default() })?;
+    let body = kb::build(
+        schema,
+        BuildOptions {
+            examples: inputs.examples,
+            pack: inputs.pack,
+            products: inputs.products,
+            ..BuildOptions::default()
+        },
+    )?;
     let (bytes, header) = artifact::to_bytes(&body)?;
     let store_dir = tempfile::tempdir()?;
     let cache_dir = tempfile::tempdir()?;
@@ -136,10 +155,18 @@ async fn main() -> R<()> {
     );
     let active = holder.current().await?;
     let init = started.elapsed();
-    println!("init (KB {:.1} MB: read + decode + index + classifier): {:.1} ms", kb_bytes as f64 / 1e6, init.as_secs_f64() * 1e3);
+    println!(
+        "init (KB {:.1} MB: read + decode + index + classifier): {:.1} ms",
+        kb_bytes as f64 / 1e6,
+        init.as_secs_f64() * 1e3
+    );
 
     let sink = ClickHouseSink::new(&ch);
-    let cfg = ProcessorConfig { insert_timeout: Duration::from_secs(120), threads, ..ProcessorConfig::default() };
+    let cfg = ProcessorConfig {
+        insert_timeout: Duration::from_secs(120),
+        threads,
+        ..ProcessorConfig::default()
+    };
 
     // Stages alone, on a first batch (cold shape cache).
     let envs = envelopes(n)?;

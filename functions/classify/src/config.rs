@@ -22,33 +22,60 @@ pub struct Config {
 impl Config {
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
         let clickhouse = ClickHouseConfig::from_env(env)?;
-        let kb_bucket = env.required("KB_BUCKET", "the S3 bucket holding the knowledge base (pointer and artifacts)")?;
+        let kb_bucket = env.required(
+            "KB_BUCKET",
+            "the S3 bucket holding the knowledge base (pointer and artifacts)",
+        )?;
         let pointer_key = env.string_or("KB_POINTER_KEY", "kb/current.json");
         if pointer_key.starts_with('/') {
-            return Err(EnvError::invalid("KB_POINTER_KEY", &pointer_key, "an S3 key has no leading slash"));
+            return Err(EnvError::invalid(
+                "KB_POINTER_KEY",
+                &pointer_key,
+                "an S3 key has no leading slash",
+            ));
         }
         let model_dir = env.get("OCSFMAP_MODEL_DIR").map(PathBuf::from);
         if let Some(dir) = &model_dir {
             if !dir.is_dir() {
-                return Err(EnvError::invalid("OCSFMAP_MODEL_DIR", &dir.display().to_string(), "not a directory"));
+                return Err(EnvError::invalid(
+                    "OCSFMAP_MODEL_DIR",
+                    &dir.display().to_string(),
+                    "not a directory",
+                ));
             }
         }
-        let review_threshold = env.f32_in("CONFIDENCE_THRESHOLD", classify::Config::default().review_threshold, 0.0..=1.0)?;
+        let review_threshold = env.f32_in(
+            "CONFIDENCE_THRESHOLD",
+            classify::Config::default().review_threshold,
+            0.0..=1.0,
+        )?;
         let default_threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads: usize = env.parse_or("CLASSIFY_THREADS", default_threads)?;
         if !(1..=64).contains(&threads) {
-            return Err(EnvError::invalid("CLASSIFY_THREADS", &threads.to_string(), "must be between 1 and 64"));
+            return Err(EnvError::invalid(
+                "CLASSIFY_THREADS",
+                &threads.to_string(),
+                "must be between 1 and 64",
+            ));
         }
         let kb = KbHolderConfig {
             pointer_key,
             cache_dir: Some(PathBuf::from(env.string_or("KB_CACHE_DIR", "/tmp/ocsfmap-kb"))),
-            check_interval: env.millis_or("KB_CHECK_INTERVAL_MS", Duration::from_secs(10), 0..=3_600_000)?,
+            check_interval: env.millis_or(
+                "KB_CHECK_INTERVAL_MS",
+                Duration::from_secs(10),
+                0..=3_600_000,
+            )?,
             classify: classify::Config { review_threshold, ..classify::Config::default() },
         };
         let processor = ProcessorConfig {
             // The whole insert, not each of its steps, is bounded by the ClickHouse timeout.
             insert_timeout: clickhouse.timeout,
-            deadline_margin: env.millis_or("DEADLINE_MARGIN_MS", Duration::from_millis(1500), 100..=60_000)?,
+            deadline_margin: env.millis_or(
+                "DEADLINE_MARGIN_MS",
+                Duration::from_millis(1500),
+                100..=60_000,
+            )?,
             threads,
         };
         Ok(Config { clickhouse, kb_bucket, kb, model_dir, processor })
@@ -66,16 +93,27 @@ mod tests {
     #[test]
     fn defaults_and_overrides() {
         let c = Config::from_env(&Env::from_pairs(base())).unwrap();
-        assert_eq!((c.kb_bucket.as_str(), c.kb.pointer_key.as_str()), ("kb-bucket", "kb/current.json"));
+        assert_eq!(
+            (c.kb_bucket.as_str(), c.kb.pointer_key.as_str()),
+            ("kb-bucket", "kb/current.json")
+        );
         assert_eq!(c.kb.cache_dir, Some(PathBuf::from("/tmp/ocsfmap-kb")));
         assert_eq!(c.kb.classify.review_threshold, classify::Config::default().review_threshold);
         assert_eq!(c.processor.insert_timeout, c.clickhouse.timeout);
         assert!(c.model_dir.is_none());
 
         let mut v = base();
-        v.extend([("CONFIDENCE_THRESHOLD", "0.8"), ("KB_CHECK_INTERVAL_MS", "0"), ("CLASSIFY_THREADS", "3"), ("CLICKHOUSE_TIMEOUT_MS", "4000")]);
+        v.extend([
+            ("CONFIDENCE_THRESHOLD", "0.8"),
+            ("KB_CHECK_INTERVAL_MS", "0"),
+            ("CLASSIFY_THREADS", "3"),
+            ("CLICKHOUSE_TIMEOUT_MS", "4000"),
+        ]);
         let c = Config::from_env(&Env::from_pairs(v)).unwrap();
-        assert_eq!((c.kb.classify.review_threshold, c.kb.check_interval, c.processor.threads), (0.8, Duration::ZERO, 3));
+        assert_eq!(
+            (c.kb.classify.review_threshold, c.kb.check_interval, c.processor.threads),
+            (0.8, Duration::ZERO, 3)
+        );
         assert_eq!(c.processor.insert_timeout, Duration::from_millis(4000));
     }
 
@@ -94,8 +132,9 @@ mod tests {
             let err = Config::from_env(&Env::from_pairs(v)).unwrap_err().to_string();
             assert!(err.contains(want), "{err}");
         }
-        let err = Config::from_env(&Env::from_pairs([("CLICKHOUSE_URL", "http://x")])).unwrap_err().to_string();
+        let err = Config::from_env(&Env::from_pairs([("CLICKHOUSE_URL", "http://x")]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("KB_BUCKET"), "{err}");
     }
-
 }

@@ -30,9 +30,12 @@ pub async fn handle<S: BlobStore, K: EventSink>(
     })?;
     // A failure we cannot name would be deleted from the queue: fail the whole batch instead.
     if out.failures.iter().any(|f| f.message_id.is_empty()) {
-        return Err("a failed message has no message id; failing the whole batch so nothing is lost".into());
+        return Err(
+            "a failed message has no message id; failing the whole batch so nothing is lost".into(),
+        );
     }
-    let malformed = out.failures.iter().filter(|f| matches!(f.reason, FailureReason::Malformed(_))).count();
+    let malformed =
+        out.failures.iter().filter(|f| matches!(f.reason, FailureReason::Malformed(_))).count();
     tracing::info!(
         messages = messages.len(),
         stored_messages = out.stored_messages,
@@ -52,6 +55,7 @@ pub async fn handle<S: BlobStore, K: EventSink>(
 
 /// The invocation deadline (epoch ms) as an `Instant`.
 fn deadline_instant(deadline_ms: u64) -> Instant {
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let now_ms =
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
 }

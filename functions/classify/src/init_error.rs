@@ -23,7 +23,9 @@ pub async fn report(error_type: &str, message: &str) {
     };
     match tokio::time::timeout(Duration::from_secs(2), send).await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "could not report the init error to the Runtime API"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not report the init error to the Runtime API")
+        }
         Err(_) => tracing::warn!("reporting the init error to the Runtime API timed out"),
     }
 }

@@ -42,14 +42,22 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Load the KB during init (its own time budget) when possible; if it is not there yet
     // the first batch tries again and fails retryable with the reason.
     match processor.kb().current().await {
-        Ok(kb) => tracing::info!(kb_version = kb.version(), init_ms = started.elapsed().as_millis() as u64, "classify ready"),
-        Err(e) => tracing::warn!(error = %e, init_ms = started.elapsed().as_millis() as u64, "classify started without a knowledge base"),
+        Ok(kb) => tracing::info!(
+            kb_version = kb.version(),
+            init_ms = started.elapsed().as_millis() as u64,
+            "classify ready"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, init_ms = started.elapsed().as_millis() as u64, "classify started without a knowledge base")
+        }
     }
     let processor = Arc::new(processor);
-    lambda_runtime::run(service_fn(move |ev: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| {
-        let processor = processor.clone();
-        async move { handler::handle(&processor, ev).await }
-    }))
+    lambda_runtime::run(service_fn(
+        move |ev: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| {
+            let processor = processor.clone();
+            async move { handler::handle(&processor, ev).await }
+        },
+    ))
     .await
 }
 
@@ -71,10 +79,13 @@ async fn init() -> Result<ClassifyProcessor, lambda_runtime::Error> {
         .load()
         .await;
     ocsfmap_edge::secrets::resolve_clickhouse_password(&mut cfg.clickhouse, &aws).await?;
-    let s3_conf = aws_sdk_s3::config::Builder::from(&aws).force_path_style(endpoint_overridden()).build();
+    let s3_conf =
+        aws_sdk_s3::config::Builder::from(&aws).force_path_style(endpoint_overridden()).build();
     let store = S3BlobStore::new(aws_sdk_s3::Client::from_conf(s3_conf), cfg.kb_bucket.clone());
     let embedder = match &cfg.model_dir {
-        Some(dir) => Some(Arc::new(Embedder::load(dir).map_err(|e| format!("OCSFMAP_MODEL_DIR={}: {e}", dir.display()))?)),
+        Some(dir) => Some(Arc::new(
+            Embedder::load(dir).map_err(|e| format!("OCSFMAP_MODEL_DIR={}: {e}", dir.display()))?,
+        )),
         None => {
             tracing::info!("OCSFMAP_MODEL_DIR not set: lexical classification only");
             None

@@ -32,13 +32,22 @@ impl ClickHouseConfig {
     /// `CLICKHOUSE_DATABASE` (`default`), `EVENTS_TABLE` (`events`), `OVERRIDES_TABLE`
     /// (`overrides`) and `CLICKHOUSE_TIMEOUT_MS` (10000).
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
-        let url = env.required("CLICKHOUSE_URL", "the ClickHouse HTTP endpoint, e.g. https://host:8443")?;
+        let url =
+            env.required("CLICKHOUSE_URL", "the ClickHouse HTTP endpoint, e.g. https://host:8443")?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(EnvError::invalid("CLICKHOUSE_URL", &url, "must start with http:// or https://"));
+            return Err(EnvError::invalid(
+                "CLICKHOUSE_URL",
+                &url,
+                "must start with http:// or https://",
+            ));
         }
         let secret_arn = env.get("CLICKHOUSE_SECRET_ARN").map(str::to_string);
         if let (Some(arn), Some(_)) = (&secret_arn, env.get("CLICKHOUSE_PASSWORD")) {
-            return Err(EnvError::invalid("CLICKHOUSE_SECRET_ARN", arn, "set either CLICKHOUSE_PASSWORD or CLICKHOUSE_SECRET_ARN, not both"));
+            return Err(EnvError::invalid(
+                "CLICKHOUSE_SECRET_ARN",
+                arn,
+                "set either CLICKHOUSE_PASSWORD or CLICKHOUSE_SECRET_ARN, not both",
+            ));
         }
         let ident = |name: &str, default: &str| -> Result<String, EnvError> {
             let v = env.string_or(name, default);
@@ -51,7 +60,10 @@ impl ClickHouseConfig {
             password: env.get("CLICKHOUSE_PASSWORD").map(str::to_string),
             password_secret_arn: secret_arn,
             database: ident("CLICKHOUSE_DATABASE", "default")?,
-            tables: Tables { events: ident("EVENTS_TABLE", "events")?, overrides: ident("OVERRIDES_TABLE", "overrides")? },
+            tables: Tables {
+                events: ident("EVENTS_TABLE", "events")?,
+                overrides: ident("OVERRIDES_TABLE", "overrides")?,
+            },
             timeout: env.millis_or("CLICKHOUSE_TIMEOUT_MS", DEFAULT_TIMEOUT, 100..=300_000)?,
         })
     }
@@ -82,12 +94,23 @@ pub fn store_error(e: clickhouse::error::Error) -> StoreError {
     // MEMORY_LIMIT_EXCEEDED, TABLE_IS_READ_ONLY, TOO_MANY_PARTS, UNKNOWN_STATUS_OF_INSERT,
     // ABORTED, KEEPER_EXCEPTION).
     const TRANSIENT: [&str; 11] = [
-        "Code: 159.", "Code: 202.", "Code: 203.", "Code: 209.", "Code: 210.", "Code: 241.", "Code: 242.", "Code: 252.",
-        "Code: 319.", "Code: 236.", "Code: 999.",
+        "Code: 159.",
+        "Code: 202.",
+        "Code: 203.",
+        "Code: 209.",
+        "Code: 210.",
+        "Code: 241.",
+        "Code: 242.",
+        "Code: 252.",
+        "Code: 319.",
+        "Code: 236.",
+        "Code: 999.",
     ];
     match e {
         E::Network(_) | E::TimedOut => StoreError::Unavailable(e.to_string()),
-        E::BadResponse(ref m) if TRANSIENT.iter().any(|c| m.contains(c)) => StoreError::Unavailable(e.to_string()),
+        E::BadResponse(ref m) if TRANSIENT.iter().any(|c| m.contains(c)) => {
+            StoreError::Unavailable(e.to_string())
+        }
         other => StoreError::Rejected(other.to_string()),
     }
 }
@@ -199,7 +222,11 @@ struct LedgerRow {
 /// Safe to run again (and concurrently: every statement is idempotent).
 pub async fn migrate(cfg: &ClickHouseConfig) -> Result<Vec<Applied>, StoreError> {
     let db = check_identifier(&cfg.database)?;
-    cfg.server_client().query(&format!("CREATE DATABASE IF NOT EXISTS `{db}`")).execute().await.map_err(store_error)?;
+    cfg.server_client()
+        .query(&format!("CREATE DATABASE IF NOT EXISTS `{db}`"))
+        .execute()
+        .await
+        .map_err(store_error)?;
     let client = cfg.client();
     client.query(&ddl::create_migrations_table()).execute().await.map_err(store_error)?;
     let done: Vec<String> = client
@@ -218,7 +245,10 @@ pub async fn migrate(cfg: &ClickHouseConfig) -> Result<Vec<Applied>, StoreError>
         }
         client.query(&m.sql(&cfg.tables)?).execute().await.map_err(store_error)?;
         client
-            .query(&format!("INSERT INTO `{}` (id, name, checksum) VALUES (?, ?, ?)", ddl::MIGRATIONS_TABLE))
+            .query(&format!(
+                "INSERT INTO `{}` (id, name, checksum) VALUES (?, ?, ?)",
+                ddl::MIGRATIONS_TABLE
+            ))
             .bind(m.id)
             .bind(m.name)
             .bind(&checksum)
@@ -237,21 +267,43 @@ mod tests {
 
     #[test]
     fn config_from_env_validates_and_names_variables() {
-        let ok = Env::from_pairs([("CLICKHOUSE_URL", "http://ch:8123/"), ("CLICKHOUSE_DATABASE", "sec"), ("CLICKHOUSE_TIMEOUT_MS", "2500")]);
+        let ok = Env::from_pairs([
+            ("CLICKHOUSE_URL", "http://ch:8123/"),
+            ("CLICKHOUSE_DATABASE", "sec"),
+            ("CLICKHOUSE_TIMEOUT_MS", "2500"),
+        ]);
         let c = ClickHouseConfig::from_env(&ok).unwrap();
-        assert_eq!((c.url.as_str(), c.database.as_str(), c.timeout), ("http://ch:8123", "sec", Duration::from_millis(2500)));
+        assert_eq!(
+            (c.url.as_str(), c.database.as_str(), c.timeout),
+            ("http://ch:8123", "sec", Duration::from_millis(2500))
+        );
         assert_eq!(c.tables, Tables::default());
 
         let cases: [(&[(&str, &str)], &str); 6] = [
             (&[], "CLICKHOUSE_URL is required"),
             (&[("CLICKHOUSE_URL", "ch:8123")], "CLICKHOUSE_URL=\"ch:8123\""),
             (&[("CLICKHOUSE_URL", "http://ch"), ("EVENTS_TABLE", "ev-1")], "EVENTS_TABLE"),
-            (&[("CLICKHOUSE_URL", "http://ch"), ("CLICKHOUSE_DATABASE", "a;b")], "CLICKHOUSE_DATABASE"),
-            (&[("CLICKHOUSE_URL", "http://ch"), ("CLICKHOUSE_TIMEOUT_MS", "0")], "CLICKHOUSE_TIMEOUT_MS"),
-            (&[("CLICKHOUSE_URL", "http://ch"), ("CLICKHOUSE_SECRET_ARN", "arn:x"), ("CLICKHOUSE_PASSWORD", "p")], "not both"),
+            (
+                &[("CLICKHOUSE_URL", "http://ch"), ("CLICKHOUSE_DATABASE", "a;b")],
+                "CLICKHOUSE_DATABASE",
+            ),
+            (
+                &[("CLICKHOUSE_URL", "http://ch"), ("CLICKHOUSE_TIMEOUT_MS", "0")],
+                "CLICKHOUSE_TIMEOUT_MS",
+            ),
+            (
+                &[
+                    ("CLICKHOUSE_URL", "http://ch"),
+                    ("CLICKHOUSE_SECRET_ARN", "arn:x"),
+                    ("CLICKHOUSE_PASSWORD", "p"),
+                ],
+                "not both",
+            ),
         ];
         for (pairs, want) in cases {
-            let err = ClickHouseConfig::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap_err().to_string();
+            let err = ClickHouseConfig::from_env(&Env::from_pairs(pairs.iter().copied()))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "{err} should name {want}");
         }
     }
@@ -260,7 +312,9 @@ mod tests {
     fn transient_server_errors_are_retryable() {
         use clickhouse::error::Error as E;
         assert!(store_error(E::TimedOut).is_retryable());
-        assert!(store_error(E::BadResponse("Code: 252. DB::Exception: Too many parts".into())).is_retryable());
-        assert!(!store_error(E::BadResponse("Code: 60. DB::Exception: Unknown table".into())).is_retryable());
+        assert!(store_error(E::BadResponse("Code: 252. DB::Exception: Too many parts".into()))
+            .is_retryable());
+        assert!(!store_error(E::BadResponse("Code: 60. DB::Exception: Unknown table".into()))
+            .is_retryable());
     }
 }

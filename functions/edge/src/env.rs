@@ -33,7 +33,9 @@ impl Env {
         Env { vars: std::env::vars().collect() }
     }
 
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Env { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
     }
 
@@ -48,7 +50,9 @@ impl Env {
 
     /// `what` says what the variable is for, for the error message.
     pub fn required(&self, name: &str, what: &str) -> Result<String, EnvError> {
-        self.get(name).map(str::to_string).ok_or_else(|| EnvError::Missing { name: name.into(), what: what.into() })
+        self.get(name)
+            .map(str::to_string)
+            .ok_or_else(|| EnvError::Missing { name: name.into(), what: what.into() })
     }
 
     pub fn parse_or<T: FromStr>(&self, name: &str, default: T) -> Result<T, EnvError>
@@ -62,19 +66,37 @@ impl Env {
     }
 
     /// A whole number of milliseconds within `range`.
-    pub fn millis_or(&self, name: &str, default: Duration, range: std::ops::RangeInclusive<u64>) -> Result<Duration, EnvError> {
+    pub fn millis_or(
+        &self,
+        name: &str,
+        default: Duration,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Duration, EnvError> {
         let ms: u64 = self.parse_or(name, default.as_millis() as u64)?;
         if !range.contains(&ms) {
-            return Err(EnvError::invalid(name, &ms.to_string(), format!("must be between {} and {} ms", range.start(), range.end())));
+            return Err(EnvError::invalid(
+                name,
+                &ms.to_string(),
+                format!("must be between {} and {} ms", range.start(), range.end()),
+            ));
         }
         Ok(Duration::from_millis(ms))
     }
 
     /// A number within `range` (e.g. a probability in 0..=1).
-    pub fn f32_in(&self, name: &str, default: f32, range: std::ops::RangeInclusive<f32>) -> Result<f32, EnvError> {
+    pub fn f32_in(
+        &self,
+        name: &str,
+        default: f32,
+        range: std::ops::RangeInclusive<f32>,
+    ) -> Result<f32, EnvError> {
         let v: f32 = self.parse_or(name, default)?;
         if !v.is_finite() || !range.contains(&v) {
-            return Err(EnvError::invalid(name, &v.to_string(), format!("must be between {} and {}", range.start(), range.end())));
+            return Err(EnvError::invalid(
+                name,
+                &v.to_string(),
+                format!("must be between {} and {}", range.start(), range.end()),
+            ));
         }
         Ok(v)
     }
@@ -86,7 +108,14 @@ mod tests {
 
     #[test]
     fn values_defaults_and_errors_name_the_variable() {
-        let env = Env::from_pairs([("A", " x "), ("BLANK", "  "), ("N", "12"), ("BAD", "1.5x"), ("P", "0.7"), ("P2", "1.7")]);
+        let env = Env::from_pairs([
+            ("A", " x "),
+            ("BLANK", "  "),
+            ("N", "12"),
+            ("BAD", "1.5x"),
+            ("P", "0.7"),
+            ("P2", "1.7"),
+        ]);
         assert_eq!(env.get("A"), Some("x"));
         assert_eq!(env.get("BLANK"), None);
         assert_eq!(env.string_or("BLANK", "d"), "d");
@@ -95,7 +124,10 @@ mod tests {
         let e = env.parse_or("BAD", 1u32).unwrap_err();
         assert!(e.to_string().contains("BAD=\"1.5x\""), "{e}");
         let e = env.required("NOPE", "the bucket holding the KB").unwrap_err();
-        assert_eq!(e.to_string(), "environment variable NOPE is required: the bucket holding the KB");
+        assert_eq!(
+            e.to_string(),
+            "environment variable NOPE is required: the bucket holding the KB"
+        );
         assert_eq!(env.f32_in("P", 0.5, 0.0..=1.0), Ok(0.7));
         assert!(env.f32_in("P2", 0.5, 0.0..=1.0).unwrap_err().to_string().contains("P2"));
         assert_eq!(env.millis_or("N", Duration::ZERO, 0..=100), Ok(Duration::from_millis(12)));

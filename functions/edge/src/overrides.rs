@@ -54,7 +54,12 @@ impl OverrideSource for ClickHouseOverrides {
         tracing::info!(overrides = rows.len(), "read analyst overrides");
         Ok(rows
             .into_iter()
-            .map(|r| Labeled { raw: r.raw, class_uid: r.class_uid, activity_id: r.activity_id.map(i64::from), source: r.source })
+            .map(|r| Labeled {
+                raw: r.raw,
+                class_uid: r.class_uid,
+                activity_id: r.activity_id.map(i64::from),
+                source: r.source,
+            })
             .collect())
     }
 }

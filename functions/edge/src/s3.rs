@@ -37,7 +37,8 @@ pub fn endpoint_overridden() -> bool {
 /// An S3 client from the standard AWS environment (region, credentials, endpoint override).
 pub async fn client_from_env() -> Client {
     let shared = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let conf = aws_sdk_s3::config::Builder::from(&shared).force_path_style(endpoint_overridden()).build();
+    let conf =
+        aws_sdk_s3::config::Builder::from(&shared).force_path_style(endpoint_overridden()).build();
     Client::from_conf(conf)
 }
 
@@ -59,7 +60,11 @@ impl S3BlobStore {
         &self.client
     }
 
-    async fn fetch(&self, key: &str, if_none_match: Option<&str>) -> Result<Option<Blob>, BlobError> {
+    async fn fetch(
+        &self,
+        key: &str,
+        if_none_match: Option<&str>,
+    ) -> Result<Option<Blob>, BlobError> {
         let mut req = self.client.get_object().bucket(&self.bucket).key(key);
         if let Some(etag) = if_none_match {
             req = req.if_none_match(etag);
@@ -70,26 +75,36 @@ impl S3BlobStore {
             Err(e) => return Err(map_err(key, Op::Read, e)),
         };
         let etag = out.e_tag().map(str::to_string);
-        let body = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| BlobError::Unavailable(format!("reading s3://{}/{key}: {e}", self.bucket)))?;
+        let body = out.body.collect().await.map_err(|e| {
+            BlobError::Unavailable(format!("reading s3://{}/{key}: {e}", self.bucket))
+        })?;
         Ok(Some(Blob { bytes: body.into_bytes().to_vec(), etag }))
     }
 }
 
 impl BlobStore for S3BlobStore {
     async fn get(&self, key: &str) -> Result<Blob, BlobError> {
-        self.fetch(key, None).await?.ok_or_else(|| BlobError::Other(format!("s3://{}/{key}: unexpected 304", self.bucket)))
+        self.fetch(key, None)
+            .await?
+            .ok_or_else(|| BlobError::Other(format!("s3://{}/{key}: unexpected 304", self.bucket)))
     }
 
-    async fn get_if_changed(&self, key: &str, etag: Option<&str>) -> Result<Option<Blob>, BlobError> {
+    async fn get_if_changed(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<Blob>, BlobError> {
         self.fetch(key, etag).await
     }
 
-    async fn put(&self, key: &str, bytes: Vec<u8>, cond: PutCondition) -> Result<String, BlobError> {
-        let mut req = self.client.put_object().bucket(&self.bucket).key(key).body(ByteStream::from(bytes));
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        cond: PutCondition,
+    ) -> Result<String, BlobError> {
+        let mut req =
+            self.client.put_object().bucket(&self.bucket).key(key).body(ByteStream::from(bytes));
         let op = match &cond {
             PutCondition::None => Op::Write,
             PutCondition::IfAbsent => {
@@ -102,14 +117,23 @@ impl BlobStore for S3BlobStore {
             }
         };
         let out = req.send().await.map_err(|e| map_err(key, op, e))?;
-        out.e_tag()
-            .map(str::to_string)
-            .ok_or_else(|| BlobError::Other(format!("s3://{}/{key}: PutObject answered without an ETag", self.bucket)))
+        out.e_tag().map(str::to_string).ok_or_else(|| {
+            BlobError::Other(format!(
+                "s3://{}/{key}: PutObject answered without an ETag",
+                self.bucket
+            ))
+        })
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, BlobError> {
         let mut out = Vec::new();
-        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| map_err(prefix, Op::Read, e))?;
             for o in page.contents() {
@@ -128,7 +152,13 @@ impl BlobStore for S3BlobStore {
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         // S3 answers 204 for a missing key too, which matches the trait (idempotent delete).
-        self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(|e| map_err(key, Op::Write, e))?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| map_err(key, Op::Write, e))?;
         Ok(())
     }
 }
@@ -156,15 +186,27 @@ impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
 
 /// A blob error from an SDK error, its text with all its causes (the SDK's `Display` alone
 /// says only "service error").
-fn map_err<E>(key: &str, op: Op, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> BlobError
+fn map_err<E>(
+    key: &str,
+    op: Op,
+    e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> BlobError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let code = e.code().map(str::to_string);
     let st = status(&e);
     let text = format!("{key}: {}", ocsfmap::text::error_chain(&e));
-    kind(op, st, code.as_deref(), matches!(e, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)))
-        .into_error(key, text)
+    kind(
+        op,
+        st,
+        code.as_deref(),
+        matches!(
+            e,
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)
+        ),
+    )
+    .into_error(key, text)
 }
 
 /// What an S3 failure means to the engine; split from [`map_err`] so it can be unit tested
@@ -193,12 +235,22 @@ fn kind(op: Op, status: Option<u16>, code: Option<&str>, transport: bool) -> Kin
         return Kind::Unavailable;
     }
     match (status, code) {
-        (_, Some("PreconditionFailed" | "ConditionalRequestConflict")) | (Some(412), _) => Kind::Precondition,
+        (_, Some("PreconditionFailed" | "ConditionalRequestConflict")) | (Some(412), _) => {
+            Kind::Precondition
+        }
         (Some(409), _) if op == Op::ConditionalWrite => Kind::Precondition,
         (_, Some("NoSuchBucket")) => Kind::Other,
-        (Some(404), _) | (_, Some("NoSuchKey" | "NotFound")) if op == Op::ConditionalWrite => Kind::Precondition,
+        (Some(404), _) | (_, Some("NoSuchKey" | "NotFound")) if op == Op::ConditionalWrite => {
+            Kind::Precondition
+        }
         (Some(404), _) | (_, Some("NoSuchKey" | "NotFound")) => Kind::NotFound,
-        (_, Some("SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout" | "Throttling")) => Kind::Unavailable,
+        (
+            _,
+            Some(
+                "SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout"
+                | "Throttling",
+            ),
+        ) => Kind::Unavailable,
         (Some(s), _) if s >= 500 || s == 429 => Kind::Unavailable,
         _ => Kind::Other,
     }
@@ -214,10 +266,22 @@ mod tests {
         let cw = Op::ConditionalWrite;
         assert_eq!(kind(cw, Some(412), Some("PreconditionFailed"), false), Precondition);
         assert_eq!(kind(cw, Some(409), Some("ConditionalRequestConflict"), false), Precondition);
-        assert_eq!(kind(cw, Some(404), Some("NoSuchKey"), false), Precondition, "If-Match on a vanished key lost the race");
+        assert_eq!(
+            kind(cw, Some(404), Some("NoSuchKey"), false),
+            Precondition,
+            "If-Match on a vanished key lost the race"
+        );
         assert_eq!(kind(Op::Read, Some(404), Some("NoSuchKey"), false), NotFound);
-        assert_eq!(kind(Op::Read, Some(404), None, false), NotFound, "HEAD-style 404 without a body");
-        assert_eq!(kind(Op::Read, Some(404), Some("NoSuchBucket"), false), Other, "a missing bucket is configuration, not a missing object");
+        assert_eq!(
+            kind(Op::Read, Some(404), None, false),
+            NotFound,
+            "HEAD-style 404 without a body"
+        );
+        assert_eq!(
+            kind(Op::Read, Some(404), Some("NoSuchBucket"), false),
+            Other,
+            "a missing bucket is configuration, not a missing object"
+        );
         assert_eq!(kind(Op::Write, Some(503), Some("SlowDown"), false), Unavailable);
         assert_eq!(kind(Op::Read, Some(500), None, false), Unavailable);
         assert_eq!(kind(Op::Read, None, None, true), Unavailable);

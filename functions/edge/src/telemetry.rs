@@ -9,7 +9,11 @@ pub fn init() {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
-        .or_else(|| std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().and_then(|l| EnvFilter::try_new(l.to_lowercase()).ok()))
+        .or_else(|| {
+            std::env::var("AWS_LAMBDA_LOG_LEVEL")
+                .ok()
+                .and_then(|l| EnvFilter::try_new(l.to_lowercase()).ok())
+        })
         .unwrap_or_else(|| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()

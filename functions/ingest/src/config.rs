@@ -41,11 +41,7 @@ impl Config {
             (None, Some(arn)) => KeySource::Secret(arn.trim().to_string()),
             (None, None) => KeySource::None,
         };
-        Ok(Self {
-            queue_url,
-            settings,
-            key,
-        })
+        Ok(Self { queue_url, settings, key })
     }
 }
 
@@ -61,27 +57,20 @@ pub async fn auth_policy(
         KeySource::None if allow_unauthenticated => return Ok(AuthPolicy::Open),
         KeySource::None => return Ok(AuthPolicy::Unconfigured),
     };
-    ApiKey::new(&secret)
-        .map(AuthPolicy::Key)
-        .map_err(|source| InitError::Key { var, source })
+    ApiKey::new(&secret).map(AuthPolicy::Key).map_err(|source| InitError::Key { var, source })
 }
 
 /// The secret is either the key itself or a JSON object with an `api_key` field.
 async fn fetch_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<String, InitError> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
-    let err = |detail: String| InitError::Secret {
-        arn: arn.to_string(),
-        detail,
-    };
+    let err = |detail: String| InitError::Secret { arn: arn.to_string(), detail };
     let out = client
         .get_secret_value()
         .secret_id(arn)
         .send()
         .await
         .map_err(|e| err(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
-    let text = out
-        .secret_string()
-        .ok_or_else(|| err("the secret has no SecretString".into()))?;
+    let text = out.secret_string().ok_or_else(|| err("the secret has no SecretString".into()))?;
     Ok(key_from_secret(text))
 }
 

@@ -28,9 +28,7 @@ impl Payload {
 pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpRequest), IngestError> {
     let is_v2 = event.get("version").and_then(Value::as_str) == Some("2.0")
         || event.pointer("/requestContext/http").is_some();
-    let bad = |e: serde_json::Error| IngestError::BadEvent {
-        detail: e.to_string(),
-    };
+    let bad = |e: serde_json::Error| IngestError::BadEvent { detail: e.to_string() };
     if is_v2 {
         let url = event
             .pointer("/requestContext/domainName")
@@ -53,16 +51,9 @@ pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpReque
             query,
             body: ev.body,
             body_is_base64: ev.is_base64_encoded,
-            request_id: ctx
-                .request_id
-                .clone()
-                .unwrap_or_else(|| fallback_id.to_string()),
+            request_id: ctx.request_id.clone().unwrap_or_else(|| fallback_id.to_string()),
         };
-        let kind = if url {
-            Payload::FunctionUrl
-        } else {
-            Payload::HttpV2
-        };
+        let kind = if url { Payload::FunctionUrl } else { Payload::HttpV2 };
         return Ok((kind, req));
     }
     if event.get("httpMethod").is_some() {
@@ -83,10 +74,7 @@ pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpReque
             query,
             body: ev.body,
             body_is_base64: ev.is_base64_encoded,
-            request_id: ev
-                .request_context
-                .request_id
-                .unwrap_or_else(|| fallback_id.to_string()),
+            request_id: ev.request_context.request_id.unwrap_or_else(|| fallback_id.to_string()),
         };
         return Ok((Payload::RestV1, req));
     }
@@ -97,12 +85,7 @@ pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpReque
 
 fn headers(map: &HeaderMap) -> Vec<(String, String)> {
     map.iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect()
 }
 
@@ -141,11 +124,8 @@ fn percent_decode(s: &str) -> String {
 
 /// The response in the shape all three payload formats accept.
 pub fn to_response(resp: HttpResponse) -> Value {
-    let headers: serde_json::Map<String, Value> = resp
-        .headers
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let headers: serde_json::Map<String, Value> =
+        resp.headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     json!({
         "statusCode": resp.status,
         "headers": headers,
@@ -191,10 +171,7 @@ mod tests {
     fn function_url_event() {
         let (kind, req) = to_request(sample("function-url-text.json"), "fallback").unwrap();
         assert_eq!(kind, Payload::FunctionUrl);
-        assert!(req
-            .header("content-type")
-            .unwrap()
-            .starts_with("text/plain"));
+        assert!(req.header("content-type").unwrap().starts_with("text/plain"));
         assert!(req.source_hint().unwrap().is_some());
     }
 

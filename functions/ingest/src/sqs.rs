@@ -82,18 +82,8 @@ where
     match &err {
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("Unknown").to_string();
-            let message = se
-                .err()
-                .message()
-                .unwrap_or("")
-                .chars()
-                .take(200)
-                .collect::<String>();
-            let text = if message.is_empty() {
-                code.clone()
-            } else {
-                format!("{code}: {message}")
-            };
+            let message = se.err().message().unwrap_or("").chars().take(200).collect::<String>();
+            let text = if message.is_empty() { code.clone() } else { format!("{code}: {message}") };
             if PERMANENT.contains(&code.as_str()) {
                 QueueError::Permanent(text)
             } else {

@@ -27,7 +27,10 @@ pub enum ConfigError {
 
 impl Config {
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
-        let bucket = env.required("KB_BUCKET", "the S3 bucket holding the knowledge base sources, versions and pointer")?;
+        let bucket = env.required(
+            "KB_BUCKET",
+            "the S3 bucket holding the knowledge base sources, versions and pointer",
+        )?;
         let d = RebuildConfig::default();
         let rebuild = RebuildConfig {
             sources_prefix: env.string_or("KB_SOURCES_PREFIX", &d.sources_prefix),
@@ -43,7 +46,12 @@ impl Config {
             Some(_) => Some(ClickHouseConfig::from_env(env)?),
             None => None,
         };
-        Ok(Config { bucket, rebuild, model_dir: env.get("OCSFMAP_MODEL_DIR").map(PathBuf::from), clickhouse })
+        Ok(Config {
+            bucket,
+            rebuild,
+            model_dir: env.get("OCSFMAP_MODEL_DIR").map(PathBuf::from),
+            clickhouse,
+        })
     }
 }
 
@@ -54,7 +62,10 @@ mod tests {
     #[test]
     fn defaults_overrides_and_errors() {
         let c = Config::from_env(&Env::from_pairs([("KB_BUCKET", "kb")])).unwrap();
-        assert_eq!((c.bucket.as_str(), c.rebuild.pointer_key.as_str(), c.rebuild.keep_versions), ("kb", "kb/current.json", 5));
+        assert_eq!(
+            (c.bucket.as_str(), c.rebuild.pointer_key.as_str(), c.rebuild.keep_versions),
+            ("kb", "kb/current.json", 5)
+        );
         assert!(c.clickhouse.is_none() && c.model_dir.is_none());
 
         let c = Config::from_env(&Env::from_pairs([
@@ -66,15 +77,25 @@ mod tests {
             ("OVERRIDES_TABLE", "my_overrides"),
         ]))
         .unwrap();
-        assert_eq!((c.rebuild.keep_versions, c.rebuild.quality_margin, c.rebuild.holdout_every), (3, 0.05, 7));
+        assert_eq!(
+            (c.rebuild.keep_versions, c.rebuild.quality_margin, c.rebuild.holdout_every),
+            (3, 0.05, 7)
+        );
         assert_eq!(c.clickhouse.unwrap().tables.overrides, "my_overrides");
 
-        let err = |pairs: &[(&str, &str)]| Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap_err().to_string();
+        let err = |pairs: &[(&str, &str)]| {
+            Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap_err().to_string()
+        };
         assert!(err(&[]).contains("KB_BUCKET"));
-        assert!(err(&[("KB_BUCKET", "kb"), ("KB_KEEP_VERSIONS", "none")]).contains("KB_KEEP_VERSIONS"));
+        assert!(
+            err(&[("KB_BUCKET", "kb"), ("KB_KEEP_VERSIONS", "none")]).contains("KB_KEEP_VERSIONS")
+        );
         assert!(err(&[("KB_BUCKET", "kb"), ("KB_KEEP_VERSIONS", "0")]).contains("keep_versions"));
         assert!(err(&[("KB_BUCKET", "kb"), ("KB_HOLDOUT_EVERY", "1")]).contains("holdout_every"));
-        assert!(err(&[("KB_BUCKET", "kb"), ("KB_SOURCES_PREFIX", "kb/")]).contains("outside the sources prefix"));
-        assert!(err(&[("KB_BUCKET", "kb"), ("CLICKHOUSE_URL", "db:8123")]).contains("CLICKHOUSE_URL"));
+        assert!(err(&[("KB_BUCKET", "kb"), ("KB_SOURCES_PREFIX", "kb/")])
+            .contains("outside the sources prefix"));
+        assert!(
+            err(&[("KB_BUCKET", "kb"), ("CLICKHOUSE_URL", "db:8123")]).contains("CLICKHOUSE_URL")
+        );
     }
 }

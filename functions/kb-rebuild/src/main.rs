@@ -56,19 +56,26 @@ fn load_embedder(cfg: &Config) -> Result<Option<Arc<Embedder>>, BoxError> {
         tracing::info!("no OCSFMAP_MODEL_DIR: building lexical-only knowledge bases");
         return Ok(None);
     };
-    let e = Embedder::load(dir).map_err(|e| format!("loading the embedding model from {}: {e}", dir.display()))?;
+    let e = Embedder::load(dir)
+        .map_err(|e| format!("loading the embedding model from {}: {e}", dir.display()))?;
     tracing::info!(model = e.model_id(), dir = %dir.display(), "embedding model loaded");
     Ok(Some(Arc::new(e)))
 }
 
 impl<S: BlobStore> App<S> {
     fn rebuilder(&self) -> Rebuilder<'_, S, Overrides> {
-        Rebuilder { store: &self.store, overrides: &self.overrides, embedder: self.embedder.clone(), cfg: self.cfg.rebuild.clone() }
+        Rebuilder {
+            store: &self.store,
+            overrides: &self.overrides,
+            embedder: self.embedder.clone(),
+            cfg: self.cfg.rebuild.clone(),
+        }
     }
 
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
         let request_id = event.context.request_id.clone();
-        let trigger = trigger::parse(&event.payload).map_err(|e| diagnostic("UnrecognisedEvent", e.to_string()))?;
+        let trigger = trigger::parse(&event.payload)
+            .map_err(|e| diagnostic("UnrecognisedEvent", e.to_string()))?;
         let (label, changed) = match &trigger {
             Trigger::Scheduled { rule } => {
                 tracing::info!(%request_id, rule = rule.as_deref().unwrap_or(""), "scheduled rebuild");
@@ -78,10 +85,16 @@ impl<S: BlobStore> App<S> {
             Trigger::S3Test => return Ok(json!({"outcome": "ignored", "reason": "s3:TestEvent"})),
             Trigger::Objects(list) => {
                 let layout = SourceLayout::new(&self.cfg.rebuild.sources_prefix);
-                let relevant: Vec<_> = list.iter().filter(|o| o.bucket == self.cfg.bucket && layout.kind(&o.key).is_some()).cloned().collect();
+                let relevant: Vec<_> = list
+                    .iter()
+                    .filter(|o| o.bucket == self.cfg.bucket && layout.kind(&o.key).is_some())
+                    .cloned()
+                    .collect();
                 if relevant.is_empty() {
                     tracing::info!(%request_id, objects = ?list, "no KB input changed: ignored");
-                    return Ok(json!({"outcome": "ignored", "reason": "no KB input among the changed objects", "objects": list}));
+                    return Ok(
+                        json!({"outcome": "ignored", "reason": "no KB input among the changed objects", "objects": list}),
+                    );
                 }
                 tracing::info!(%request_id, changed = ?relevant, "KB inputs changed");
                 ("objects", relevant)
@@ -92,7 +105,8 @@ impl<S: BlobStore> App<S> {
             tracing::error!(%request_id, error = %e, retryable = e.is_retryable(), "rebuild failed; the current version keeps serving");
             diagnostic(error_type(&e), e.to_string())
         })?;
-        let mut v = serde_json::to_value(&outcome).map_err(|e| diagnostic("Internal", e.to_string()))?;
+        let mut v =
+            serde_json::to_value(&outcome).map_err(|e| diagnostic("Internal", e.to_string()))?;
         if let Some(o) = v.as_object_mut() {
             o.insert("trigger".into(), json!(label));
             o.insert("changed".into(), json!(changed));
@@ -108,7 +122,9 @@ fn diagnostic(error_type: &str, error_message: String) -> Diagnostic {
 
 fn error_type(e: &RebuildError) -> &'static str {
     match e {
-        RebuildError::BrokenInput { .. } | RebuildError::NoSchema { .. } | RebuildError::SeveralSchemas { .. } => "BrokenInput",
+        RebuildError::BrokenInput { .. }
+        | RebuildError::NoSchema { .. }
+        | RebuildError::SeveralSchemas { .. } => "BrokenInput",
         RebuildError::Contention { .. } => "Contention",
         _ if e.is_retryable() => "Unavailable",
         _ => "RebuildFailed",
@@ -124,7 +140,9 @@ async fn lambda() -> Result<(), BoxError> {
     let overrides = match &cfg.clickhouse {
         Some(ch) => Overrides::ClickHouse(ClickHouseOverrides::from_config(ch)?),
         None => {
-            tracing::warn!("no CLICKHOUSE_URL: knowledge bases are built without analyst overrides");
+            tracing::warn!(
+                "no CLICKHOUSE_URL: knowledge bases are built without analyst overrides"
+            );
             Overrides::None(NoOverrides)
         }
     };
@@ -145,7 +163,12 @@ async fn local(dir: &str) -> Result<(), BoxError> {
     }
     let cfg = Config::from_env(&Env::from_pairs(pairs))?;
     let embedder = load_embedder(&cfg)?;
-    let app = App { store: FsBlobStore::new(dir), overrides: Overrides::None(NoOverrides), embedder, cfg };
+    let app = App {
+        store: FsBlobStore::new(dir),
+        overrides: Overrides::None(NoOverrides),
+        embedder,
+        cfg,
+    };
     let started = Instant::now();
     let outcome = app.rebuilder().run().await?;
     let mut v = serde_json::to_value(&outcome)?;

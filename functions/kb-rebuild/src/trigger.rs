@@ -14,7 +14,9 @@ pub struct ObjectChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
     /// An EventBridge scheduled rule (the ARN of the rule when given).
-    Scheduled { rule: Option<String> },
+    Scheduled {
+        rule: Option<String>,
+    },
     Manual,
     Objects(Vec<ObjectChange>),
     /// `s3:TestEvent`, sent once when a bucket notification is configured.
@@ -37,12 +39,21 @@ pub fn parse(v: &Value) -> Result<Trigger, UnknownEvent> {
             if text(r, "/eventSource") != Some("aws:s3") {
                 return Err(unknown("a record whose eventSource is not aws:s3"));
             }
-            let (Some(bucket), Some(key), Some(name)) = (text(r, "/s3/bucket/name"), text(r, "/s3/object/key"), text(r, "/eventName")) else {
-                return Err(unknown("an S3 record without s3.bucket.name, s3.object.key or eventName"));
+            let (Some(bucket), Some(key), Some(name)) =
+                (text(r, "/s3/bucket/name"), text(r, "/s3/object/key"), text(r, "/eventName"))
+            else {
+                return Err(unknown(
+                    "an S3 record without s3.bucket.name, s3.object.key or eventName",
+                ));
             };
             // Keys in S3 notifications are URL-encoded (spaces as `+`).
-            let key = url_decode(key).ok_or_else(|| unknown("an S3 record whose key is not valid URL encoding"))?;
-            out.push(ObjectChange { bucket: bucket.to_string(), key, removed: name.starts_with("ObjectRemoved") });
+            let key = url_decode(key)
+                .ok_or_else(|| unknown("an S3 record whose key is not valid URL encoding"))?;
+            out.push(ObjectChange {
+                bucket: bucket.to_string(),
+                key,
+                removed: name.starts_with("ObjectRemoved"),
+            });
         }
         return Ok(Trigger::Objects(out));
     }
@@ -55,11 +66,19 @@ pub fn parse(v: &Value) -> Result<Trigger, UnknownEvent> {
             Ok(Trigger::Scheduled { rule })
         }
         (Some("aws.s3"), Some(kind @ ("Object Created" | "Object Deleted"))) => {
-            let (Some(bucket), Some(key)) = (text(v, "/detail/bucket/name"), text(v, "/detail/object/key")) else {
-                return Err(unknown("an S3 EventBridge event without detail.bucket.name or detail.object.key"));
+            let (Some(bucket), Some(key)) =
+                (text(v, "/detail/bucket/name"), text(v, "/detail/object/key"))
+            else {
+                return Err(unknown(
+                    "an S3 EventBridge event without detail.bucket.name or detail.object.key",
+                ));
             };
             // EventBridge carries keys as they are (not URL-encoded).
-            Ok(Trigger::Objects(vec![ObjectChange { bucket: bucket.into(), key: key.into(), removed: kind == "Object Deleted" }]))
+            Ok(Trigger::Objects(vec![ObjectChange {
+                bucket: bucket.into(),
+                key: key.into(),
+                removed: kind == "Object Deleted",
+            }]))
         }
         _ if text(v, "/action") == Some("rebuild") => Ok(Trigger::Manual),
         (source, detail) => Err(UnknownEvent(format!("source {source:?}, detail-type {detail:?}"))),
@@ -92,19 +111,41 @@ mod tests {
 
     fn event(name: &str) -> Value {
         let path = format!("{}/../../events/kb-rebuild/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+        serde_json::from_str(
+            &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
+        )
+        .unwrap()
     }
 
     #[test]
     fn sample_events_parse() {
-        assert!(matches!(parse(&event("scheduled.json")).unwrap(), Trigger::Scheduled { rule: Some(r) } if r.contains("rule/")));
-        let Trigger::Objects(o) = parse(&event("s3-object-created.json")).unwrap() else { panic!() };
-        assert_eq!(o, vec![ObjectChange { bucket: "ocsfmap-kb".into(), key: "kb/sources/examples/okta system log.jsonl".into(), removed: false }]);
-        let Trigger::Objects(o) = parse(&event("s3-object-removed.json")).unwrap() else { panic!() };
+        assert!(
+            matches!(parse(&event("scheduled.json")).unwrap(), Trigger::Scheduled { rule: Some(r) } if r.contains("rule/"))
+        );
+        let Trigger::Objects(o) = parse(&event("s3-object-created.json")).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            o,
+            vec![ObjectChange {
+                bucket: "ocsfmap-kb".into(),
+                key: "kb/sources/examples/okta system log.jsonl".into(),
+                removed: false
+            }]
+        );
+        let Trigger::Objects(o) = parse(&event("s3-object-removed.json")).unwrap() else {
+            panic!()
+        };
         assert!(o[0].removed && o[0].key == "kb/sources/knowledge/old-pack.jsonl");
-        let Trigger::Objects(o) = parse(&event("eventbridge-s3-object-created.json")).unwrap() else { panic!() };
+        let Trigger::Objects(o) = parse(&event("eventbridge-s3-object-created.json")).unwrap()
+        else {
+            panic!()
+        };
         assert!(!o[0].removed && o[0].key == "kb/sources/examples/okta system log.jsonl");
-        let Trigger::Objects(o) = parse(&event("eventbridge-s3-object-deleted.json")).unwrap() else { panic!() };
+        let Trigger::Objects(o) = parse(&event("eventbridge-s3-object-deleted.json")).unwrap()
+        else {
+            panic!()
+        };
         assert!(o[0].removed);
         assert_eq!(parse(&event("manual.json")).unwrap(), Trigger::Manual);
         assert_eq!(parse(&event("s3-test-event.json")).unwrap(), Trigger::S3Test);

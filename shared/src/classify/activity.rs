@@ -11,18 +11,122 @@ use crate::text;
 /// tied to any one product.
 fn synonyms(token: &str) -> &'static [&'static str] {
     match token {
-        "create" => &["create", "created", "add", "added", "new", "insert", "register", "provision", "generate", "make", "allocate"],
-        "read" => &["read", "get", "describe", "list", "view", "viewed", "query", "search", "fetch", "lookup", "show", "download", "downloaded", "preview", "access", "accessed", "open", "opened"],
-        "update" => &["update", "updated", "modify", "modified", "change", "changed", "set", "edit", "edited", "patch", "rename", "renamed", "replace", "attach", "assign", "configure", "move", "moved", "put"],
-        "delete" => &["delete", "deleted", "remove", "removed", "destroy", "drop", "purge", "erase", "revoke", "detach", "unassign", "trash", "trashed", "terminate"],
-        "logon" => &["logon", "login", "signin", "sign", "authenticate", "authenticated", "auth", "authentication", "accepted", "session", "loggedin", "log"],
+        "create" => &[
+            "create",
+            "created",
+            "add",
+            "added",
+            "new",
+            "insert",
+            "register",
+            "provision",
+            "generate",
+            "make",
+            "allocate",
+        ],
+        "read" => &[
+            "read",
+            "get",
+            "describe",
+            "list",
+            "view",
+            "viewed",
+            "query",
+            "search",
+            "fetch",
+            "lookup",
+            "show",
+            "download",
+            "downloaded",
+            "preview",
+            "access",
+            "accessed",
+            "open",
+            "opened",
+        ],
+        "update" => &[
+            "update",
+            "updated",
+            "modify",
+            "modified",
+            "change",
+            "changed",
+            "set",
+            "edit",
+            "edited",
+            "patch",
+            "rename",
+            "renamed",
+            "replace",
+            "attach",
+            "assign",
+            "configure",
+            "move",
+            "moved",
+            "put",
+        ],
+        "delete" => &[
+            "delete",
+            "deleted",
+            "remove",
+            "removed",
+            "destroy",
+            "drop",
+            "purge",
+            "erase",
+            "revoke",
+            "detach",
+            "unassign",
+            "trash",
+            "trashed",
+            "terminate",
+        ],
+        "logon" => &[
+            "logon",
+            "login",
+            "signin",
+            "sign",
+            "authenticate",
+            "authenticated",
+            "auth",
+            "authentication",
+            "accepted",
+            "session",
+            "loggedin",
+            "log",
+        ],
         "logoff" => &["logoff", "logout", "signout", "loggedout", "disconnect", "disconnected"],
-        "open" => &["open", "opened", "established", "establish", "start", "started", "connect", "connected"],
-        "close" => &["close", "closed", "end", "ended", "finish", "finished", "teardown", "terminated"],
+        "open" => &[
+            "open",
+            "opened",
+            "established",
+            "establish",
+            "start",
+            "started",
+            "connect",
+            "connected",
+        ],
+        "close" => {
+            &["close", "closed", "end", "ended", "finish", "finished", "teardown", "terminated"]
+        }
         "reset" => &["reset", "rst"],
         "fail" => &["fail", "failed", "failure", "error", "timeout"],
-        "refuse" => &["refuse", "refused", "deny", "denied", "block", "blocked", "reject", "rejected", "drop", "dropped"],
-        "traffic" => &["traffic", "pass", "passed", "allow", "allowed", "permit", "permitted", "accept", "flow", "conn"],
+        "refuse" => &[
+            "refuse", "refused", "deny", "denied", "block", "blocked", "reject", "rejected",
+            "drop", "dropped",
+        ],
+        "traffic" => &[
+            "traffic",
+            "pass",
+            "passed",
+            "allow",
+            "allowed",
+            "permit",
+            "permitted",
+            "accept",
+            "flow",
+            "conn",
+        ],
         "listen" => &["listen", "listening", "bind"],
         "enable" => &["enable", "enabled", "activate", "activated", "unsuspend"],
         "disable" => &["disable", "disabled", "deactivate", "deactivated", "suspend", "suspended"],
@@ -30,14 +134,29 @@ fn synonyms(token: &str) -> &'static [&'static str] {
         "unlock" => &["unlock", "unlocked"],
         "password" => &["password", "passwd", "credential", "credentials"],
         "change" => &["change", "changed", "update", "updated", "modify"],
-        "launch" => &["launch", "launched", "start", "started", "exec", "execve", "execute", "executed", "spawn", "create", "created", "run"],
-        "terminate" => &["terminate", "terminated", "exit", "exited", "kill", "killed", "stop", "stopped", "end"],
+        "launch" => &[
+            "launch", "launched", "start", "started", "exec", "execve", "execute", "executed",
+            "spawn", "create", "created", "run",
+        ],
+        "terminate" => &[
+            "terminate",
+            "terminated",
+            "exit",
+            "exited",
+            "kill",
+            "killed",
+            "stop",
+            "stopped",
+            "end",
+        ],
         "inject" => &["inject", "injection", "remote", "thread"],
         "query" => &["query", "request", "lookup", "question"],
         "response" => &["response", "answer", "reply"],
         "ticket" => &["ticket", "tgt", "krbtgt", "kerberos", "as"],
         "service" => &["service", "tgs"],
-        "assign" => &["assign", "assigned", "grant", "granted", "add", "added", "special", "privileges"],
+        "assign" => {
+            &["assign", "assigned", "grant", "granted", "add", "added", "special", "privileges"]
+        }
         "revoke" => &["revoke", "revoked", "remove", "removed"],
         "upload" => &["upload", "uploaded"],
         "download" => &["download", "downloaded"],
@@ -73,14 +192,26 @@ fn synonyms(token: &str) -> &'static [&'static str] {
 /// `prior` is the class's activity distribution in the KB. `names_event`: the record names
 /// its event, so when neither its words nor documents about that event give an activity,
 /// the answer is Other rather than the class's most common activity.
-pub fn choose(class: &Class, f: &Features, neighbours: &[(Option<i64>, f32)], prior: Option<&HashMap<i64, usize>>, names_event: bool) -> i64 {
+pub fn choose(
+    class: &Class,
+    f: &Features,
+    neighbours: &[(Option<i64>, f32)],
+    prior: Option<&HashMap<i64, usize>>,
+    names_event: bool,
+) -> i64 {
     // Words of the record that say what happened, weighted by how strongly.
     let mut words: HashMap<String, f32> = HashMap::new();
     for (k, v) in &f.discriminators {
         // A log's name (`kerberos`, `smb_files`) is the same for all of its activities.
         let log_name = crate::features::is_log_name_key(k);
         for (i, t) in text::tokens(v).into_iter().enumerate() {
-            let w = if log_name { 0.5 } else if i == 0 { 3.0 } else { 2.0 };
+            let w = if log_name {
+                0.5
+            } else if i == 0 {
+                3.0
+            } else {
+                2.0
+            };
             let e = words.entry(t).or_default();
             *e = e.max(w);
         }
@@ -106,7 +237,9 @@ pub fn choose(class: &Class, f: &Features, neighbours: &[(Option<i64>, f32)], pr
             verb += m;
         }
         verb /= (toks.len().max(1) as f32).sqrt();
-        let vote: f32 = neighbours.iter().filter(|(id, _)| *id == Some(a.id)).map(|(_, w)| w).sum::<f32>() / neighbour_total;
+        let vote: f32 =
+            neighbours.iter().filter(|(id, _)| *id == Some(a.id)).map(|(_, w)| w).sum::<f32>()
+                / neighbour_total;
         let score = verb + 2.0 * vote;
         if score > 0.0 && best.is_none_or(|(_, s)| score > s) {
             best = Some((a.id, score));
@@ -124,5 +257,9 @@ pub fn choose(class: &Class, f: &Features, neighbours: &[(Option<i64>, f32)], pr
             return id;
         }
     }
-    if class.activity(99).is_some() { 99 } else { 0 }
+    if class.activity(99).is_some() {
+        99
+    } else {
+        0
+    }
 }

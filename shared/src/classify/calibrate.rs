@@ -110,7 +110,9 @@ pub fn combine(e: &Evidence, w: Weights) -> Vec<(u32, f32)> {
     let top = e.retrieval.first().map_or(0.0, |r| r.1).max(1e-6);
     let floor = top * RETRIEVAL_FLOOR;
     let total: f32 = e.retrieval.iter().map(|r| r.1.max(floor)).sum::<f32>().max(1e-6);
-    let lookup = |list: &[(u32, f32)], c: u32| list.binary_search_by_key(&c, |s| s.0).ok().map(|i| list[i].1);
+    let lookup = |list: &[(u32, f32)], c: u32| {
+        list.binary_search_by_key(&c, |s| s.0).ok().map(|i| list[i].1)
+    };
     let best_text = e.text.iter().map(|t| t.1).fold(0.0f32, f32::max);
     let others = |c: u32| {
         let mut s = 0.0;
@@ -122,7 +124,8 @@ pub fn combine(e: &Evidence, w: Weights) -> Vec<(u32, f32)> {
         }
         s
     };
-    let mut out: Vec<(u32, f32)> = e.retrieval.iter().map(|&(c, s)| (c, (s.max(floor) / total).ln() + others(c))).collect();
+    let mut out: Vec<(u32, f32)> =
+        e.retrieval.iter().map(|&(c, s)| (c, (s.max(floor) / total).ln() + others(c))).collect();
     if w.stats > 0.0 || w.text > 0.0 {
         let base = (floor / total).ln();
         let classes = if e.stats.is_empty() { e.text } else { e.stats };
@@ -168,15 +171,31 @@ pub struct Inputs {
 
 impl Inputs {
     /// From the final scores, retrieval's and the statistics' (see [`combine`]) and the flags.
-    pub fn new(ranked: &[(u32, f32)], retrieval: &[(u32, f32)], stats: &[(u32, f32)], departs: bool, named: bool, known_log: bool) -> Self {
+    pub fn new(
+        ranked: &[(u32, f32)],
+        retrieval: &[(u32, f32)],
+        stats: &[(u32, f32)],
+        departs: bool,
+        named: bool,
+        known_log: bool,
+    ) -> Self {
         let winner = ranked.first().map(|r| r.0);
         let gap = match ranked {
             [a, b, ..] => (a.1 - b.1).max(0.0),
             _ => 10.0,
         };
-        let strength = retrieval.iter().find(|r| Some(r.0) == winner).map_or(1e-6, |r| r.1).max(1e-6).ln();
-        let stats_best = stats.iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))).map(|s| s.0);
-        Inputs { lead: 1.0 - (-gap).exp(), strength, departs, named, known_log, agree: winner.is_some() && stats_best == winner }
+        let strength =
+            retrieval.iter().find(|r| Some(r.0) == winner).map_or(1e-6, |r| r.1).max(1e-6).ln();
+        let stats_best =
+            stats.iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))).map(|s| s.0);
+        Inputs {
+            lead: 1.0 - (-gap).exp(),
+            strength,
+            departs,
+            named,
+            known_log,
+            agree: winner.is_some() && stats_best == winner,
+        }
     }
 
     fn vector(&self) -> [f32; N_INPUTS] {
@@ -210,7 +229,10 @@ impl Calibrator {
     /// P(correct) of a decision.
     pub fn apply(&self, x: &Inputs) -> f32 {
         let v = x.vector();
-        let z: f32 = (0..N_INPUTS).map(|i| self.weights[i] * (v[i] - self.mean[i]) / self.std[i]).sum::<f32>() + self.bias;
+        let z: f32 = (0..N_INPUTS)
+            .map(|i| self.weights[i] * (v[i] - self.mean[i]) / self.std[i])
+            .sum::<f32>()
+            + self.bias;
         sigmoid(z).clamp(0.0, 1.0)
     }
 
@@ -220,7 +242,8 @@ impl Calibrator {
         if points.len() < MIN_SAMPLES {
             return None;
         }
-        let raw: Vec<([f32; N_INPUTS], f32)> = points.iter().map(|p| (p.inputs.vector(), if p.correct { 1.0 } else { 0.0 })).collect();
+        let raw: Vec<([f32; N_INPUTS], f32)> =
+            points.iter().map(|p| (p.inputs.vector(), if p.correct { 1.0 } else { 0.0 })).collect();
         let n = raw.len() as f32;
         let (mut mean, mut std) = ([0f32; N_INPUTS], [0f32; N_INPUTS]);
         for i in 0..N_INPUTS {
@@ -228,8 +251,10 @@ impl Calibrator {
             let var = raw.iter().map(|(x, _)| (x[i] - mean[i]).powi(2)).sum::<f32>() / n;
             std[i] = var.sqrt().max(1e-3);
         }
-        let xs: Vec<([f32; N_INPUTS], f32)> =
-            raw.iter().map(|(x, y)| (std::array::from_fn(|i| (x[i] - mean[i]) / std[i]), *y)).collect();
+        let xs: Vec<([f32; N_INPUTS], f32)> = raw
+            .iter()
+            .map(|(x, y)| (std::array::from_fn(|i| (x[i] - mean[i]) / std[i]), *y))
+            .collect();
         let mut w = [0f32; N_INPUTS];
         w[0] = 1.0;
         let mut bias = 0f32;
@@ -249,7 +274,15 @@ impl Calibrator {
             bias -= 0.5 * gb / n;
         }
         let correct = points.iter().filter(|p| p.correct).count();
-        Some(Calibrator { mix: Mix::default(), weights: w, bias, mean, std, samples: points.len(), correct })
+        Some(Calibrator {
+            mix: Mix::default(),
+            weights: w,
+            bias,
+            mean,
+            std,
+            samples: points.len(),
+            correct,
+        })
     }
 }
 
@@ -271,7 +304,12 @@ pub struct Sample {
 
 impl Sample {
     fn ranked(&self, mix: Mix) -> Vec<(u32, f32)> {
-        let e = Evidence { retrieval: &self.retrieval, stats: &self.stats, text: &self.text, lacking: &self.lacking };
+        let e = Evidence {
+            retrieval: &self.retrieval,
+            stats: &self.stats,
+            text: &self.text,
+            lacking: &self.lacking,
+        };
         combine(&e, mix.weights(self.named, self.known_log))
     }
 
@@ -279,7 +317,17 @@ impl Sample {
         let ranked = self.ranked(mix);
         let winner = ranked.first().map_or(0, |r| r.0);
         let departs = departs(&self.log_classes, winner);
-        Point { inputs: Inputs::new(&ranked, &self.retrieval, &self.stats, departs, self.named, self.known_log), correct: winner == self.expected }
+        Point {
+            inputs: Inputs::new(
+                &ranked,
+                &self.retrieval,
+                &self.stats,
+                departs,
+                self.named,
+                self.known_log,
+            ),
+            correct: winner == self.expected,
+        }
     }
 }
 
@@ -290,13 +338,17 @@ impl Calibrator {
     /// the same order.
     pub fn fit_with_mix(samples: &[Sample]) -> Option<Calibrator> {
         let best = |r: Regime| {
-            let subset: Vec<&Sample> = samples.iter().filter(|s| regime(s.named, s.known_log) == r).collect();
+            let subset: Vec<&Sample> =
+                samples.iter().filter(|s| regime(s.named, s.known_log) == r).collect();
             let mut best = (0usize, Weights::default());
             for &stats in &STATS_GRID {
                 for &text in &TEXT_GRID {
                     let w = Weights { stats, text };
                     let mix = Mix { regimes: [w; 3] };
-                    let ok = subset.iter().filter(|s| s.ranked(mix).first().is_some_and(|r| r.0 == s.expected)).count();
+                    let ok = subset
+                        .iter()
+                        .filter(|s| s.ranked(mix).first().is_some_and(|r| r.0 == s.expected))
+                        .count();
                     tracing::trace!(?r, stats, text, ok, n = subset.len(), "mix grid");
                     if ok > best.0 {
                         best = (ok, w);
@@ -305,7 +357,8 @@ impl Calibrator {
             }
             best.1
         };
-        let mix = Mix { regimes: [best(Regime::Named), best(Regime::Known), best(Regime::Unknown)] };
+        let mix =
+            Mix { regimes: [best(Regime::Named), best(Regime::Known), best(Regime::Unknown)] };
         tracing::debug!(?mix, samples = samples.len(), "class statistics weights");
         let points: Vec<Point> = samples.iter().map(|s| s.point(mix)).collect();
         let mut c = Calibrator::fit(&points)?;
@@ -348,25 +401,50 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
     let theirs = docs.iter().filter(|d| d.kind == DocKind::Example && !ours(&d.source)).count();
     let only_theirs = theirs >= MIN_FOREIGN_SAMPLES;
     let use_dense = mode != Mode::Lexical && kb.has_embeddings();
-    let clf = Classifier::bare(kb, Config { mode: if use_dense { mode } else { Mode::Lexical }, ..Config::default() });
+    let clf = Classifier::bare(
+        kb,
+        Config { mode: if use_dense { mode } else { Mode::Lexical }, ..Config::default() },
+    );
     let mut samples = Vec::new();
     for (i, d) in docs.iter().enumerate() {
         if d.kind != DocKind::Example || (only_theirs && ours(&d.source)) {
             continue;
         }
-        let own_source = |j: usize| matches!(docs[j].kind, DocKind::Example | DocKind::Override) && docs[j].source == d.source;
-        let event_terms = crate::features::event_terms(d.discriminators.iter().filter_map(|p| p.split_once('=')));
-        let q = Query { terms: &d.terms, event_terms: &event_terms, key_tokens: &d.key_tokens, discriminators: d.discriminators.clone(), vector: if use_dense { kb.embedding(i) } else { None }, filtered: true };
+        let own_source = |j: usize| {
+            matches!(docs[j].kind, DocKind::Example | DocKind::Override)
+                && docs[j].source == d.source
+        };
+        let event_terms =
+            crate::features::event_terms(d.discriminators.iter().filter_map(|p| p.split_once('=')));
+        let q = Query {
+            terms: &d.terms,
+            event_terms: &event_terms,
+            key_tokens: &d.key_tokens,
+            discriminators: d.discriminators.clone(),
+            vector: if use_dense { kb.embedding(i) } else { None },
+            filtered: true,
+        };
         let mut sample = |allowed: &dyn Fn(usize) -> bool| {
             if let Some(r) = clf.rank(&q, allowed) {
                 let log_classes = clf.log_classes(&r.log_entries);
                 let named = r.shape.event_term.is_some();
-                samples.push(Sample { retrieval: r.retrieval, stats: r.stats, text: r.text, log_classes, named, known_log: r.known_log, lacking: r.lacking, expected: d.class_uid });
+                samples.push(Sample {
+                    retrieval: r.retrieval,
+                    stats: r.stats,
+                    text: r.text,
+                    log_classes,
+                    named,
+                    known_log: r.known_log,
+                    lacking: r.lacking,
+                    expected: d.class_uid,
+                });
             }
         };
         sample(&|j| !own_source(j));
         if !d.products.is_empty() {
-            sample(&|j| !own_source(j) && !crate::kb::products::doc_is_about(&docs[j], &d.products));
+            sample(&|j| {
+                !own_source(j) && !crate::kb::products::doc_is_about(&docs[j], &d.products)
+            });
         }
     }
     Calibrator::fit_with_mix(&samples)
@@ -380,7 +458,14 @@ mod tests {
     fn x(scores: [f32; 2], departs: bool, named: bool) -> Inputs {
         let retrieval = [(1, scores[0]), (2, scores[1])];
         let e = Evidence { retrieval: &retrieval, stats: &[], text: &[], lacking: &[] };
-        Inputs::new(&combine(&e, Weights::default()), &retrieval, &[(1, 0.0)], departs, named, named)
+        Inputs::new(
+            &combine(&e, Weights::default()),
+            &retrieval,
+            &[(1, 0.0)],
+            departs,
+            named,
+            named,
+        )
     }
 
     #[test]
@@ -392,7 +477,8 @@ mod tests {
             pts.push(Point { inputs: x([0.05, 0.045], false, true), correct: i % 10 < 3 });
         }
         let c = Calibrator::fit(&pts).unwrap();
-        let (hi, lo) = (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.05, 0.045], false, true)));
+        let (hi, lo) =
+            (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.05, 0.045], false, true)));
         assert!((hi - 0.9).abs() < 0.05, "{hi}");
         assert!((lo - 0.3).abs() < 0.05, "{lo}");
         assert!(Calibrator::fit(&pts[..10]).is_none());
@@ -404,11 +490,15 @@ mod tests {
         let pts: Vec<Point> = (0..400)
             .map(|i| {
                 let departs = i % 4 == 0;
-                Point { inputs: x([0.20, 0.02], departs, true), correct: if departs { i % 8 == 0 } else { i % 20 != 1 } }
+                Point {
+                    inputs: x([0.20, 0.02], departs, true),
+                    correct: if departs { i % 8 == 0 } else { i % 20 != 1 },
+                }
             })
             .collect();
         let c = Calibrator::fit(&pts).unwrap();
-        let (stays, departs) = (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.20, 0.02], true, true)));
+        let (stays, departs) =
+            (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.20, 0.02], true, true)));
         assert!(stays > 0.9 && (departs - 0.5).abs() < 0.1, "stays {stays}, departs {departs}");
     }
 
@@ -419,11 +509,15 @@ mod tests {
         let pts: Vec<Point> = (0..400)
             .map(|i| {
                 let known = i % 2 == 0;
-                Point { inputs: x([0.20, 0.02], false, known), correct: if known { i % 40 != 0 } else { i % 5 < 3 } }
+                Point {
+                    inputs: x([0.20, 0.02], false, known),
+                    correct: if known { i % 40 != 0 } else { i % 5 < 3 },
+                }
             })
             .collect();
         let c = Calibrator::fit(&pts).unwrap();
-        let (known, unknown) = (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.20, 0.02], false, false)));
+        let (known, unknown) =
+            (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.20, 0.02], false, false)));
         assert!(known > 0.9 && (unknown - 0.6).abs() < 0.1, "known {known}, unknown {unknown}");
     }
 }

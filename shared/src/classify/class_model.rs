@@ -52,7 +52,8 @@ impl ClassModel {
         let mut classes: Vec<u32> = docs.iter().map(|d| d.class_uid).collect();
         classes.sort_unstable();
         classes.dedup();
-        let mut group_size: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut group_size: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
         for d in docs.iter().filter(|d| d.kind != DocKind::Class) {
             *group_size.entry(group(d)).or_default() += 1;
         }
@@ -65,7 +66,8 @@ impl ClassModel {
                 DocKind::Class => 1.0,
                 _ => 1.0 / (group_size.get(group(d)).copied().unwrap_or(1) as f32).sqrt(),
             };
-            let mut distinct: Vec<&str> = d.terms.iter().map(String::as_str).filter(|t| counts_term(t)).collect();
+            let mut distinct: Vec<&str> =
+                d.terms.iter().map(String::as_str).filter(|t| counts_term(t)).collect();
             distinct.sort_unstable();
             distinct.dedup();
             totals[ci] += w * distinct.len() as f32;
@@ -78,18 +80,36 @@ impl ClassModel {
             for &(d, _) in postings {
                 n[doc_class[d as usize] as usize] += doc_weight[d as usize];
             }
-            let sparse: Vec<(u16, f32)> = n.iter_mut().enumerate().filter(|(_, w)| **w > 0.0).map(|(ci, w)| (ci as u16, std::mem::take(w))).collect();
+            let sparse: Vec<(u16, f32)> = n
+                .iter_mut()
+                .enumerate()
+                .filter(|(_, w)| **w > 0.0)
+                .map(|(ci, w)| (ci as u16, std::mem::take(w)))
+                .collect();
             by_term.insert(t.to_string(), sparse);
         }
-        ClassModel { classes, doc_class, doc_weight, totals, vocab: lexical.vocabulary().max(1) as f32, by_term }
+        ClassModel {
+            classes,
+            doc_class,
+            doc_weight,
+            totals,
+            vocab: lexical.vocabulary().max(1) as f32,
+            by_term,
+        }
     }
 
     /// Mean log-likelihood per distinct term of the record under each class (higher is more
     /// likely), in ascending class order, over the documents `allowed` admits (all when
     /// `None`). The class totals are the whole KB's: hiding one source or product moves them
     /// by its share only.
-    pub fn scores(&self, lexical: &Bm25, terms: &[String], allowed: Option<&dyn Fn(usize) -> bool>) -> Vec<(u32, f32)> {
-        let mut distinct: Vec<&str> = terms.iter().map(String::as_str).filter(|t| counts_term(t)).collect();
+    pub fn scores(
+        &self,
+        lexical: &Bm25,
+        terms: &[String],
+        allowed: Option<&dyn Fn(usize) -> bool>,
+    ) -> Vec<(u32, f32)> {
+        let mut distinct: Vec<&str> =
+            terms.iter().map(String::as_str).filter(|t| counts_term(t)).collect();
         distinct.sort_unstable();
         distinct.dedup();
         let c = self.classes.len();
@@ -145,7 +165,10 @@ mod tests {
     #[test]
     fn words_shared_by_a_class_across_documents_decide() {
         let body = mini_body(Vec::new());
-        let kb = crate::kb::KnowledgeBase::from_body(crate::kb::KbHeader::describe(&body, String::new()), body);
+        let kb = crate::kb::KnowledgeBase::from_body(
+            crate::kb::KbHeader::describe(&body, String::new()),
+            body,
+        );
         let q: Vec<String> = ["logon", "failed", "password", "user"].map(String::from).to_vec();
         let best = |allowed: &dyn Fn(usize) -> bool| {
             let mut s = kb.class_model.scores(&kb.lexical, &q, Some(allowed));
@@ -160,7 +183,13 @@ mod tests {
             assert_eq!(a.0, b.0);
             assert!((a.1 - b.1).abs() < 1e-4, "{a:?} {b:?}");
         }
-        let auth: Vec<usize> = kb.docs().iter().enumerate().filter(|(_, d)| d.class_uid == 3002).map(|(i, _)| i).collect();
+        let auth: Vec<usize> = kb
+            .docs()
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.class_uid == 3002)
+            .map(|(i, _)| i)
+            .collect();
         assert_ne!(best(&|i| !auth.contains(&i)), 3002);
     }
 }

@@ -17,17 +17,65 @@ const HTTP_ACTIVITY: u32 = 4002;
 /// Field-name or value words that say a record reports a finding: its severity or risk, a
 /// detection, alert or threat, what the Findings category's attributes are about.
 const FINDING_WORDS: &[&str] = &[
-    "severity", "finding", "findings", "alert", "alerts", "alarm", "alarms", "detection", "detections", "detected", "threat", "threats",
-    "malware", "malicious", "suspicious", "incident", "incidents", "vulnerability", "vulnerabilities", "cve", "risk", "compliance",
-    "compliant", "noncompliant", "verdict", "indicator", "indicators", "ioc", "attack", "mitre", "tactic", "technique", "quarantine",
-    "quarantined", "virus", "infected", "intrusion", "exploit", "blocked", "violation", "priority",
+    "severity",
+    "finding",
+    "findings",
+    "alert",
+    "alerts",
+    "alarm",
+    "alarms",
+    "detection",
+    "detections",
+    "detected",
+    "threat",
+    "threats",
+    "malware",
+    "malicious",
+    "suspicious",
+    "incident",
+    "incidents",
+    "vulnerability",
+    "vulnerabilities",
+    "cve",
+    "risk",
+    "compliance",
+    "compliant",
+    "noncompliant",
+    "verdict",
+    "indicator",
+    "indicators",
+    "ioc",
+    "attack",
+    "mitre",
+    "tactic",
+    "technique",
+    "quarantine",
+    "quarantined",
+    "virus",
+    "infected",
+    "intrusion",
+    "exploit",
+    "blocked",
+    "violation",
+    "priority",
 ];
 
 /// Field-name words of an HTTP request or response (OCSF `http_request`, `http_response`).
-const HTTP_KEY_WORDS: &[&str] = &["url", "uri", "http", "referer", "referrer", "httpstatus", "httpmethod", "httprequest", "querystring"];
+const HTTP_KEY_WORDS: &[&str] = &[
+    "url",
+    "uri",
+    "http",
+    "referer",
+    "referrer",
+    "httpstatus",
+    "httpmethod",
+    "httprequest",
+    "querystring",
+];
 
 /// Request methods (RFC 9110), as a whole field value.
-const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
+const HTTP_METHODS: &[&str] =
+    &["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
 
 /// Penalty (in the log domain of the final class scores) of a class whose subject the record
 /// lacks: about a twentieth of the score, enough to let any class with its subject win.
@@ -48,7 +96,10 @@ impl Cues {
         let finding = key_tokens.iter().chain(terms).any(|t| has(FINDING_WORDS, t));
         let http = key_tokens.iter().any(|t| has(HTTP_KEY_WORDS, t))
             || terms.iter().any(|t| t == "http" || t == "https")
-            || discriminators.iter().filter_map(|p| p.rsplit_once('=')).any(|(_, v)| HTTP_METHODS.iter().any(|m| m.eq_ignore_ascii_case(v)));
+            || discriminators
+                .iter()
+                .filter_map(|p| p.rsplit_once('='))
+                .any(|(_, v)| HTTP_METHODS.iter().any(|m| m.eq_ignore_ascii_case(v)));
         Cues { finding, http }
     }
 

@@ -158,11 +158,23 @@ pub(crate) struct QueryShape<'a> {
 impl<'a> QueryShape<'a> {
     /// `event_terms` are the whole values of the fields naming the event
     /// ([`features::is_event_key`]); only documents `allowed` admits count.
-    pub(crate) fn new(kb: &'a KnowledgeBase, event_terms: &[String], keys: &'a [String], discriminators: Vec<String>, allowed: &dyn Fn(usize) -> bool) -> Self {
-        let df = |t: &str| kb.lexical.docs(t).filter(|&i| allowed(i)).take(EVENT_TERM_MAX_DF + 1).count();
+    pub(crate) fn new(
+        kb: &'a KnowledgeBase,
+        event_terms: &[String],
+        keys: &'a [String],
+        discriminators: Vec<String>,
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> Self {
+        let df = |t: &str| {
+            kb.lexical.docs(t).filter(|&i| allowed(i)).take(EVENT_TERM_MAX_DF + 1).count()
+        };
         let dfs: Vec<(usize, &String)> = event_terms.iter().map(|t| (df(t), t)).collect();
         let names_one = |df: &usize| (1..=EVENT_TERM_MAX_DF).contains(df);
-        let event_term = dfs.iter().filter(|(df, _)| names_one(df)).min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1))).map(|(_, t)| (*t).clone());
+        let event_term = dfs
+            .iter()
+            .filter(|(df, _)| names_one(df))
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+            .map(|(_, t)| (*t).clone());
         // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
         // name it nor make it unseen.
         let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
@@ -215,7 +227,8 @@ impl<'a> QueryShape<'a> {
             }
         }
         let rec_w: f32 = self.keys.iter().map(|t| idf(t)).sum();
-        let share = (shared_w / doc_w.max(f32::MIN_POSITIVE)).max(shared_w / rec_w.max(f32::MIN_POSITIVE));
+        let share =
+            (shared_w / doc_w.max(f32::MIN_POSITIVE)).max(shared_w / rec_w.max(f32::MIN_POSITIVE));
         shared_n >= SAME_LOG_MIN_SHARED && share >= SAME_LOG_SHARE
     }
 
@@ -232,7 +245,11 @@ impl<'a> QueryShape<'a> {
         }
         let inter = d.key_tokens.iter().filter(|t| self.keys.contains(t.as_str())).count() as f32;
         let union = self.keys.len() as f32 + d.key_tokens.len() as f32 - inter;
-        if union > 0.0 { inter / union } else { 0.0 }
+        if union > 0.0 {
+            inter / union
+        } else {
+            0.0
+        }
     }
 
     /// 0..1: the squared field-name overlap when the discriminating values are the same (the
@@ -342,7 +359,13 @@ impl<'a> Classifier<&'a KnowledgeBase> {
     /// A classifier over a borrowed KB with no model and a tiny cache, for calibration fitting.
     pub(crate) fn bare(kb: &'a KnowledgeBase, cfg: Config) -> Self {
         let cap = NonZeroUsize::MIN;
-        Classifier { kb, embedder: None, cfg, cache: Mutex::new(lru::LruCache::new(cap)), activity_prior: HashMap::new() }
+        Classifier {
+            kb,
+            embedder: None,
+            cfg,
+            cache: Mutex::new(lru::LruCache::new(cap)),
+            activity_prior: HashMap::new(),
+        }
     }
 }
 
@@ -350,8 +373,18 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// The one scoring path, for serving ([`Classifier::decide`]) and for calibration fitting
     /// ([`calibrate::fit_loso`]): search, the record's whole-log entries and its log's
     /// convention, the weighted class scores. `None` when no document matches at all.
-    pub(crate) fn rank<'q>(&'q self, q: &Query<'q>, allowed: &dyn Fn(usize) -> bool) -> Option<Ranking<'q>> {
-        let mut shape = QueryShape::new(&self.kb, q.event_terms, q.key_tokens, q.discriminators.clone(), allowed);
+    pub(crate) fn rank<'q>(
+        &'q self,
+        q: &Query<'q>,
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> Option<Ranking<'q>> {
+        let mut shape = QueryShape::new(
+            &self.kb,
+            q.event_terms,
+            q.key_tokens,
+            q.discriminators.clone(),
+            allowed,
+        );
         let hits = search::search(&self.kb, q.terms, q.vector, self.cfg.mode, allowed);
         if hits.is_empty() {
             return None;
@@ -360,7 +393,8 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         shape.convention = self.log_convention(&shape, &log_entries, allowed);
         let hits = with_whole_log_entries(hits, &shape, &log_entries);
         let retrieval = self.class_scores(&hits, &shape);
-        let stats = self.kb.class_model.scores(&self.kb.lexical, q.terms, q.filtered.then_some(allowed));
+        let stats =
+            self.kb.class_model.scores(&self.kb.lexical, q.terms, q.filtered.then_some(allowed));
         let known_log = self.knows_log(&shape, &hits, &log_entries);
         let mix = self.kb.body.calibrator.as_ref().map(|c| c.mix).unwrap_or_default();
         let named = shape.event_term.is_some();
@@ -368,25 +402,61 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let schema = self.kb.schema();
         // An analyst's correction of a record like this one (same discriminating values) stands
         // even where the record lacks its class's usual subject: the analyst has seen it.
-        let corrected: Vec<u32> =
-            hits.iter().map(|h| &self.kb.docs()[h.doc]).filter(|d| d.kind == DocKind::Override && shape.similarity(d) > 0.0).map(|d| d.class_uid).collect();
+        let corrected: Vec<u32> = hits
+            .iter()
+            .map(|h| &self.kb.docs()[h.doc])
+            .filter(|d| d.kind == DocKind::Override && shape.similarity(d) > 0.0)
+            .map(|d| d.class_uid)
+            .collect();
         let lacking: Vec<u32> = stats
             .iter()
             .map(|s| s.0)
-            .filter(|&c| !corrected.contains(&c) && !cues.admits(c, schema.class(c).map_or(0, |k| k.category_uid)))
+            .filter(|&c| {
+                !corrected.contains(&c)
+                    && !cues.admits(c, schema.class(c).map_or(0, |k| k.category_uid))
+            })
             .collect();
         let weights = mix.weights(named, known_log);
         // The schema text only counts with a weight, and is needed when fitting one.
-        let text = if weights.text > 0.0 || q.filtered { self.kb.schema_text.scores(&self.kb.schema_text.record_words(q.terms, q.key_tokens)) } else { Vec::new() };
-        let ranked = calibrate::combine(&calibrate::Evidence { retrieval: &retrieval, stats: &stats, text: &text, lacking: &lacking }, weights);
-        Some(Ranking { shape, hits, retrieval, stats, text, lacking, known_log, ranked, log_entries })
+        let text = if weights.text > 0.0 || q.filtered {
+            self.kb.schema_text.scores(&self.kb.schema_text.record_words(q.terms, q.key_tokens))
+        } else {
+            Vec::new()
+        };
+        let ranked = calibrate::combine(
+            &calibrate::Evidence {
+                retrieval: &retrieval,
+                stats: &stats,
+                text: &text,
+                lacking: &lacking,
+            },
+            weights,
+        );
+        Some(Ranking {
+            shape,
+            hits,
+            retrieval,
+            stats,
+            text,
+            lacking,
+            known_log,
+            ranked,
+            log_entries,
+        })
     }
 
     /// What the confidence calibration reads of a ranking.
     pub(crate) fn calibration_inputs(&self, r: &Ranking) -> calibrate::Inputs {
         let winner = r.ranked.first().map_or(0, |(c, _)| *c);
         let departs = calibrate::departs(&self.log_classes(&r.log_entries), winner);
-        calibrate::Inputs::new(&r.ranked, &r.retrieval, &r.stats, departs, r.shape.event_term.is_some(), r.known_log)
+        calibrate::Inputs::new(
+            &r.ranked,
+            &r.retrieval,
+            &r.stats,
+            departs,
+            r.shape.event_term.is_some(),
+            r.known_log,
+        )
     }
 
     /// The KB holds a document of the record's log: a whole-log entry for it, or among the
@@ -404,14 +474,31 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// are the record's log's) that `allowed` admits. A log may have families: entries with
     /// values are for the records carrying one of them (CloudTrail's `AwsConsoleSignIn`
     /// sign-ins), the entry without values for the rest. Only the record's own count.
-    pub(crate) fn log_entries(&self, shape: &mut QueryShape, allowed: &dyn Fn(usize) -> bool) -> Vec<usize> {
+    pub(crate) fn log_entries(
+        &self,
+        shape: &mut QueryShape,
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> Vec<usize> {
         let docs = self.kb.docs();
-        let mut entries: Vec<usize> = self.kb.whole_log_docs().iter().copied().filter(|&i| allowed(i) && shape.same_log(&docs[i])).collect();
+        let mut entries: Vec<usize> = self
+            .kb
+            .whole_log_docs()
+            .iter()
+            .copied()
+            .filter(|&i| allowed(i) && shape.same_log(&docs[i]))
+            .collect();
         if entries.len() > 1 {
-            let values = shape.discriminators.iter().filter_map(|p| p.split_once('=')).filter_map(|(_, v)| features::whole_value_term(v)).collect();
+            let values = shape
+                .discriminators
+                .iter()
+                .filter_map(|p| p.split_once('='))
+                .filter_map(|(_, v)| features::whole_value_term(v))
+                .collect();
             let own = Family::Own(values);
-            let family = if entries.iter().any(|&i| own.admits(&docs[i])) { own } else { Family::Default };
-            let kept: Vec<usize> = entries.iter().copied().filter(|&i| family.admits(&docs[i])).collect();
+            let family =
+                if entries.iter().any(|&i| own.admits(&docs[i])) { own } else { Family::Default };
+            let kept: Vec<usize> =
+                entries.iter().copied().filter(|&i| family.admits(&docs[i])).collect();
             if !kept.is_empty() && kept.len() < entries.len() {
                 shape.family = family;
                 entries = kept;
@@ -424,7 +511,12 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// log (at least one, all of one class) are that class: they
     /// map the log as a whole (every GCP audit record as API Activity, say), not event by
     /// event as the pack's event-level entries do, and the record should follow them.
-    pub(crate) fn log_convention(&self, shape: &QueryShape, log_entries: &[usize], allowed: &dyn Fn(usize) -> bool) -> Option<u32> {
+    pub(crate) fn log_convention(
+        &self,
+        shape: &QueryShape,
+        log_entries: &[usize],
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> Option<u32> {
         if log_entries.is_empty() {
             return None;
         }
@@ -452,7 +544,11 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 /// For a record decided by its whole log ([`QueryShape::by_whole_log`]), the pack entries for
 /// that log join the hits at the best hit's score: they are about exactly such events, however
 /// few words they share with the record ([`doc_weight`] weighs them).
-fn with_whole_log_entries(mut hits: Vec<Hit>, shape: &QueryShape, log_entries: &[usize]) -> Vec<Hit> {
+fn with_whole_log_entries(
+    mut hits: Vec<Hit>,
+    shape: &QueryShape,
+    log_entries: &[usize],
+) -> Vec<Hit> {
     if !shape.by_whole_log() || hits.is_empty() || log_entries.is_empty() {
         return hits;
     }
@@ -485,17 +581,24 @@ impl Classifier {
         }
         let mut activity_prior: HashMap<u32, HashMap<i64, usize>> = HashMap::new();
         for d in kb.docs() {
-            if let (DocKind::Example | DocKind::Pack | DocKind::Override, Some(a)) = (d.kind, d.activity_id) {
+            if let (DocKind::Example | DocKind::Pack | DocKind::Override, Some(a)) =
+                (d.kind, d.activity_id)
+            {
                 *activity_prior.entry(d.class_uid).or_default().entry(a).or_default() += 1;
             }
         }
         let cap = NonZeroUsize::new(cfg.cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
-        Classifier { kb, embedder: if dense_ok { embedder } else { None }, cfg, cache: Mutex::new(lru::LruCache::new(cap)), activity_prior }
+        Classifier {
+            kb,
+            embedder: if dense_ok { embedder } else { None },
+            cfg,
+            cache: Mutex::new(lru::LruCache::new(cap)),
+            activity_prior,
+        }
     }
 }
 
 impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
-
     pub fn kb(&self) -> &KnowledgeBase {
         &self.kb
     }
@@ -538,10 +641,24 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let allowed = &|_: usize| true;
         let signature = format!("{:016x}", f.signature);
         let event_terms = f.event_terms();
-        let shape_only = || QueryShape::new(&self.kb, &event_terms, &f.key_tokens, f.discriminator_pairs(), allowed);
+        let shape_only = || {
+            QueryShape::new(&self.kb, &event_terms, &f.key_tokens, f.discriminator_pairs(), allowed)
+        };
         if let Some(&(class_uid, activity)) = self.kb.overrides.get(&f.signature) {
             let cands = vec![Candidate { class_uid, score: 1.0 }];
-            return self.finish(format, f, &shape_only(), class_uid, activity, 1.0, cands, Vec::new(), DecidedBy::Override, &[], signature);
+            return self.finish(
+                format,
+                f,
+                &shape_only(),
+                class_uid,
+                activity,
+                1.0,
+                cands,
+                Vec::new(),
+                DecidedBy::Override,
+                &[],
+                signature,
+            );
         }
         let terms = f.lexical_terms();
         let vector = match &self.embedder {
@@ -554,17 +671,45 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             },
             _ => None,
         };
-        let q = Query { terms: &terms, event_terms: &event_terms, key_tokens: &f.key_tokens, discriminators: f.discriminator_pairs(), vector: vector.as_deref(), filtered: false };
+        let q = Query {
+            terms: &terms,
+            event_terms: &event_terms,
+            key_tokens: &f.key_tokens,
+            discriminators: f.discriminator_pairs(),
+            vector: vector.as_deref(),
+            filtered: false,
+        };
         let Some(r) = self.rank(&q, allowed) else {
             let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
-            return self.finish(format, f, &shape_only(), 0, None, 0.0, cands, Vec::new(), DecidedBy::Nothing, &[], signature);
+            return self.finish(
+                format,
+                f,
+                &shape_only(),
+                0,
+                None,
+                0.0,
+                cands,
+                Vec::new(),
+                DecidedBy::Nothing,
+                &[],
+                signature,
+            );
         };
         let scores: Vec<f32> = r.ranked.iter().map(|(_, s)| *s).collect();
         let probs = calibrate::softmax(&scores);
-        let candidates: Vec<Candidate> =
-            r.ranked.iter().zip(&probs).take(self.cfg.top_k).map(|((c, _), p)| Candidate { class_uid: *c, score: *p }).collect();
+        let candidates: Vec<Candidate> = r
+            .ranked
+            .iter()
+            .zip(&probs)
+            .take(self.cfg.top_k)
+            .map(|((c, _), p)| Candidate { class_uid: *c, score: *p })
+            .collect();
         let (class_uid, _) = r.ranked[0];
-        let confidence = calibrate::confidence(&self.calibration_inputs(&r), &probs, self.kb.body.calibrator.as_ref());
+        let confidence = calibrate::confidence(
+            &self.calibration_inputs(&r),
+            &probs,
+            self.kb.body.calibrator.as_ref(),
+        );
         let evidence: Vec<Evidence> = r
             .hits
             .iter()
@@ -572,10 +717,27 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             .take(3)
             .map(|h| {
                 let d = &self.kb.docs()[h.doc];
-                Evidence { kind: d.kind, source: d.source.clone(), title: d.title.clone(), score: h.score }
+                Evidence {
+                    kind: d.kind,
+                    source: d.source.clone(),
+                    title: d.title.clone(),
+                    score: h.score,
+                }
             })
             .collect();
-        self.finish(format, f, &r.shape, class_uid, None, confidence, candidates, evidence, DecidedBy::Search, &r.hits, signature)
+        self.finish(
+            format,
+            f,
+            &r.shape,
+            class_uid,
+            None,
+            confidence,
+            candidates,
+            evidence,
+            DecidedBy::Search,
+            &r.hits,
+            signature,
+        )
     }
 
     /// Class → combined score of its best documents, best first.
@@ -618,7 +780,8 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     ) -> Decision {
         let schema = self.kb.schema();
         let class = schema.class(class_uid).or_else(|| schema.class(0));
-        let (class_name, category_uid) = class.map(|c| (c.caption.clone(), c.category_uid)).unwrap_or(("Base Event".into(), 0));
+        let (class_name, category_uid) =
+            class.map(|c| (c.caption.clone(), c.category_uid)).unwrap_or(("Base Event".into(), 0));
         let activity_id = match (activity, class) {
             (Some(a), _) => a,
             (None, Some(c)) => {
@@ -634,16 +797,28 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                     .iter()
                     .filter_map(|h| {
                         let d = &self.kb.docs()[h.doc];
-                        (d.class_uid == class_uid && d.kind != DocKind::Class && about_this_event(d)).then(|| (d.activity_id, doc_weight(d, shape) * h.score))
+                        (d.class_uid == class_uid
+                            && d.kind != DocKind::Class
+                            && about_this_event(d))
+                        .then(|| (d.activity_id, doc_weight(d, shape) * h.score))
                     })
                     .collect();
                 neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
                 neighbours.truncate(5);
-                activity::choose(c, f, &neighbours, self.activity_prior.get(&class_uid), names_event)
+                activity::choose(
+                    c,
+                    f,
+                    &neighbours,
+                    self.activity_prior.get(&class_uid),
+                    names_event,
+                )
             }
             (None, None) => 0,
         };
-        let activity_name = class.and_then(|c| c.activity(activity_id)).map(|a| a.caption.clone()).unwrap_or_default();
+        let activity_name = class
+            .and_then(|c| c.activity(activity_id))
+            .map(|a| a.caption.clone())
+            .unwrap_or_default();
         Decision {
             class_uid,
             class_name,
@@ -679,7 +854,9 @@ mod tests {
     #[test]
     fn nearest_examples_decide_class_and_activity() {
         let c = classifier(Vec::new(), 16);
-        let d = c.classify(r#"{"eventName":"ConsoleLogin","userName":"bob","sourceIPAddress":"203.0.113.4"}"#);
+        let d = c.classify(
+            r#"{"eventName":"ConsoleLogin","userName":"bob","sourceIPAddress":"203.0.113.4"}"#,
+        );
         assert_eq!((d.class_uid, d.activity_id, d.type_uid), (3002, 1, 300201));
         assert_eq!(d.class_name, "Authentication");
         assert_eq!(d.category_uid, 3);
@@ -733,12 +910,20 @@ mod tests {
             log_type: "Management events".into(),
             event: "ConsoleLogin".into(),
             title: "Console sign-in".into(),
-            identify: Identify { fields: vec!["eventName".into(), "additionalEventData.MFAUsed".into()], values: vec!["ConsoleLogin".into()], patterns: vec![] },
+            identify: Identify {
+                fields: vec!["eventName".into(), "additionalEventData.MFAUsed".into()],
+                values: vec!["ConsoleLogin".into()],
+                patterns: vec![],
+            },
             class_uid: 3002,
             activity_id: Some(1),
             notes: String::new(),
         }];
-        let body = crate::kb::build(crate::testutil::mini_schema(), crate::kb::BuildOptions { examples, pack, ..Default::default() }).unwrap();
+        let body = crate::kb::build(
+            crate::testutil::mini_schema(),
+            crate::kb::BuildOptions { examples, pack, ..Default::default() },
+        )
+        .unwrap();
         let kb = Arc::new(KnowledgeBase::from_body(KbHeader::describe(&body, String::new()), body));
         let c = Classifier::new(kb, None, Config { mode: Mode::Lexical, ..Config::default() });
         let d = c.classify(&envelope("ConsoleLogin", "bob"));
@@ -755,41 +940,83 @@ mod tests {
     fn corrections_to_the_whole_log_class_carry_the_log() {
         use crate::kb::sources::{Identify, PackEntry};
         let record = |action: &str, actor: &str| {
-            format!(r#"{{"action":"{action}","actor":"{actor}","org":"acme","created_at":1700000000000,"actor_location":{{"country_code":"NL"}},"operation_type":"modify"}}"#)
+            format!(
+                r#"{{"action":"{action}","actor":"{actor}","org":"acme","created_at":1700000000000,"actor_location":{{"country_code":"NL"}},"operation_type":"modify"}}"#
+            )
         };
-        let fields: Vec<String> = ["action", "actor", "org", "created_at", "actor_location.country_code", "operation_type"].map(String::from).to_vec();
+        let fields: Vec<String> = [
+            "action",
+            "actor",
+            "org",
+            "created_at",
+            "actor_location.country_code",
+            "operation_type",
+        ]
+        .map(String::from)
+        .to_vec();
         let entry = |event: &str, class_uid: u32, activity: i64| PackEntry {
             product: "Acme Cloud".into(),
             vendor: "Acme".into(),
             log_type: "Audit log".into(),
             event: event.into(),
             title: format!("Acme audit {event}"),
-            identify: Identify { fields: fields.clone(), values: if event == "*" { vec![] } else { vec![event.into()] }, patterns: vec![] },
+            identify: Identify {
+                fields: fields.clone(),
+                values: if event == "*" { vec![] } else { vec![event.into()] },
+                patterns: vec![],
+            },
             class_uid,
             activity_id: Some(activity),
             notes: String::new(),
         };
         let classify = |overrides: Vec<crate::kb::sources::Labeled>| {
             let pack = vec![entry("*", 6003, 99), entry("user.login", 3002, 1)];
-            let body = crate::kb::build(crate::testutil::mini_schema(), crate::kb::BuildOptions { examples: crate::testutil::examples(), pack, overrides, ..Default::default() }).unwrap();
-            let kb = Arc::new(KnowledgeBase::from_body(KbHeader::describe(&body, String::new()), body));
-            Classifier::new(kb, None, Config { mode: Mode::Lexical, ..Config::default() }).classify(&record("user.login", "zoe")).class_uid
+            let body = crate::kb::build(
+                crate::testutil::mini_schema(),
+                crate::kb::BuildOptions {
+                    examples: crate::testutil::examples(),
+                    pack,
+                    overrides,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            let kb =
+                Arc::new(KnowledgeBase::from_body(KbHeader::describe(&body, String::new()), body));
+            Classifier::new(kb, None, Config { mode: Mode::Lexical, ..Config::default() })
+                .classify(&record("user.login", "zoe"))
+                .class_uid
         };
         assert_eq!(classify(Vec::new()), 3002, "the pack's entry for the event");
-        let to_log_class = vec![labeled(&record("repo.create", "ann"), 6003, 1, "analyst"), labeled(&record("team.add", "bo"), 6003, 3, "analyst")];
+        let to_log_class = vec![
+            labeled(&record("repo.create", "ann"), 6003, 1, "analyst"),
+            labeled(&record("team.add", "bo"), 6003, 3, "analyst"),
+        ];
         assert_eq!(classify(to_log_class.clone()), 6003, "corrections follow the whole-log entry");
         let mut mixed = to_log_class;
         mixed.push(labeled(&record("user.logout", "cy"), 3002, 2, "analyst"));
         assert_eq!(classify(mixed), 3002, "corrections of the log disagree: no convention");
-        let other_log = vec![labeled(r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.8"}"#, 6003, 4, "analyst")];
-        assert_eq!(classify(other_log), 3002, "a correction of another log says nothing of this one");
+        let other_log = vec![labeled(
+            r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.8"}"#,
+            6003,
+            4,
+            "analyst",
+        )];
+        assert_eq!(
+            classify(other_log),
+            3002,
+            "a correction of another log says nothing of this one"
+        );
     }
 
     #[test]
     fn an_override_wins_for_its_shape_only() {
-        let raw = r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#;
+        let raw =
+            r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#;
         let c = classifier(vec![labeled(raw, 6003, 99, "analyst")], 16);
-        let d = c.classify(r#"{"eventName":"ConsoleLogin","userName":"zed","sourceIPAddress":"198.51.100.1"}"#);
+        let d = c.classify(
+            r#"{"eventName":"ConsoleLogin","userName":"zed","sourceIPAddress":"198.51.100.1"}"#,
+        );
         assert_eq!((d.class_uid, d.activity_id, d.decided_by), (6003, 99, DecidedBy::Override));
         assert_eq!(d.confidence, 1.0);
         let d = c.classify(r#"{"eventName":"DeleteBucket","bucketName":"b"}"#);

@@ -27,7 +27,11 @@ impl std::fmt::Debug for SchemaText {
 
 impl Default for SchemaText {
     fn default() -> Self {
-        SchemaText { classes: Vec::new(), index: Bm25::default(), stemmer: Stemmer::create(Algorithm::English) }
+        SchemaText {
+            classes: Vec::new(),
+            index: Bm25::default(),
+            stemmer: Stemmer::create(Algorithm::English),
+        }
     }
 }
 

@@ -34,11 +34,16 @@ impl Embedder {
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
         let dir = resolve_model_dir(dir)?;
         let config_path = dir.join("config.json");
-        let config_text = std::fs::read_to_string(&config_path).map_err(|e| EmbedError::Io(config_path.clone(), e))?;
-        let config: Config =
-            serde_json::from_str(&config_text).map_err(|e| model_err(format!("{}: {e}", config_path.display())))?;
+        let config_text = std::fs::read_to_string(&config_path)
+            .map_err(|e| EmbedError::Io(config_path.clone(), e))?;
+        let config: Config = serde_json::from_str(&config_text)
+            .map_err(|e| model_err(format!("{}: {e}", config_path.display())))?;
         if config.hidden_size != DIM {
-            return Err(model_err(format!("{}: hidden_size {} is not {DIM}", config_path.display(), config.hidden_size)));
+            return Err(model_err(format!(
+                "{}: hidden_size {} is not {DIM}",
+                config_path.display(),
+                config.hidden_size
+            )));
         }
         let tokenizer = WordPiece::from_vocab_file(&dir.join("vocab.txt"))?;
         let weights = dir.join("model.safetensors");
@@ -47,7 +52,8 @@ impl Embedder {
         let id = format!("all-MiniLM-L6-v2:{}", &hex::encode(Sha256::digest(&bytes))[..16]);
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
             .map_err(|e| model_err(format!("{}: {e}", weights.display())))?;
-        let model = BertModel::load(vb, &config).map_err(|e| model_err(format!("{}: {e}", weights.display())))?;
+        let model = BertModel::load(vb, &config)
+            .map_err(|e| model_err(format!("{}: {e}", weights.display())))?;
         Ok(Embedder { tokenizer, model, id, memo: Mutex::new(HashMap::new()) })
     }
 
@@ -64,7 +70,8 @@ impl Embedder {
     /// one from another model or an unreadable one is ignored (the texts are embedded again).
     pub fn load_memo(&self, path: &Path) {
         let Ok(bytes) = std::fs::read(path) else { return };
-        let Ok((id, rows)) = bincode::deserialize::<(String, Vec<([u8; 16], Vec<f32>)>)>(&bytes) else {
+        let Ok((id, rows)) = bincode::deserialize::<(String, Vec<([u8; 16], Vec<f32>)>)>(&bytes)
+        else {
             tracing::warn!(path = %path.display(), "ignoring unreadable embedding memo");
             return;
         };
@@ -78,8 +85,11 @@ impl Embedder {
 
     /// Saves every vector computed so far (with the model id) for a later [`Embedder::load_memo`].
     pub fn save_memo(&self, path: &Path) -> Result<(), EmbedError> {
-        let rows: Vec<([u8; 16], Vec<f32>)> =
-            self.memo.lock().map(|m| m.iter().map(|(k, v)| (*k, v.clone())).collect()).unwrap_or_default();
+        let rows: Vec<([u8; 16], Vec<f32>)> = self
+            .memo
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (*k, v.clone())).collect())
+            .unwrap_or_default();
         let bytes = bincode::serialize(&(&self.id, rows)).map_err(model_err)?;
         std::fs::write(path, bytes).map_err(|e| EmbedError::Io(path.to_path_buf(), e))
     }
@@ -112,7 +122,8 @@ impl Embedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let encoded: Vec<Vec<u32>> = texts.iter().map(|t| self.tokenizer.encode(t, MAX_TOKENS)).collect();
+        let encoded: Vec<Vec<u32>> =
+            texts.iter().map(|t| self.tokenizer.encode(t, MAX_TOKENS)).collect();
         let len = encoded.iter().map(Vec::len).max().unwrap_or(2);
         let n = encoded.len();
         let mut ids = Vec::with_capacity(n * len);
@@ -129,7 +140,8 @@ impl Embedder {
         let types = ids.zeros_like().map_err(model_err)?;
         let hidden = self.model.forward(&ids, &types, Some(&mask)).map_err(model_err)?;
         // Mean pooling over real tokens, then L2 normalisation.
-        let maskf = mask.to_dtype(DType::F32).map_err(model_err)?.unsqueeze(2).map_err(model_err)?;
+        let maskf =
+            mask.to_dtype(DType::F32).map_err(model_err)?.unsqueeze(2).map_err(model_err)?;
         let summed = hidden.broadcast_mul(&maskf).and_then(|t| t.sum(1)).map_err(model_err)?;
         let counts = maskf.sum(1).map_err(model_err)?;
         let mean = summed.broadcast_div(&counts).map_err(model_err)?;
@@ -159,10 +171,21 @@ mod tests {
             return;
         };
         let e = Embedder::load(Path::new(&dir)).unwrap();
-        let v = e.embed_batch(&["user failed to log on", "authentication failure for account", "file was deleted from disk"]).unwrap();
+        let v = e
+            .embed_batch(&[
+                "user failed to log on",
+                "authentication failure for account",
+                "file was deleted from disk",
+            ])
+            .unwrap();
         assert_eq!(v[0].len(), DIM);
         assert!((dot(&v[0], &v[0]) - 1.0).abs() < 1e-4);
-        assert!(dot(&v[0], &v[1]) > dot(&v[0], &v[2]) + 0.1, "{} vs {}", dot(&v[0], &v[1]), dot(&v[0], &v[2]));
+        assert!(
+            dot(&v[0], &v[1]) > dot(&v[0], &v[2]) + 0.1,
+            "{} vs {}",
+            dot(&v[0], &v[1]),
+            dot(&v[0], &v[2])
+        );
         // Batching with padding must not change a text's vector.
         let single = e.embed("file was deleted from disk").unwrap();
         assert!(dot(&single, &v[2]) > 0.999);

@@ -25,8 +25,14 @@ impl WordPiece {
         let text = std::fs::read_to_string(path).map_err(|e| EmbedError::Io(path.into(), e))?;
         let vocab: HashMap<String, u32> =
             text.lines().enumerate().map(|(i, t)| (t.to_string(), i as u32)).collect();
-        if vocab.get("[CLS]") != Some(&CLS) || vocab.get("[SEP]") != Some(&SEP) || vocab.get("[UNK]") != Some(&UNK) {
-            return Err(EmbedError::Model(format!("{}: not a BERT uncased vocabulary", path.display())));
+        if vocab.get("[CLS]") != Some(&CLS)
+            || vocab.get("[SEP]") != Some(&SEP)
+            || vocab.get("[UNK]") != Some(&UNK)
+        {
+            return Err(EmbedError::Model(format!(
+                "{}: not a BERT uncased vocabulary",
+                path.display()
+            )));
         }
         Ok(WordPiece { vocab })
     }
@@ -148,7 +154,9 @@ mod tests {
 
     fn tiny() -> WordPiece {
         let mut vocab = HashMap::new();
-        for (i, t) in ["[PAD]", "hello", "world", "un", "##aff", "##able", ",", "cafe"].iter().enumerate() {
+        for (i, t) in
+            ["[PAD]", "hello", "world", "un", "##aff", "##able", ",", "cafe"].iter().enumerate()
+        {
             vocab.insert(t.to_string(), 200 + i as u32);
         }
         vocab.insert("[UNK]".into(), UNK);
@@ -160,7 +168,10 @@ mod tests {
     #[test]
     fn greedy_longest_match_with_continuations() {
         let wp = tiny();
-        assert_eq!(wp.encode("Hello, unaffable WORLD", 64), vec![CLS, 201, 206, 203, 204, 205, 202, SEP]);
+        assert_eq!(
+            wp.encode("Hello, unaffable WORLD", 64),
+            vec![CLS, 201, 206, 203, 204, 205, 202, SEP]
+        );
     }
 
     #[test]

@@ -25,8 +25,20 @@ const SEVERITY_ID: Cow<'static, str> = Cow::Borrowed("severity_id");
 /// Repair rounds before giving up (each round fixes every error it can see).
 const MAX_REPAIR_ROUNDS: usize = 4;
 
-pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan: &Plan, record: &Record, raw: Option<&str>, ctx: &EventContext) -> OcsfEvent {
-    let mut b = Builder { ev: Obj::new(), unmapped: Vec::new(), mapped: Vec::with_capacity(record.fields.len()) };
+pub(crate) fn assemble(
+    schema: &Schema,
+    index: &Index,
+    memo: Option<&Memo>,
+    plan: &Plan,
+    record: &Record,
+    raw: Option<&str>,
+    ctx: &EventContext,
+) -> OcsfEvent {
+    let mut b = Builder {
+        ev: Obj::new(),
+        unmapped: Vec::new(),
+        mapped: Vec::with_capacity(record.fields.len()),
+    };
     // Fields no attribute takes: they go to `unmapped`, laid out in the plan's key order.
     let mut unused = vec![false; record.fields.len()];
     // The plan was made for this record's exact shape (a fresh plan, or a cached one the
@@ -71,7 +83,10 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
             for (path, v) in extract::scan(&f.value) {
                 if let Some(t) = plan.target(path) {
                     if b.get(t).is_none() && b.put_value(t, Ev::from(v), 0) {
-                        b.mapped.push(MappedField { attribute: Cow::Borrowed(t.path), source: plan.source_key(msg_idx, f) });
+                        b.mapped.push(MappedField {
+                            attribute: Cow::Borrowed(t.path),
+                            source: plan.source_key(msg_idx, f),
+                        });
                     }
                 }
             }
@@ -81,7 +96,9 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
     // Base attributes (they replace anything a field put under their names).
     let activity_id = plan.activity_id;
     let sev = sev_field
-        .and_then(|(i, scale)| record.fields.get(i).and_then(|f| severity::severity_id(scale, &f.value)))
+        .and_then(|(i, scale)| {
+            record.fields.get(i).and_then(|f| severity::severity_id(scale, &f.value))
+        })
         .unwrap_or(severity::UNKNOWN);
     let (time_ms, offset, original) = match (time, time_src) {
         (Some(t), Some((_, text))) => (t.ms, t.offset_minutes, Some(text)),
@@ -123,7 +140,10 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
         ("class_name".into(), Ev::name(plan.class_name)),
         ("class_uid".into(), Ev::from(plan.class_uid)),
         ("metadata".into(), Ev::Obj(md)),
-        ("raw_data".into(), Ev::from(raw.map(str::to_string).unwrap_or_else(|| render_raw(record)))),
+        (
+            "raw_data".into(),
+            Ev::from(raw.map(str::to_string).unwrap_or_else(|| render_raw(record))),
+        ),
         ("severity".into(), Ev::name(severity::caption(sev))),
         ("severity_id".into(), Ev::from(sev)),
         ("time".into(), Ev::from(time_ms)),
@@ -148,7 +168,8 @@ pub(crate) fn assemble(schema: &Schema, index: &Index, memo: Option<&Memo>, plan
     }
     let mut ev = Ev::Obj(b.ev);
     let mut mapped = b.mapped;
-    let (repairs, errors) = repair(schema, index, memo, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
+    let (repairs, errors) =
+        repair(schema, index, memo, plan.class_uid, &mut ev, &mut mapped, ctx.received_at_ms);
     OcsfEvent { event: ev, repairs, errors, time_from_record, mapped }
 }
 
@@ -194,7 +215,9 @@ impl Builder {
         let v = trim(&f.value);
         // Placeholders say nothing: they stay in `unmapped` as the record wrote them.
         // (`S-1-0-0` is Windows' null SID.)
-        if matches!(v, "" | "-" | "{}" | "[]" | "S-1-0-0") || ["null", "unknown", "n/a"].iter().any(|p| v.eq_ignore_ascii_case(p)) {
+        if matches!(v, "" | "-" | "{}" | "[]" | "S-1-0-0")
+            || ["null", "unknown", "n/a"].iter().any(|p| v.eq_ignore_ascii_case(p))
+        {
             return false;
         }
         let value = match t.conv {
@@ -283,7 +306,13 @@ fn insert(map: &mut Obj, segs: &[super::mapping::Seg], value: Ev, index: usize) 
         };
     }
     // One search when the parent exists (the common case after the first field).
-    let slot = map.get_or_insert_with(first.name, || if first.array { Ev::Arr(Vec::new()) } else { Ev::Obj(Obj::new()) });
+    let slot = map.get_or_insert_with(first.name, || {
+        if first.array {
+            Ev::Arr(Vec::new())
+        } else {
+            Ev::Obj(Obj::new())
+        }
+    });
     let obj = match slot {
         Ev::Obj(o) => o,
         Ev::Arr(items) => {
@@ -374,7 +403,9 @@ fn url_part(path: &str, v: &str) -> Option<String> {
         "url_string" => Some(v.to_string()),
         "path" if rel.starts_with('/') => Some(rel.to_string()),
         "query_string" => query.filter(|q| !q.is_empty()).map(str::to_string),
-        "hostname" => host.filter(|h| !h.is_empty()).map(|h| h.split(':').next().unwrap_or(h).to_string()),
+        "hostname" => {
+            host.filter(|h| !h.is_empty()).map(|h| h.split(':').next().unwrap_or(h).to_string())
+        }
         _ => None,
     }
 }
@@ -390,10 +421,10 @@ fn parse_pid(v: &str) -> Option<i64> {
 /// OCSF status_id of an outcome word: 1 success, 2 failure, 99 other.
 pub(crate) fn outcome_id(v: &str) -> i64 {
     match v.trim().to_ascii_lowercase().as_str() {
-        "success" | "succeeded" | "successful" | "allow" | "allowed" | "accept" | "accepted" | "pass" | "passed" | "true" | "yes" | "ok"
-        | "0" | "granted" | "permitted" => 1,
-        "failure" | "failed" | "fail" | "deny" | "denied" | "block" | "blocked" | "reject" | "rejected" | "error" | "false" | "no"
-        | "drop" | "dropped" | "refused" => 2,
+        "success" | "succeeded" | "successful" | "allow" | "allowed" | "accept" | "accepted"
+        | "pass" | "passed" | "true" | "yes" | "ok" | "0" | "granted" | "permitted" => 1,
+        "failure" | "failed" | "fail" | "deny" | "denied" | "block" | "blocked" | "reject"
+        | "rejected" | "error" | "false" | "no" | "drop" | "dropped" | "refused" => 2,
         "unknown" | "" => 0,
         _ => 99,
     }
@@ -425,14 +456,20 @@ fn render_raw(record: &Record) -> String {
             return only.value.clone();
         }
     }
-    let m = Obj::from_entries(record.fields.iter().map(|f| (Key::Owned(f.key.clone()), json_value(f))).collect());
+    let m = Obj::from_entries(
+        record.fields.iter().map(|f| (Key::Owned(f.key.clone()), json_value(f))).collect(),
+    );
     Ev::Obj(m).to_json()
 }
 
 /// The event time: the best time field that parses, else W3C date+time, else a timestamp
 /// leading the message or an auditd serial. `(time, (field index, original text))`.
 #[allow(clippy::type_complexity)]
-fn event_time(plan: &Plan, record: &Record, reference: i64) -> (Option<super::time::Timestamp>, Option<(Option<usize>, String)>) {
+fn event_time(
+    plan: &Plan,
+    record: &Record,
+    reference: i64,
+) -> (Option<super::time::Timestamp>, Option<(Option<usize>, String)>) {
     for &i in &plan.time_fields {
         if let Some(f) = record.fields.get(i) {
             if let Some(t) = super::time::parse(&f.value, reference) {
@@ -464,7 +501,8 @@ fn event_time(plan: &Plan, record: &Record, reference: i64) -> (Option<super::ti
 /// `cloud` needs a provider: add it when the record's cloud is known, otherwise any cloud
 /// details go back to `unmapped`.
 fn finish_cloud(b: &mut Builder, plan: &Plan) {
-    let wants_cloud = b.ev.contains_key("cloud") || plan.class_uid == 6003 || b.ev.contains_key("api");
+    let wants_cloud =
+        b.ev.contains_key("cloud") || plan.class_uid == 6003 || b.ev.contains_key("api");
     if !wants_cloud {
         return;
     }
@@ -496,7 +534,14 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, cnode: &Node, recor
             let extra: Vec<MappedField> = b
                 .mapped
                 .iter()
-                .filter_map(|m| m.attribute.strip_prefix("actor.").filter(|a| a.starts_with("user.")).map(|a| MappedField { attribute: Cow::Owned(a.to_string()), source: m.source.clone() }))
+                .filter_map(|m| {
+                    m.attribute.strip_prefix("actor.").filter(|a| a.starts_with("user.")).map(|a| {
+                        MappedField {
+                            attribute: Cow::Owned(a.to_string()),
+                            source: m.source.clone(),
+                        }
+                    })
+                })
                 .collect();
             b.mapped.extend(extra);
         }
@@ -522,7 +567,12 @@ fn complete(b: &mut Builder, schema: &Schema, index: &Index, cnode: &Node, recor
     for path in dropped {
         remove_path(&mut b.ev, &path);
         let prefix = format!("{path}.");
-        let sources: Vec<Arc<str>> = b.mapped.iter().filter(|m| m.attribute.starts_with(&prefix)).map(|m| m.source.clone()).collect();
+        let sources: Vec<Arc<str>> = b
+            .mapped
+            .iter()
+            .filter(|m| m.attribute.starts_with(&prefix))
+            .map(|m| m.source.clone())
+            .collect();
         b.mapped.retain(|m| !m.attribute.starts_with(&prefix));
         for s in sources {
             if b.mapped.iter().any(|m| m.source == s) {
@@ -559,7 +609,16 @@ fn identified(node: &Node, v: &Ev) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn complete_value(schema: &Schema, index: &Index, node: &Node, v: &mut Ev, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
+fn complete_value(
+    schema: &Schema,
+    index: &Index,
+    node: &Node,
+    v: &mut Ev,
+    path: &mut String,
+    mapped: &mut Vec<MappedField>,
+    dropped: &mut Vec<String>,
+    depth: usize,
+) {
     match v {
         Ev::Arr(items) => {
             for it in items {
@@ -572,7 +631,16 @@ fn complete_value(schema: &Schema, index: &Index, node: &Node, v: &mut Ev, path:
 }
 
 #[allow(clippy::too_many_arguments)]
-fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Obj, path: &mut String, mapped: &mut Vec<MappedField>, dropped: &mut Vec<String>, depth: usize) {
+fn complete_object(
+    schema: &Schema,
+    index: &Index,
+    node: &Node,
+    m: &mut Obj,
+    path: &mut String,
+    mapped: &mut Vec<MappedField>,
+    dropped: &mut Vec<String>,
+    depth: usize,
+) {
     if depth > 8 {
         return;
     }
@@ -599,7 +667,10 @@ fn complete_object(schema: &Schema, index: &Index, node: &Node, m: &mut Obj, pat
                 let src = mapped.iter().find(|x| *x.attribute == *want).map(|x| x.source.clone());
                 m.insert("name", Ev::from(name));
                 if let Some(s) = src {
-                    mapped.push(MappedField { attribute: Cow::Owned(format!("{path}.name")), source: s });
+                    mapped.push(MappedField {
+                        attribute: Cow::Owned(format!("{path}.name")),
+                        source: s,
+                    });
                 }
             }
         }
@@ -626,7 +697,8 @@ fn endpoint_from_device(b: &mut Builder, class: &Node, plan: &Plan) {
         }
         return;
     };
-    let src = b.mapped.iter().find(|m| &*m.attribute == "device.hostname").map(|m| m.source.clone());
+    let src =
+        b.mapped.iter().find(|m| &*m.attribute == "device.hostname").map(|m| m.source.clone());
     let mut ep = Obj::new();
     ep.insert("hostname", host);
     b.ev.insert("dst_endpoint", Ev::Obj(ep));
@@ -680,11 +752,16 @@ fn repair(
         let errors: Arc<[ValidationError]> = match memo.and_then(|m| m.known(class_uid, ev)) {
             Some(known) => {
                 // Debug builds (the tests) check every memo answer against the validator.
-                debug_assert_eq!(known[..], validate::validate_with(index, schema, class_uid, ev)[..], "validation memo disagrees");
+                debug_assert_eq!(
+                    known[..],
+                    validate::validate_with(index, schema, class_uid, ev)[..],
+                    "validation memo disagrees"
+                );
                 known
             }
             None => {
-                let found: Arc<[ValidationError]> = validate::validate_with(index, schema, class_uid, ev).into();
+                let found: Arc<[ValidationError]> =
+                    validate::validate_with(index, schema, class_uid, ev).into();
                 if let Some(m) = memo {
                     m.learn(schema, index, class_uid, ev, &found);
                 }
@@ -712,11 +789,23 @@ fn repair(
     (repairs, first_errors)
 }
 
-fn fix(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Ev, mapped: &mut Vec<MappedField>, e: &ValidationError, reference: i64) -> bool {
+fn fix(
+    schema: &Schema,
+    index: &Index,
+    class_uid: u32,
+    ev: &mut Ev,
+    mapped: &mut Vec<MappedField>,
+    e: &ValidationError,
+    reference: i64,
+) -> bool {
     if e.is_removable() {
         let Some(v) = take(ev, &e.path) else { return false };
         let clean = strip_index(&e.path);
-        let key = mapped.iter().find(|m| *m.attribute == *clean).map(|m| m.source.to_string()).unwrap_or_else(|| format!("ocsf.{}", e.path));
+        let key = mapped
+            .iter()
+            .find(|m| *m.attribute == *clean)
+            .map(|m| m.source.to_string())
+            .unwrap_or_else(|| format!("ocsf.{}", e.path));
         mapped.retain(|m| *m.attribute != *clean && !m.attribute.starts_with(&format!("{clean}.")));
         let Some(obj) = ev.as_object_mut() else { return false };
         let um = obj.get_or_insert_with("unmapped", || Ev::Obj(Obj::new()));
@@ -727,11 +816,23 @@ fn fix(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Ev, mapped: &mut
     }
     match e.kind {
         ErrorKind::MissingRequired => {
-            let Some((parent, name)) = locate_attr(schema, class_uid, ev, &e.path) else { return false };
-            let Some(value) = default_for(schema, index, &parent, &name, reference) else { return false };
+            let Some((parent, name)) = locate_attr(schema, class_uid, ev, &e.path) else {
+                return false;
+            };
+            let Some(value) = default_for(schema, index, &parent, &name, reference) else {
+                return false;
+            };
             set(ev, &e.path, value)
         }
-        ErrorKind::Constraint => fix_constraint(schema, index, class_uid, ev, &e.path, e.detail.starts_with("just_one"), reference),
+        ErrorKind::Constraint => fix_constraint(
+            schema,
+            index,
+            class_uid,
+            ev,
+            &e.path,
+            e.detail.starts_with("just_one"),
+            reference,
+        ),
         _ => false,
     }
 }
@@ -810,7 +911,12 @@ fn set(ev: &mut Ev, path: &str, value: Ev) -> bool {
 }
 
 /// The attributes of whatever holds `path`'s last step: (attributes, name).
-fn locate_attr<'s>(schema: &'s Schema, class_uid: u32, ev: &Ev, path: &str) -> Option<(Owner<'s>, String)> {
+fn locate_attr<'s>(
+    schema: &'s Schema,
+    class_uid: u32,
+    ev: &Ev,
+    path: &str,
+) -> Option<(Owner<'s>, String)> {
     let st = steps(path);
     let (last, parents) = st.split_last()?;
     let class = schema.class(class_uid)?;
@@ -832,19 +938,38 @@ struct Owner<'s> {
 
 /// The schema's "unknown" for an attribute: enum 0 (or Other), `Unknown` text, the ingest
 /// time for timestamps, and for objects the smallest object that satisfies its own rules.
-fn default_for(schema: &Schema, index: &Index, owner: &Owner, name: &str, reference: i64) -> Option<Ev> {
+fn default_for(
+    schema: &Schema,
+    index: &Index,
+    owner: &Owner,
+    name: &str,
+    reference: i64,
+) -> Option<Ev> {
     let a = owner.attrs.get(name)?;
     let one = default_scalar_or_object(schema, index, a, reference, 0, &mut false)?;
     Some(if a.is_array { Ev::Arr(vec![one]) } else { one })
 }
 
 /// `stamped` is set when the value holds the reference time (and so cannot be reused).
-fn default_scalar_or_object(schema: &Schema, index: &Index, a: &Attribute, reference: i64, depth: usize, stamped: &mut bool) -> Option<Ev> {
+fn default_scalar_or_object(
+    schema: &Schema,
+    index: &Index,
+    a: &Attribute,
+    reference: i64,
+    depth: usize,
+    stamped: &mut bool,
+) -> Option<Ev> {
     if depth > 4 {
         return None;
     }
     if !a.enum_values.is_empty() {
-        let id = if a.enum_values.contains_key(&0) { 0 } else if a.enum_values.contains_key(&99) { 99 } else { *a.enum_values.keys().next()? };
+        let id = if a.enum_values.contains_key(&0) {
+            0
+        } else if a.enum_values.contains_key(&99) {
+            99
+        } else {
+            *a.enum_values.keys().next()?
+        };
         return Some(Ev::from(id));
     }
     Some(match a.type_name.as_str() {
@@ -875,18 +1000,28 @@ fn default_scalar_or_object(schema: &Schema, index: &Index, a: &Attribute, refer
     })
 }
 
-fn default_object(schema: &Schema, index: &Index, oname: &str, reference: i64, depth: usize, stamped: &mut bool) -> Option<Ev> {
+fn default_object(
+    schema: &Schema,
+    index: &Index,
+    oname: &str,
+    reference: i64,
+    depth: usize,
+    stamped: &mut bool,
+) -> Option<Ev> {
     let obj = schema.objects.get(oname)?;
     let mut m = Obj::new();
     for (n, sub) in &obj.attributes {
-        if sub.requirement == Requirement::Required && rules::object_attribute_profiles(oname, n).is_empty() {
+        if sub.requirement == Requirement::Required
+            && rules::object_attribute_profiles(oname, n).is_empty()
+        {
             let v = default_scalar_or_object(schema, index, sub, reference, depth + 1, stamped)?;
             m.insert(n.clone(), if sub.is_array { Ev::Arr(vec![v]) } else { v });
         }
     }
     for (kind, names) in rules::object_constraints(oname) {
         if kind == "at_least_one" && !names.iter().any(|n| m.contains_key(n)) {
-            let (n, v) = fillable(schema, index, &obj.attributes, names, reference, depth, stamped)?;
+            let (n, v) =
+                fillable(schema, index, &obj.attributes, names, reference, depth, stamped)?;
             m.insert(n, v);
         }
     }
@@ -926,7 +1061,15 @@ fn fillable(
 
 /// `at_least_one`: add the first fillable attribute; `just_one`: keep the first present and
 /// move the others to `unmapped`.
-fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Ev, path: &str, just_one: bool, reference: i64) -> bool {
+fn fix_constraint(
+    schema: &Schema,
+    index: &Index,
+    class_uid: u32,
+    ev: &mut Ev,
+    path: &str,
+    just_one: bool,
+    reference: i64,
+) -> bool {
     let Some(class) = schema.class(class_uid) else { return false };
     // The node (class or object) at `path`, and the attribute table fills come from.
     let (node, attrs) = if path.is_empty() {
@@ -936,23 +1079,44 @@ fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Ev, p
         }
     } else {
         let Some((owner, name)) = locate_attr(schema, class_uid, ev, path) else { return false };
-        let Some(oname) = owner.attrs.get(&name).and_then(|a| a.object_type.as_deref()) else { return false };
+        let Some(oname) = owner.attrs.get(&name).and_then(|a| a.object_type.as_deref()) else {
+            return false;
+        };
         let Some(obj) = schema.objects.get(oname) else { return false };
-        let Some(node) = index.class(schema, class_uid).and_then(|_| object_node(schema, index, oname)) else { return false };
+        let Some(node) =
+            index.class(schema, class_uid).and_then(|_| object_node(schema, index, oname))
+        else {
+            return false;
+        };
         (node, &obj.attributes)
     };
-    let Some(holder) = (if path.is_empty() { Some(&mut *ev) } else { get_mut(ev, path) }).and_then(Ev::as_object_mut) else { return false };
+    let Some(holder) = (if path.is_empty() { Some(&mut *ev) } else { get_mut(ev, path) })
+        .and_then(Ev::as_object_mut)
+    else {
+        return false;
+    };
     let mut fixed = false;
     let mut moved: Vec<(String, Ev)> = Vec::new();
     for (is_just_one, names) in &node.constraints {
         if *is_just_one != just_one {
             continue;
         }
-        let present: Vec<&str> = names.iter().map(|n| &**n).filter(|n| holder.get(n).is_some_and(|v| !v.is_null())).collect();
+        let present: Vec<&str> = names
+            .iter()
+            .map(|n| &**n)
+            .filter(|n| holder.get(n).is_some_and(|v| !v.is_null()))
+            .collect();
         if just_one && present.len() > 1 {
             for n in &present[1..] {
                 if let Some(v) = holder.remove(n) {
-                    moved.push((if path.is_empty() { format!("ocsf.{n}") } else { format!("ocsf.{path}.{n}") }, v));
+                    moved.push((
+                        if path.is_empty() {
+                            format!("ocsf.{n}")
+                        } else {
+                            format!("ocsf.{path}.{n}")
+                        },
+                        v,
+                    ));
                 }
             }
             fixed = true;
@@ -965,7 +1129,9 @@ fn fix_constraint(schema: &Schema, index: &Index, class_uid: u32, ev: &mut Ev, p
         }
     }
     if !moved.is_empty() {
-        if let Some(Ev::Obj(um)) = ev.as_object_mut().map(|o| o.get_or_insert_with("unmapped", || Ev::Obj(Obj::new()))) {
+        if let Some(Ev::Obj(um)) =
+            ev.as_object_mut().map(|o| o.get_or_insert_with("unmapped", || Ev::Obj(Obj::new())))
+        {
             for (k, v) in moved {
                 um.insert(k, v);
             }
@@ -988,7 +1154,10 @@ mod tests {
     fn url_parts() {
         assert_eq!(url_part("http_request.url.path", "/a/b?x=1").as_deref(), Some("/a/b"));
         assert_eq!(url_part("http_request.url.query_string", "/a/b?x=1").as_deref(), Some("x=1"));
-        assert_eq!(url_part("http_request.url.hostname", "https://ex.com:8443/p").as_deref(), Some("ex.com"));
+        assert_eq!(
+            url_part("http_request.url.hostname", "https://ex.com:8443/p").as_deref(),
+            Some("ex.com")
+        );
         assert_eq!(url_part("http_request.url.path", "https://ex.com").as_deref(), Some("/"));
         assert_eq!(url_part("http_request.url.query_string", "/a").as_deref(), None);
     }

@@ -12,7 +12,12 @@ pub(crate) type Found = Vec<(&'static str, Value)>;
 
 pub(crate) fn scan(message: &str) -> Found {
     let mut out: Found = Vec::new();
-    let words: Vec<&str> = message.split_whitespace().map(|w| w.trim_matches(|c: char| matches!(c, ',' | ';' | '[' | ']' | '(' | ')' | '"' | '\''))).collect();
+    let words: Vec<&str> = message
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| matches!(c, ',' | ';' | '[' | ']' | '(' | ')' | '"' | '\''))
+        })
+        .collect();
     let put = |path: &'static str, v: Value, out: &mut Found| {
         if !out.iter().any(|(p, _)| *p == path) {
             out.push((path, v));
@@ -38,7 +43,9 @@ pub(crate) fn scan(message: &str) -> Found {
                 }
             }
             "user" if is_name(next) => put("user.name", Value::from(next), &mut out),
-            "for" if is_name(next) && words.get(i + 2).is_some_and(|w| *w == "from") => put("user.name", Value::from(next), &mut out),
+            "for" if is_name(next) && words.get(i + 2).is_some_and(|w| *w == "from") => {
+                put("user.name", Value::from(next), &mut out)
+            }
             _ => {}
         }
         // A bare address followed by `port N` (e.g. "by authenticating user root 10.0.0.1 port 22").
@@ -70,7 +77,18 @@ fn lower<'b>(w: &str, buf: &'b mut [u8; 16]) -> &'b str {
 fn is_name(w: &str) -> bool {
     !w.is_empty()
         && w.len() <= 64
-        && !matches!(lower(w, &mut [0u8; 16]), "from" | "for" | "unknown" | "invalid" | "authenticating" | "by" | "port" | "session" | "name")
+        && !matches!(
+            lower(w, &mut [0u8; 16]),
+            "from"
+                | "for"
+                | "unknown"
+                | "invalid"
+                | "authenticating"
+                | "by"
+                | "port"
+                | "session"
+                | "name"
+        )
         && !is_ip(w)
         && w.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '$' | '\\'))
 }
@@ -100,7 +118,10 @@ fn csv_row(message: &str, out: &mut Found) {
         return;
     }
     let cols: Vec<&str> = message.split(',').map(str::trim).collect();
-    let Some(i) = (0..cols.len().saturating_sub(1)).find(|&i| is_ip(cols[i]) && is_ip(cols[i + 1])) else { return };
+    let Some(i) = (0..cols.len().saturating_sub(1)).find(|&i| is_ip(cols[i]) && is_ip(cols[i + 1]))
+    else {
+        return;
+    };
     out.push(("src_endpoint.ip", Value::from(cols[i])));
     out.push(("dst_endpoint.ip", Value::from(cols[i + 1])));
     let port = |j: usize| cols.get(j).and_then(|c| c.parse::<u16>().ok());
@@ -108,7 +129,12 @@ fn csv_row(message: &str, out: &mut Found) {
         out.push(("src_endpoint.port", Value::from(sp)));
         out.push(("dst_endpoint.port", Value::from(dp)));
     }
-    if let Some(p) = cols[..i].iter().rev().find(|c| matches!(c.to_ascii_lowercase().as_str(), "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "gre" | "esp")) {
+    if let Some(p) = cols[..i].iter().rev().find(|c| {
+        matches!(
+            c.to_ascii_lowercase().as_str(),
+            "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "gre" | "esp"
+        )
+    }) {
         out.push(("connection_info.protocol_name", Value::from(p.to_ascii_lowercase())));
     }
 }
@@ -119,20 +145,26 @@ fn outcome(message: &str) -> Option<(&'static str, i64)> {
     let first = m.split_whitespace().next()?.to_ascii_lowercase();
     match first.as_str() {
         "accepted" | "succeeded" | "success" | "successful" => Some(("Success", 1)),
-        "failed" | "failure" | "invalid" | "denied" | "refused" | "rejected" => Some(("Failure", 2)),
+        "failed" | "failure" | "invalid" | "denied" | "refused" | "rejected" => {
+            Some(("Failure", 2))
+        }
         _ if m.contains("authentication failure") => Some(("Failure", 2)),
         _ => None,
     }
 }
 
 /// A timestamp at the start of a message: `[...]`-bracketed, or the first 1–5 words.
-pub(crate) fn leading_time(message: &str, reference_ms: i64) -> Option<(super::time::Timestamp, String)> {
+pub(crate) fn leading_time(
+    message: &str,
+    reference_ms: i64,
+) -> Option<(super::time::Timestamp, String)> {
     let m = message.trim_start();
     if let Some(rest) = m.strip_prefix('[') {
         let inner = rest.split_once(']')?.0;
         return super::time::parse(inner, reference_ms).map(|t| (t, inner.to_string()));
     }
-    let ends: Vec<usize> = m.match_indices(' ').map(|(i, _)| i).take(5).chain(std::iter::once(m.len())).collect();
+    let ends: Vec<usize> =
+        m.match_indices(' ').map(|(i, _)| i).take(5).chain(std::iter::once(m.len())).collect();
     for &end in ends.iter().rev() {
         let head = m.get(..end)?.trim();
         if head.len() < 8 {
@@ -192,6 +224,9 @@ mod tests {
         assert!(leading_time("[Wed Apr 16 16:09:40.056610 2025] [ssl:info] x", r).is_some());
         assert!(leading_time("2024-06-01 10:00:00 something happened", r).is_some());
         assert!(leading_time("no time here at all", r).is_none());
-        assert_eq!(audit_time("audit(1684331782.607:3299):").map(|t| t.0.ms), Some(1_684_331_782_607));
+        assert_eq!(
+            audit_time("audit(1684331782.607:3299):").map(|t| t.0.ms),
+            Some(1_684_331_782_607)
+        );
     }
 }

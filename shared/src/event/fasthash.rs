@@ -65,7 +65,10 @@ mod tests {
     fn length_and_every_byte_count() {
         assert_ne!(mix_bytes(SEED, b"ab"), mix_bytes(SEED, b"ab\0"));
         assert_ne!(mix_bytes(SEED, b"abcdefgh1"), mix_bytes(SEED, b"abcdefgh2"));
-        assert_ne!(mix_bytes(mix_bytes(SEED, b"a"), b"bc"), mix_bytes(mix_bytes(SEED, b"ab"), b"c"));
+        assert_ne!(
+            mix_bytes(mix_bytes(SEED, b"a"), b"bc"),
+            mix_bytes(mix_bytes(SEED, b"ab"), b"c")
+        );
     }
 
     #[test]

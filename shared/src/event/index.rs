@@ -77,7 +77,8 @@ pub(crate) struct Index {
 impl Index {
     pub fn new(schema: &Schema) -> Self {
         let object_names: Vec<String> = schema.objects.keys().cloned().collect();
-        let object_ids = object_names.iter().enumerate().map(|(i, n)| (n.clone().into_boxed_str(), i)).collect();
+        let object_ids =
+            object_names.iter().enumerate().map(|(i, n)| (n.clone().into_boxed_str(), i)).collect();
         let objects = object_names.iter().map(|_| OnceLock::new()).collect();
         let class_ids = schema.classes.iter().enumerate().map(|(i, c)| (c.uid, i)).collect();
         let classes = schema.classes.iter().map(|_| OnceLock::new()).collect();
@@ -99,12 +100,16 @@ impl Index {
             }
             for (kind, names) in &c.constraints {
                 if let Some(just_one) = constraint_kind(kind) {
-                    n.constraints.push((just_one, names.iter().map(|s| s.clone().into_boxed_str()).collect()));
+                    n.constraints.push((
+                        just_one,
+                        names.iter().map(|s| s.clone().into_boxed_str()).collect(),
+                    ));
                 }
             }
             for (_, kind, names) in rules::CLASS_CONSTRAINTS.iter().filter(|(c, _, _)| *c == uid) {
                 if let Some(just_one) = constraint_kind(kind) {
-                    n.constraints.push((just_one, names.iter().map(|s| Box::<str>::from(*s)).collect()));
+                    n.constraints
+                        .push((just_one, names.iter().map(|s| Box::<str>::from(*s)).collect()));
                 }
             }
             n
@@ -134,10 +139,12 @@ impl Index {
         let o = schema.objects.get(name)?;
         Some(slot.get_or_init(|| {
             let gate = |attr: &str| rules::object_attribute_profiles(name, attr);
-            let mut n = self.compile(format!("object `{name}`"), Some(name.clone()), &o.attributes, &gate);
+            let mut n =
+                self.compile(format!("object `{name}`"), Some(name.clone()), &o.attributes, &gate);
             for (kind, names) in rules::object_constraints(name) {
                 if let Some(just_one) = constraint_kind(kind) {
-                    n.constraints.push((just_one, names.iter().map(|s| Box::<str>::from(*s)).collect()));
+                    n.constraints
+                        .push((just_one, names.iter().map(|s| Box::<str>::from(*s)).collect()));
                 }
             }
             n
@@ -163,15 +170,31 @@ impl Index {
             let kind = self.kind_of(a);
             if a.requirement == Requirement::Required {
                 required.push((name.clone().into_boxed_str(), profiles));
-                if profiles.is_empty() && !a.is_array && a.enum_values.contains_key(&0) && kind == Kind::Int32 {
+                if profiles.is_empty()
+                    && !a.is_array
+                    && a.enum_values.contains_key(&0)
+                    && kind == Kind::Int32
+                {
                     unknown_defaults.push(super::tree::intern(name));
                 }
             }
             let enum_ids = a.enum_values.keys().copied().collect();
             let str_enum = object.as_deref().map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
-            table.insert(name.clone().into_boxed_str(), AttrNode { kind, is_array: a.is_array, enum_ids, str_enum, profiles });
+            table.insert(
+                name.clone().into_boxed_str(),
+                AttrNode { kind, is_array: a.is_array, enum_ids, str_enum, profiles },
+            );
         }
-        Node { label, object, attrs: table, required, unknown_defaults, constraints: Vec::new(), profiled, schema_at_least_one: Vec::new() }
+        Node {
+            label,
+            object,
+            attrs: table,
+            required,
+            unknown_defaults,
+            constraints: Vec::new(),
+            profiled,
+            schema_at_least_one: Vec::new(),
+        }
     }
 
     fn kind_of(&self, a: &Attribute) -> Kind {
@@ -208,6 +231,8 @@ fn constraint_kind(kind: &str) -> Option<bool> {
 impl Node {
     /// True when every `at_least_one` constraint of this node holds in `m`.
     pub fn identified(&self, m: &super::tree::Obj) -> bool {
-        self.constraints.iter().all(|(just_one, names)| *just_one || names.iter().any(|n| m.contains_key(n)))
+        self.constraints
+            .iter()
+            .all(|(just_one, names)| *just_one || names.iter().any(|n| m.contains_key(n)))
     }
 }

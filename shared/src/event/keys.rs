@@ -69,8 +69,12 @@ impl KeyWords {
     pub fn new(key: &str) -> KeyWords {
         let index = first_index(key);
         let bare = strip_indices(key);
-        let mut segs: Vec<Vec<String>> =
-            bare.split('.').map(crate::text::tokens).filter(|t| !t.is_empty()).map(segment_run_together).collect();
+        let mut segs: Vec<Vec<String>> = bare
+            .split('.')
+            .map(crate::text::tokens)
+            .filter(|t| !t.is_empty())
+            .map(segment_run_together)
+            .collect();
         let leaf = segs.pop().unwrap_or_default();
         let raw_leaf = bare.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         KeyWords { raw_leaf, leaf, parents: segs, index }
@@ -99,18 +103,83 @@ impl KeyWords {
 
 /// A DNS name: dotted labels of letters, digits and hyphens.
 pub(crate) fn looks_like_hostname(v: &str) -> bool {
-    v.len() <= 253 && v.contains('.') && v.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+    v.len() <= 253
+        && v.contains('.')
+        && v.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        })
 }
 
 /// Words log field names are made of, for splitting all-lowercase run-together names
 /// (`calleripaddress` → caller ip address).
 const VOCABULARY: &[&str] = &[
-    "account", "action", "address", "agent", "alternate", "app", "application", "auth", "authentication", "by", "caller",
-    "category", "client", "code", "computer", "correlation", "country", "created", "date", "dest", "destination", "device",
-    "display", "domain", "duration", "email", "error", "event", "host", "hostname", "id", "ip", "level", "location", "login",
-    "message", "method", "ms", "name", "operation", "port", "principal", "process", "reason", "remote", "request", "resource",
-    "result", "server", "service", "session", "severity", "signature", "source", "src", "status", "target", "tenant", "time",
-    "timestamp", "type", "uri", "url", "user", "version",
+    "account",
+    "action",
+    "address",
+    "agent",
+    "alternate",
+    "app",
+    "application",
+    "auth",
+    "authentication",
+    "by",
+    "caller",
+    "category",
+    "client",
+    "code",
+    "computer",
+    "correlation",
+    "country",
+    "created",
+    "date",
+    "dest",
+    "destination",
+    "device",
+    "display",
+    "domain",
+    "duration",
+    "email",
+    "error",
+    "event",
+    "host",
+    "hostname",
+    "id",
+    "ip",
+    "level",
+    "location",
+    "login",
+    "message",
+    "method",
+    "ms",
+    "name",
+    "operation",
+    "port",
+    "principal",
+    "process",
+    "reason",
+    "remote",
+    "request",
+    "resource",
+    "result",
+    "server",
+    "service",
+    "session",
+    "severity",
+    "signature",
+    "source",
+    "src",
+    "status",
+    "target",
+    "tenant",
+    "time",
+    "timestamp",
+    "type",
+    "uri",
+    "url",
+    "user",
+    "version",
 ];
 
 /// Splits one all-lowercase token that is several vocabulary words run together; other
@@ -124,7 +193,8 @@ fn segment_run_together(tokens: Vec<String>) -> Vec<String> {
     let mut rest = t.as_str();
     while !rest.is_empty() {
         // Longest vocabulary word at the front.
-        let Some(w) = VOCABULARY.iter().filter(|w| rest.starts_with(**w)).max_by_key(|w| w.len()) else {
+        let Some(w) = VOCABULARY.iter().filter(|w| rest.starts_with(**w)).max_by_key(|w| w.len())
+        else {
             return tokens;
         };
         out.push((*w).to_string());
@@ -172,9 +242,47 @@ enum Role {
     None,
 }
 
-const SRC: &[&str] = &["src", "source", "client", "orig", "caller", "remote", "sender", "attacker", "access", "from", "calling", "initiator", "origin", "sourceips", "spt"];
-const DST: &[&str] = &["dst", "dest", "destination", "resp", "responder", "server", "to", "recipient", "called", "dpt"];
-const ACTOR: &[&str] = &["actor", "subject", "initiator", "principal", "identity", "creator", "created", "invoker", "performed", "admin"];
+const SRC: &[&str] = &[
+    "src",
+    "source",
+    "client",
+    "orig",
+    "caller",
+    "remote",
+    "sender",
+    "attacker",
+    "access",
+    "from",
+    "calling",
+    "initiator",
+    "origin",
+    "sourceips",
+    "spt",
+];
+const DST: &[&str] = &[
+    "dst",
+    "dest",
+    "destination",
+    "resp",
+    "responder",
+    "server",
+    "to",
+    "recipient",
+    "called",
+    "dpt",
+];
+const ACTOR: &[&str] = &[
+    "actor",
+    "subject",
+    "initiator",
+    "principal",
+    "identity",
+    "creator",
+    "created",
+    "invoker",
+    "performed",
+    "admin",
+];
 const TARGET: &[&str] = &["target", "affected", "entity", "new", "owned"];
 
 /// The role words say, leaf first then nearer parents first. `for_user` reads actor/target
@@ -232,7 +340,9 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         return Cand::new(&["src_endpoint.os.name"], Conv::Typed, 40);
     }
     // The application signed in to (Duo `application.name`).
-    if matches!(k.parents.last().map(Vec::as_slice), Some([a]) if a == "application" || a == "app") && class_uid == 3002 {
+    if matches!(k.parents.last().map(Vec::as_slice), Some([a]) if a == "application" || a == "app")
+        && class_uid == 3002
+    {
         return match leaf.as_slice() {
             ["name"] => Cand::new(&["service.name"], Conv::Typed, 50),
             ["key"] | ["id"] | ["uid"] => Cand::new(&["service.uid"], Conv::Typed, 45),
@@ -240,7 +350,13 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         };
     }
     // When the collector received the record.
-    if matches!(leaf.as_slice(), ["receive", "timestamp"] | ["event", "received", "time"] | ["received", "time"] | ["receive", "time"]) {
+    if matches!(
+        leaf.as_slice(),
+        ["receive", "timestamp"]
+            | ["event", "received", "time"]
+            | ["received", "time"]
+            | ["receive", "time"]
+    ) {
         return Cand::new(&["metadata.logged_time"], Conv::Typed, 40);
     }
     // Cloud placement of the resource (GCP `resource.labels.*`).
@@ -271,10 +387,12 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         || ((raw_leaf.ends_with("ips") || raw_leaf.ends_with("ip")) && is_ip(value))
         || (matches!(last, "address" | "addr") && is_ip(value))
         || (last == "h" && k.leaf.len() >= 2 && is_ip(value));
-    let port_word = leaf.iter().any(|w| matches!(*w, "port" | "spt" | "dpt" | "sport" | "dport")) || (last == "p" && k.leaf.len() >= 2);
+    let port_word = leaf.iter().any(|w| matches!(*w, "port" | "spt" | "dpt" | "sport" | "dport"))
+        || (last == "p" && k.leaf.len() >= 2);
     // `IpPort` names a port, `IpAddress` an address: the last word decides.
     let ip_word = ip_word && !(port_word && matches!(last, "port" | "p"));
-    let mac_word = leaf.contains(&"mac") || k.raw_leaf.contains("l2_addr") || k.raw_leaf.contains("l2addr");
+    let mac_word =
+        leaf.contains(&"mac") || k.raw_leaf.contains("l2_addr") || k.raw_leaf.contains("l2addr");
     if ip_word || port_word || mac_word {
         let prop = if ip_word {
             "ip"
@@ -285,14 +403,24 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         };
         if prop == "ip" && !is_ip(value) && looks_like_hostname(value) {
             // An "ip" field holding a name (CloudTrail `sourceIPAddress` = a service).
-            return endpoint(role(k, false), "hostname", k, class_uid, Conv::HostOrIp, 55 - depth_penalty);
+            return endpoint(
+                role(k, false),
+                "hostname",
+                k,
+                class_uid,
+                Conv::HostOrIp,
+                55 - depth_penalty,
+            );
         }
         if prop == "ip" && !is_ip(value) {
             return None;
         }
         return endpoint(role(k, false), prop, k, class_uid, Conv::Typed, 60 - depth_penalty);
     }
-    if leaf.iter().any(|w| matches!(*w, "hostname" | "computer" | "workstation" | "fqdn")) || k.leaf_is(&["host"]) || k.leaf_is(&["vhost"]) {
+    if leaf.iter().any(|w| matches!(*w, "hostname" | "computer" | "workstation" | "fqdn"))
+        || k.leaf_is(&["host"])
+        || k.leaf_is(&["vhost"])
+    {
         let r = role(k, false);
         let r = if leaf.contains(&"workstation") && r == Role::None { Role::Src } else { r };
         // A bare `host` is often the collector; an explicit host name wins over it.
@@ -300,7 +428,11 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         return endpoint(r, "hostname", k, class_uid, Conv::HostOrIp, score - depth_penalty);
     }
     if k.leaf_is(&["in"]) || k.leaf_is(&["out"]) {
-        let paths: &[&str] = if last == "in" { &["src_endpoint.interface_name"] } else { &["dst_endpoint.interface_name"] };
+        let paths: &[&str] = if last == "in" {
+            &["src_endpoint.interface_name"]
+        } else {
+            &["dst_endpoint.interface_name"]
+        };
         return Cand::new(paths, Conv::Typed, 40);
     }
 
@@ -311,19 +443,31 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         }
         return Cand::new(&["http_request.http_method"], Conv::Typed, 60 - depth_penalty);
     }
-    if leaf.contains(&"agent") && (leaf.contains(&"user") || leaf.contains(&"raw")) || k.leaf_is(&["ua"]) {
-        return Cand::new(&["http_request.user_agent"], Conv::Typed, 60 - depth_penalty + i32::from(leaf.contains(&"raw")) * 2);
+    if leaf.contains(&"agent") && (leaf.contains(&"user") || leaf.contains(&"raw"))
+        || k.leaf_is(&["ua"])
+    {
+        return Cand::new(
+            &["http_request.user_agent"],
+            Conv::Typed,
+            60 - depth_penalty + i32::from(leaf.contains(&"raw")) * 2,
+        );
     }
     if leaf.iter().any(|w| matches!(*w, "referrer" | "referer")) {
         return Cand::new(&["http_request.referrer"], Conv::Typed, 55);
     }
-    if matches!(last, "uri" | "url") && !k.any_has("sip") || (k.leaf_is(&["path"]) && matches!(class_uid, 4002)) || k.leaf_is(&["request", "uri"]) {
+    if matches!(last, "uri" | "url") && !k.any_has("sip")
+        || (k.leaf_is(&["path"]) && matches!(class_uid, 4002))
+        || k.leaf_is(&["request", "uri"])
+    {
         return Cand::new(&["http_request.url"], Conv::Url, 50 - depth_penalty);
     }
     if k.leaf_is(&["protocol"]) && value.starts_with("HTTP/") {
         return Cand::new(&["http_request.version"], Conv::HttpVersion, 50);
     }
-    if class_uid == 4002 && (k.leaf_is(&["status"]) || k.leaf_is(&["status", "code"])) && value.parse::<u16>().is_ok() {
+    if class_uid == 4002
+        && (k.leaf_is(&["status"]) || k.leaf_is(&["status", "code"]))
+        && value.parse::<u16>().is_ok()
+    {
         return Cand::new(&["http_response.code"], Conv::Typed, 60);
     }
     if class_uid == 4002 && k.leaf_is(&["bytes"]) {
@@ -351,20 +495,35 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     if let Some(p) = traffic(&leaf) {
         return Cand::new(p, Conv::Typed, 45);
     }
-    if matches!(last, "proto" | "protocol" | "transport") && k.leaf.len() == 1 && value.len() <= 8 && value.bytes().all(|c| c.is_ascii_alphanumeric()) {
+    if matches!(last, "proto" | "protocol" | "transport")
+        && k.leaf.len() == 1
+        && value.len() <= 8
+        && value.bytes().all(|c| c.is_ascii_alphanumeric())
+    {
         if value.bytes().all(|c| c.is_ascii_digit()) {
             return Cand::new(&["connection_info.protocol_num"], Conv::Typed, 40);
         }
         return Cand::new(&["connection_info.protocol_name"], Conv::Typed, 40);
     }
     // TLS details (Zeek ssl.log).
-    if k.depth() == 0 && k.leaf_is(&["cipher"]) && (value.starts_with("TLS_") || value.starts_with("SSL_")) {
+    if k.depth() == 0
+        && k.leaf_is(&["cipher"])
+        && (value.starts_with("TLS_") || value.starts_with("SSL_"))
+    {
         return Cand::new(&["tls.cipher"], Conv::Typed, 40);
     }
-    if k.depth() == 0 && k.leaf_is(&["version"]) && (value.starts_with("TLS") || value.starts_with("SSL")) {
+    if k.depth() == 0
+        && k.leaf_is(&["version"])
+        && (value.starts_with("TLS") || value.starts_with("SSL"))
+    {
         return Cand::new(&["tls.version"], Conv::Typed, 40);
     }
-    if matches!(leaf.as_slice(), ["authentication", "package", "name"] | ["auth", "protocol"] | ["authentication", "protocol"]) {
+    if matches!(
+        leaf.as_slice(),
+        ["authentication", "package", "name"]
+            | ["auth", "protocol"]
+            | ["authentication", "protocol"]
+    ) {
         return Cand::new(&["auth_protocol"], Conv::Typed, 45);
     }
     if k.leaf_is(&["duration"]) && value.contains('.') {
@@ -383,7 +542,9 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     if leaf.contains(&"region") {
         return Cand::new(&["cloud.region"], Conv::Typed, 55 - depth_penalty);
     }
-    if matches!(leaf.as_slice(), ["recipient", "account", "id"] | ["account", "id"]) && k.depth() == 0 {
+    if matches!(leaf.as_slice(), ["recipient", "account", "id"] | ["account", "id"])
+        && k.depth() == 0
+    {
         return Cand::new(&["cloud.account.uid"], Conv::Typed, 50);
     }
     if leaf.as_slice() == ["project", "id"] {
@@ -392,8 +553,10 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     if leaf.as_slice() == ["tenant", "id"] {
         return Cand::new(&["metadata.tenant_uid"], Conv::Typed, 45);
     }
-    if matches!(leaf.as_slice(), ["event", "name"] | ["method", "name"] | ["verb"] | ["operation", "name"])
-        || (class_uid == 6003 && k.leaf_is(&["action"]) && k.depth() == 0)
+    if matches!(
+        leaf.as_slice(),
+        ["event", "name"] | ["method", "name"] | ["verb"] | ["operation", "name"]
+    ) || (class_uid == 6003 && k.leaf_is(&["action"]) && k.depth() == 0)
     {
         return Cand::new(&["api.operation"], Conv::Typed, 55);
     }
@@ -406,8 +569,13 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     if k.leaf_is(&["api"]) && !value.starts_with('{') {
         return Cand::new(&["api.operation"], Conv::Typed, 45);
     }
-    if matches!(leaf.as_slice(), ["app", "display", "name"] | ["application", "name"] | ["resource", "display", "name"])
-        || (k.leaf_is(&["application"]) && !value.starts_with('{') && !value.contains('\\') && !value.contains('/'))
+    if matches!(
+        leaf.as_slice(),
+        ["app", "display", "name"] | ["application", "name"] | ["resource", "display", "name"]
+    ) || (k.leaf_is(&["application"])
+        && !value.starts_with('{')
+        && !value.contains('\\')
+        && !value.contains('/'))
     {
         let score = if leaf.contains(&"app") || leaf.contains(&"application") { 45 } else { 40 };
         return Cand::new(&["service.name"], Conv::Typed, score);
@@ -416,14 +584,24 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
         return Cand::new(&["api.request.uid"], Conv::Typed, 40 - depth_penalty);
     }
     if matches!(leaf.as_slice(), ["error", "code"]) {
-        let p: &[&str] = if class_uid == 6003 { &["api.response.error", "status_code"] } else { &["status_code"] };
+        let p: &[&str] = if class_uid == 6003 {
+            &["api.response.error", "status_code"]
+        } else {
+            &["status_code"]
+        };
         return Cand::new(p, Conv::Typed, 45);
     }
     if matches!(leaf.as_slice(), ["error", "message"] | ["failure", "reason"] | ["error", "msg"]) {
-        let p: &[&str] = if class_uid == 6003 { &["api.response.error_message", "status_detail"] } else { &["status_detail"] };
+        let p: &[&str] = if class_uid == 6003 {
+            &["api.response.error_message", "status_detail"]
+        } else {
+            &["status_detail"]
+        };
         return Cand::new(p, Conv::Typed, 45);
     }
-    if k.parent_has("object") && k.parent_has("ref") || k.parents.last().is_some_and(|p| p.as_slice() == ["resource"]) {
+    if k.parent_has("object") && k.parent_has("ref")
+        || k.parents.last().is_some_and(|p| p.as_slice() == ["resource"])
+    {
         let p: Option<&[&str]> = match last {
             "name" => Some(&["resources.name"]),
             "resource" | "type" => Some(&["resources.type"]),
@@ -457,7 +635,11 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
 
     // Sessions of a cloud identity (CloudTrail `userIdentity.sessionContext`).
     if k.parent_has("session") && k.parent_has("issuer") {
-        return if k.leaf_is(&["arn"]) { Cand::new(&["actor.session.issuer"], Conv::Typed, 45) } else { None };
+        return if k.leaf_is(&["arn"]) {
+            Cand::new(&["actor.session.issuer"], Conv::Typed, 45)
+        } else {
+            None
+        };
     }
     if k.parent_has("session") && k.parent_has("context") {
         return match leaf.as_slice() {
@@ -476,14 +658,25 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
     }
 
     // Outcome.
-    let code_like = (value.len() > 1 && value.bytes().all(|c| c.is_ascii_digit())) || value.starts_with("0x");
-    if matches!(leaf.as_slice(), ["result"] | ["outcome"] | ["success"] | ["is", "success"] | ["result", "type"] | ["conclusion"] | ["status"])
-        && k.depth() <= 1
+    let code_like =
+        (value.len() > 1 && value.bytes().all(|c| c.is_ascii_digit())) || value.starts_with("0x");
+    if matches!(
+        leaf.as_slice(),
+        ["result"]
+            | ["outcome"]
+            | ["success"]
+            | ["is", "success"]
+            | ["result", "type"]
+            | ["conclusion"]
+            | ["status"]
+    ) && k.depth() <= 1
         && !code_like
     {
         return Cand::new(&["status"], Conv::Outcome, 45 - depth_penalty);
     }
-    if matches!(leaf.as_slice(), ["reason"] | ["result", "reason"] | ["status", "detail"]) && k.depth() <= 1 {
+    if matches!(leaf.as_slice(), ["reason"] | ["result", "reason"] | ["status", "detail"])
+        && k.depth() <= 1
+    {
         return Cand::new(&["status_detail"], Conv::Typed, 35);
     }
     if k.leaf_is(&["status"]) && value.starts_with("0x") {
@@ -492,22 +685,38 @@ pub(crate) fn concept(k: &KeyWords, value: &str, class_uid: u32) -> Option<Cand>
 
     // Log bookkeeping.
     match leaf.as_slice() {
-        ["event", "id"] | ["eventid"] if !value.is_empty() && value.bytes().all(|c| c.is_ascii_digit()) && value.len() <= 6 => {
+        ["event", "id"] | ["eventid"]
+            if !value.is_empty()
+                && value.bytes().all(|c| c.is_ascii_digit())
+                && value.len() <= 6 =>
+        {
             return Cand::new(&["metadata.event_code"], Conv::Typed, 50)
         }
-        ["event", "id"] | ["uuid"] | ["insert", "id"] | ["audit", "id"] | ["document", "id"] if k.depth() == 0 => {
+        ["event", "id"] | ["uuid"] | ["insert", "id"] | ["audit", "id"] | ["document", "id"]
+            if k.depth() == 0 =>
+        {
             return Cand::new(&["metadata.original_event_uid"], Conv::Typed, 40)
         }
         ["correlation", "id"] => return Cand::new(&["metadata.correlation_uid"], Conv::Typed, 40),
-        ["record", "number"] | ["sequence"] => return Cand::new(&["metadata.sequence"], Conv::Typed, 35),
+        ["record", "number"] | ["sequence"] => {
+            return Cand::new(&["metadata.sequence"], Conv::Typed, 35)
+        }
         ["channel"] | ["log", "name"] => return Cand::new(&["metadata.log_name"], Conv::Typed, 40),
-        ["source", "name"] | ["provider", "name"] => return Cand::new(&["metadata.log_provider"], Conv::Typed, 35),
-        ["uid"] if class_uid / 1000 == 4 && k.depth() == 0 => return Cand::new(&["connection_info.uid"], Conv::Typed, 40),
-        ["message"] | ["msg"] | ["display", "message"] | ["description"] if k.depth() == 0 && !value.starts_with("audit(") => {
+        ["source", "name"] | ["provider", "name"] => {
+            return Cand::new(&["metadata.log_provider"], Conv::Typed, 35)
+        }
+        ["uid"] if class_uid / 1000 == 4 && k.depth() == 0 => {
+            return Cand::new(&["connection_info.uid"], Conv::Typed, 40)
+        }
+        ["message"] | ["msg"] | ["display", "message"] | ["description"]
+            if k.depth() == 0 && !value.starts_with("audit(") =>
+        {
             return Cand::new(&["message"], Conv::Typed, 45)
         }
         // A record's own id is long; short numbers named `ID` are counters (IP header ids).
-        ["id"] if k.depth() == 0 && value.len() >= 8 => return Cand::new(&["metadata.original_event_uid"], Conv::Typed, 35),
+        ["id"] if k.depth() == 0 && value.len() >= 8 => {
+            return Cand::new(&["metadata.original_event_uid"], Conv::Typed, 35)
+        }
         _ => {}
     }
     None
@@ -519,8 +728,12 @@ fn class_specific(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> O
     let top = k.depth() == 0;
     let p: &[&str] = match (class_uid, leaf) {
         (3006, ["team"] | ["group", "name"] | ["group"]) => &["group.name"],
-        (3006, ["repo"] | ["repository"]) if top => return Cand::new(&["group.name"], Conv::Typed, 45),
-        (3006, ["org"] | ["organization"]) if top => return Cand::new(&["group.name"], Conv::Typed, 35),
+        (3006, ["repo"] | ["repository"]) if top => {
+            return Cand::new(&["group.name"], Conv::Typed, 45)
+        }
+        (3006, ["org"] | ["organization"]) if top => {
+            return Cand::new(&["group.name"], Conv::Typed, 35)
+        }
         (3004, ["repo"] | ["repository"] | ["entity", "name"]) => &["entity.name"],
         (1006, ["task", "name"] | ["job", "name"]) => &["job.name"],
         (201004, ["service", "name"]) => &["win_service.name"],
@@ -533,7 +746,10 @@ fn class_specific(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> O
         (3002, ["service", "sid"] | ["service", "id"]) => &["service.uid"],
         (3002 | 3003, ["target", "logon", "id"]) => &["session.uid"],
         (_, ["subject", "logon", "id"]) => &["actor.session.uid"],
-        (6006 | 2004, ["name"] | ["id"]) if k.parents.last().is_some_and(|p| p.as_slice() == ["source"]) && !value.contains('@') => {
+        (6006 | 2004, ["name"] | ["id"])
+            if k.parents.last().is_some_and(|p| p.as_slice() == ["source"])
+                && !value.contains('@') =>
+        {
             if leaf == ["name"] {
                 &["file.name"]
             } else {
@@ -550,7 +766,14 @@ fn class_specific(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> O
     Cand::new(p, Conv::Typed, 55)
 }
 
-fn endpoint(role: Role, prop: &'static str, k: &KeyWords, class_uid: u32, conv: Conv, score: i32) -> Option<Cand> {
+fn endpoint(
+    role: Role,
+    prop: &'static str,
+    k: &KeyWords,
+    class_uid: u32,
+    conv: Conv,
+    score: i32,
+) -> Option<Cand> {
     let prefix = match role {
         Role::Src => "src_endpoint",
         Role::Dst => "dst_endpoint",
@@ -558,7 +781,9 @@ fn endpoint(role: Role, prop: &'static str, k: &KeyWords, class_uid: u32, conv: 
             // A bare address: the host the record speaks of is the device for host-centric
             // classes, the peer (source) for authentication and API calls, the client of a
             // web request.
-            let device = k.any_has("device") && !k.any_has("access") || k.leaf_is(&["host"]) || k.leaf_is(&["hostname"]) && k.depth() == 0;
+            let device = k.any_has("device") && !k.any_has("access")
+                || k.leaf_is(&["host"])
+                || k.leaf_is(&["hostname"]) && k.depth() == 0;
             if prop == "port" && k.depth() > 0 {
                 // A port inside a request or a resource description is not the peer's.
                 return None;
@@ -597,7 +822,11 @@ fn location(k: &KeyWords, leaf: &[&str]) -> Option<Cand> {
     if leaf.contains(&"country") && k.depth() <= 3 && !k.any_has("target") {
         return Cand::new(&["src_endpoint.location.country"], Conv::Typed, 45);
     }
-    let geo = k.parents.iter().flatten().any(|w| matches!(w.as_str(), "location" | "geographical" | "geolocation" | "geo"))
+    let geo = k
+        .parents
+        .iter()
+        .flatten()
+        .any(|w| matches!(w.as_str(), "location" | "geographical" | "geolocation" | "geo"))
         || leaf.first().is_some_and(|w| *w == "location") && leaf.len() > 1;
     if !geo {
         return None;
@@ -617,8 +846,16 @@ fn location(k: &KeyWords, leaf: &[&str]) -> Option<Cand> {
 
 fn traffic(leaf: &[&str]) -> Option<&'static [&'static str]> {
     Some(match leaf {
-        ["orig", "bytes"] | ["bytes", "toserver"] | ["bytes", "out"] | ["sent", "bytes"] | ["bytes", "sent"] => &["traffic.bytes_out"],
-        ["resp", "bytes"] | ["bytes", "toclient"] | ["bytes", "in"] | ["received", "bytes"] | ["bytes", "received"] => &["traffic.bytes_in"],
+        ["orig", "bytes"]
+        | ["bytes", "toserver"]
+        | ["bytes", "out"]
+        | ["sent", "bytes"]
+        | ["bytes", "sent"] => &["traffic.bytes_out"],
+        ["resp", "bytes"]
+        | ["bytes", "toclient"]
+        | ["bytes", "in"]
+        | ["received", "bytes"]
+        | ["bytes", "received"] => &["traffic.bytes_in"],
         ["orig", "pkts"] | ["pkts", "toserver"] | ["packets", "out"] => &["traffic.packets_out"],
         ["resp", "pkts"] | ["pkts", "toclient"] | ["packets", "in"] => &["traffic.packets_in"],
         _ => return None,
@@ -629,7 +866,9 @@ fn process(k: &KeyWords, leaf: &[&str], value: &str) -> Option<Cand> {
     let parent = leaf.contains(&"parent") || leaf.contains(&"ppid") || leaf.contains(&"creator");
     let is_path = value.contains('/') || value.contains('\\');
     match leaf {
-        ["pid"] | ["new", "process", "id"] | ["process", "id"] | ["execution", "process", "id"] if !k.any_has("client") => {
+        ["pid"] | ["new", "process", "id"] | ["process", "id"] | ["execution", "process", "id"]
+            if !k.any_has("client") =>
+        {
             // The logging service's own pid (NXLog ExecutionProcessID) is not the event's.
             if leaf.contains(&"execution") {
                 return None;
@@ -637,10 +876,19 @@ fn process(k: &KeyWords, leaf: &[&str], value: &str) -> Option<Cand> {
             let score = if leaf.contains(&"new") { 60 } else { 50 };
             Cand::new(&["process.pid"], Conv::Pid, score)
         }
-        ["ppid"] | ["parent", "process", "id"] | ["creator", "process", "id"] => Cand::new(&["process.parent_process.pid"], Conv::Pid, 55),
-        ["cmd"] | ["cmdline"] | ["command", "line"] | ["command"] | ["proctitle"] => Cand::new(&["process.cmd_line"], Conv::Typed, 55),
+        ["ppid"] | ["parent", "process", "id"] | ["creator", "process", "id"] => {
+            Cand::new(&["process.parent_process.pid"], Conv::Pid, 55)
+        }
+        ["cmd"] | ["cmdline"] | ["command", "line"] | ["command"] | ["proctitle"] => {
+            Cand::new(&["process.cmd_line"], Conv::Typed, 55)
+        }
         ["exe"] | ["image"] => Cand::new(&["process.file.path", "process.name"], Conv::Typed, 55),
-        ["comm"] | ["process", "name"] | ["new", "process", "name"] | ["parent", "process", "name"] | ["application"] | ["process"]
+        ["comm"]
+        | ["process", "name"]
+        | ["new", "process", "name"]
+        | ["parent", "process", "name"]
+        | ["application"]
+        | ["process"]
             if is_path || leaf.contains(&"process") || leaf == ["comm"] =>
         {
             if leaf == ["application"] && !is_path {
@@ -648,7 +896,9 @@ fn process(k: &KeyWords, leaf: &[&str], value: &str) -> Option<Cand> {
             }
             let score = if leaf.contains(&"new") { 60 } else { 50 };
             match (parent, is_path) {
-                (true, true) => Cand::new(&["process.parent_process.file.path"], Conv::Typed, score),
+                (true, true) => {
+                    Cand::new(&["process.parent_process.file.path"], Conv::Typed, score)
+                }
                 (true, false) => Cand::new(&["process.parent_process.name"], Conv::Typed, score),
                 (false, true) => Cand::new(&["process.file.path"], Conv::Typed, score),
                 (false, false) => Cand::new(&["process.name"], Conv::Typed, score),
@@ -664,7 +914,9 @@ fn finding(k: &KeyWords, leaf: &[&str], class_uid: u32) -> Option<Cand> {
     }
     let p: &[&str] = match leaf {
         ["title"] | ["signature"] => &["finding_info.title"],
-        ["signature", "id"] | ["id"] | ["finding", "id"] | ["uuid"] if k.depth() <= 1 => &["finding_info.uid"],
+        ["signature", "id"] | ["id"] | ["finding", "id"] | ["uuid"] if k.depth() <= 1 => {
+            &["finding_info.uid"]
+        }
         ["description"] | ["desc"] if k.depth() == 0 => &["finding_info.desc"],
         ["type"] if k.depth() == 0 => &["finding_info.types"],
         ["category"] if k.parent_has("alert") => &["finding_info.types"],
@@ -703,8 +955,18 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
         || k.any_has("subject")
         || (k.any_has("created") && k.any_has("by"))
         || k.any_has("owner")
-        || (k.parent_has("target") && matches!(leaf, ["alternate", "id"] | ["display", "name"] | ["id"] | ["type"] | ["login"] | ["email"]))
-        || (matches!(leaf.first(), Some(&"target") | Some(&"subject")) && (leaf.contains(&"domain") || leaf.contains(&"sid")))
+        || (k.parent_has("target")
+            && matches!(
+                leaf,
+                ["alternate", "id"]
+                    | ["display", "name"]
+                    | ["id"]
+                    | ["type"]
+                    | ["login"]
+                    | ["email"]
+            ))
+        || (matches!(leaf.first(), Some(&"target") | Some(&"subject"))
+            && (leaf.contains(&"domain") || leaf.contains(&"sid")))
         || (class_uid == 3002 && k.leaf_is(&["client"]));
     if !userish || leaf.first() == Some(&"resource") {
         return None;
@@ -712,7 +974,9 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
     // The property.
     let prop = match leaf {
         l if l.contains(&"result") || l.contains(&"status") => return None,
-        l if l.contains(&"sid") || l.ends_with(&["id"]) && !l.contains(&"logon") && !l.contains(&"session") => {
+        l if l.contains(&"sid")
+            || l.ends_with(&["id"]) && !l.contains(&"logon") && !l.contains(&"session") =>
+        {
             if l.contains(&"access") && l.contains(&"key") {
                 "credential_uid"
             } else if l.contains(&"account") && l.len() == 2 {
@@ -730,8 +994,12 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
         ["type"] | ["user", "type"] => "type",
         ["team"] => return None,
         ["invoked", "by"] => return Cand::new(&["actor.invoked_by"], Conv::Typed, 45),
-        l if l.iter().any(|w| matches!(*w, "name" | "user" | "username" | "actor" | "principal" | "upn" | "client" | "member"))
-            || matches!(l, ["login"] | ["login", "name"] | ["login", "id"])
+        l if l.iter().any(|w| {
+            matches!(
+                *w,
+                "name" | "user" | "username" | "actor" | "principal" | "upn" | "client" | "member"
+            )
+        }) || matches!(l, ["login"] | ["login", "name"] | ["login", "id"])
             || l.ends_with(&["principal", "name"]) =>
         {
             // A user object's plain `name` next to `login` is the person's display name.
@@ -748,7 +1016,8 @@ fn user(k: &KeyWords, leaf: &[&str], value: &str, class_uid: u32) -> Option<Cand
     }
     if prop == "uid_alt" && role(k, true) == Role::Actor {
         // An ARN is the alternate id, and the id too when nothing else gives one.
-        return Cand::new(&["actor.user.uid_alt"], Conv::Typed, 50).map(|c| c.with_also(&["actor.user.uid"]));
+        return Cand::new(&["actor.user.uid_alt"], Conv::Typed, 50)
+            .map(|c| c.with_also(&["actor.user.uid"]));
     }
     let role = role(k, true);
     let score = 50 - k.depth() as i32 + i32::from(prop == "name") * 5;
@@ -832,7 +1101,10 @@ mod tests {
         assert_eq!(paths("id_orig_h", "10.0.0.1", 4001), vec!["src_endpoint.ip"]);
         assert_eq!(paths("id_resp_p", "53", 4003), vec!["dst_endpoint.port"]);
         assert_eq!(paths("sourceIPAddress", "203.0.113.5", 6003), vec!["src_endpoint.ip"]);
-        assert_eq!(paths("sourceIPAddress", "cloudformation.amazonaws.com", 6003), vec!["src_endpoint.hostname"]);
+        assert_eq!(
+            paths("sourceIPAddress", "cloudformation.amazonaws.com", 6003),
+            vec!["src_endpoint.hostname"]
+        );
         assert_eq!(paths("DestAddress", "10.0.0.2", 4001), vec!["dst_endpoint.ip"]);
         assert_eq!(paths("SPT", "5555", 4001), vec!["src_endpoint.port"]);
         assert_eq!(paths("client.ipAddress", "1.2.3.4", 3002), vec!["src_endpoint.ip"]);
@@ -846,7 +1118,10 @@ mod tests {
         assert_eq!(paths("TargetUserName", "alice", 3002), vec!["user.name"]);
         assert_eq!(paths("SubjectUserName", "bob", 3002), vec!["actor.user.name"]);
         assert_eq!(paths("TargetUserName", "Admins", 3006), vec!["group.name"]);
-        assert_eq!(paths("userIdentity.arn", "arn:aws:iam::1:user/x", 6003), vec!["actor.user.uid_alt"]);
+        assert_eq!(
+            paths("userIdentity.arn", "arn:aws:iam::1:user/x", 6003),
+            vec!["actor.user.uid_alt"]
+        );
         assert_eq!(paths("actor.alternateId", "a@example.com", 3002), vec!["actor.user.name"]);
         assert_eq!(paths("USER_NAME", "ckent", 3002), vec!["user.name", "actor.user.name"]);
         assert_eq!(paths("created_by.login", "cat@example", 6006), vec!["actor.user.name"]);
@@ -859,7 +1134,10 @@ mod tests {
         assert_eq!(paths("status", "404", 4002), vec!["http_response.code"]);
         assert_eq!(paths("eventName", "PutObject", 6003), vec!["api.operation"]);
         assert_eq!(paths("awsRegion", "us-east-1", 6003), vec!["cloud.region"]);
-        assert_eq!(paths("NewProcessName", "C:\\Windows\\cmd.exe", 1007), vec!["process.file.path"]);
+        assert_eq!(
+            paths("NewProcessName", "C:\\Windows\\cmd.exe", 1007),
+            vec!["process.file.path"]
+        );
         assert_eq!(paths("CommandLine", "cmd /c dir", 1007), vec!["process.cmd_line"]);
         assert_eq!(paths("query", "example.com", 4003), vec!["query.hostname"]);
         assert!(paths("TTL", "45", 4001).is_empty());

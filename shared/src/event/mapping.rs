@@ -11,7 +11,7 @@ use super::keys::{self, Cand, Conv, KeyWords};
 use super::rules;
 use super::severity::{self, Scale};
 use super::tree::intern;
-use crate::classify::{Decision, DecidedBy};
+use crate::classify::{DecidedBy, Decision};
 use crate::kb::DocKind;
 use crate::parse::{Format, Record};
 use crate::schema::{Attribute, Class, Schema};
@@ -111,7 +111,12 @@ impl Plan {
     /// same classes.
     pub fn fits(&self, record: &Record) -> bool {
         self.keys.len() == record.fields.len()
-            && self.keys.iter().zip(&self.classes).zip(&record.fields).all(|((k, c), f)| **k == *f.key && *c == value_class(&f.value))
+            && self
+                .keys
+                .iter()
+                .zip(&self.classes)
+                .zip(&record.fields)
+                .all(|((k, c), f)| **k == *f.key && *c == value_class(&f.value))
     }
 
     /// The key of field `i` as the shared name a [`super::MappedField`] carries.
@@ -126,7 +131,9 @@ impl Plan {
     /// [`Plan::fits`] for a record whose value classes are `classes` (compared first: a
     /// shape's variants differ there more often than in their keys).
     pub fn fits_exact(&self, record: &Record, classes: &[u8]) -> bool {
-        self.classes == classes && self.keys.len() == record.fields.len() && self.keys.iter().zip(&record.fields).all(|(k, f)| **k == *f.key)
+        self.classes == classes
+            && self.keys.len() == record.fields.len()
+            && self.keys.iter().zip(&record.fields).all(|(k, f)| **k == *f.key)
     }
 }
 
@@ -153,22 +160,38 @@ const TEXT_PATHS: &[&str] = &[
     "dst_endpoint.hostname",
 ];
 
-pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, products: &super::Products) -> Plan {
+pub(crate) fn plan(
+    schema: &Schema,
+    record: &Record,
+    decision: &Decision,
+    products: &super::Products,
+) -> Plan {
     let class = schema.class(decision.class_uid).or_else(|| schema.class(0));
     let (class_uid, class_name, category_uid) = match class {
         Some(c) => (c.uid, c.caption.clone(), c.category_uid),
         None => (decision.class_uid, decision.class_name.clone(), decision.category_uid),
     };
-    let category_name = schema.categories.values().find(|c| c.uid == category_uid).map(|c| c.caption.clone()).unwrap_or_default();
-    let activity_id = class.and_then(|c| c.activity(decision.activity_id)).map(|a| a.id).unwrap_or(0);
-    let activity_name = class.and_then(|c| c.activity(activity_id)).map(|a| a.caption.clone()).unwrap_or_else(|| "Unknown".into());
+    let category_name = schema
+        .categories
+        .values()
+        .find(|c| c.uid == category_uid)
+        .map(|c| c.caption.clone())
+        .unwrap_or_default();
+    let activity_id =
+        class.and_then(|c| c.activity(decision.activity_id)).map(|a| a.id).unwrap_or(0);
+    let activity_name = class
+        .and_then(|c| c.activity(activity_id))
+        .map(|a| a.caption.clone())
+        .unwrap_or_else(|| "Unknown".into());
     let (product, vendor) = match products.for_decision(decision) {
         Some((p, v)) => (Some(p.to_string()), v.map(str::to_string)),
         None => (product_of(decision), None),
     };
     let cloud_provider = cloud_provider(record, product.as_deref());
     let usable = |p: &'static [&'static str]| {
-        p.is_empty() || p.iter().any(|x| USABLE_PROFILES.contains(x) && (*x != "cloud" || cloud_provider.is_some()))
+        p.is_empty()
+            || p.iter()
+                .any(|x| USABLE_PROFILES.contains(x) && (*x != "cloud" || cloud_provider.is_some()))
     };
 
     let mut fields: Vec<FieldPlan> = Vec::with_capacity(record.fields.len());
@@ -179,7 +202,8 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
         let mut targets = Vec::new();
         let mut score = 0;
         if let Some(c) = class {
-            let cand = keys::concept(&k, &f.value, class_uid).or_else(|| dictionary(schema, c, &k, &f.value));
+            let cand = keys::concept(&k, &f.value, class_uid)
+                .or_else(|| dictionary(schema, c, &k, &f.value));
             if let Some(mut cand) = cand {
                 if k.leaf.as_slice() == ["process", "id"] && parent_pid_key(record) {
                     // Next to a `NewProcessId`, `ProcessId` is the creator.
@@ -188,7 +212,9 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
                 score = cand.score;
                 targets = resolve_cand(schema, c, &cand, &usable);
                 for p in &cand.also {
-                    if let Some(t) = resolve(schema, c, p, Conv::Typed).filter(|t| usable(t.profiles)) {
+                    if let Some(t) =
+                        resolve(schema, c, p, Conv::Typed).filter(|t| usable(t.profiles))
+                    {
                         if !targets.iter().any(|x| x.path == t.path) {
                             claims.push((t.path, i, score - 10));
                             targets.push(t);
@@ -212,15 +238,25 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
     let syslog = matches!(record.format, Format::Syslog3164 | Format::Syslog5424);
     let severity = record.fields.iter().enumerate().find_map(|(i, f)| {
         // The syslog header's severity is 0 (emergency) … 7 (debug).
-        let s = if syslog && f.key == "severity" { Scale::Syslog } else { severity::scale_for_key(&f.key)? };
+        let s = if syslog && f.key == "severity" {
+            Scale::Syslog
+        } else {
+            severity::scale_for_key(&f.key)?
+        };
         severity::severity_id(s, &f.value).map(|_| (i, s))
     });
     let scan_text = match record.format {
-        Format::Text | Format::Syslog3164 | Format::Syslog5424 => record.fields.iter().position(|f| f.key == "message"),
+        Format::Text | Format::Syslog3164 | Format::Syslog5424 => {
+            record.fields.iter().position(|f| f.key == "message")
+        }
         _ => None,
     };
     let text_targets = match (class, scan_text) {
-        (Some(c), Some(_)) => TEXT_PATHS.iter().filter_map(|p| resolve(schema, c, p, Conv::Typed)).filter(|t| usable(t.profiles)).collect(),
+        (Some(c), Some(_)) => TEXT_PATHS
+            .iter()
+            .filter_map(|p| resolve(schema, c, p, Conv::Typed))
+            .filter(|t| usable(t.profiles))
+            .collect(),
         _ => Vec::new(),
     };
     let mut order: Vec<u32> = (0..record.fields.len() as u32).collect();
@@ -228,7 +264,9 @@ pub(crate) fn plan(schema: &Schema, record: &Record, decision: &Decision, produc
     let key_order = order
         .iter()
         .enumerate()
-        .map(|(n, &i)| (i, n > 0 && record.fields[order[n - 1] as usize].key == record.fields[i as usize].key))
+        .map(|(n, &i)| {
+            (i, n > 0 && record.fields[order[n - 1] as usize].key == record.fields[i as usize].key)
+        })
         .collect();
     Plan {
         type_name: intern(&format!("{class_name}: {activity_name}")),
@@ -268,7 +306,9 @@ pub(crate) fn value_class(v: &str) -> u8 {
         return 9;
     }
     // One table lookup per byte: the flags every byte has (AND) and any byte has (OR).
-    let (all, any) = b.iter().fold((u8::MAX, 0u8), |(all, any), &c| (all & BYTE_FLAGS[c as usize], any | BYTE_FLAGS[c as usize]));
+    let (all, any) = b.iter().fold((u8::MAX, 0u8), |(all, any), &c| {
+        (all & BYTE_FLAGS[c as usize], any | BYTE_FLAGS[c as usize])
+    });
     let has = |f: u8| any & f != 0;
     match () {
         _ if all & DIGIT != 0 => 1,
@@ -318,7 +358,10 @@ const BYTE_FLAGS: [u8; 256] = {
 };
 
 fn parent_pid_key(record: &Record) -> bool {
-    record.fields.iter().any(|f| f.key.ends_with("NewProcessId") || f.key.ends_with("new_process_id"))
+    record
+        .fields
+        .iter()
+        .any(|f| f.key.ends_with("NewProcessId") || f.key.ends_with("new_process_id"))
 }
 
 /// The product a decision's best knowledge-pack evidence names (`pack:<product>`).
@@ -338,10 +381,15 @@ fn cloud_provider(record: &Record, product: Option<&str>) -> Option<&'static str
     for f in &record.fields {
         let k = f.key.as_str();
         let v = f.value.as_str();
-        if k == "awsRegion" || v.starts_with("arn:aws:") || (k == "eventSource" && v.ends_with(".amazonaws.com")) {
+        if k == "awsRegion"
+            || v.starts_with("arn:aws:")
+            || (k == "eventSource" && v.ends_with(".amazonaws.com"))
+        {
             return Some("AWS");
         }
-        if k.starts_with("protoPayload.") || (k.ends_with("serviceName") && v.ends_with(".googleapis.com")) {
+        if k.starts_with("protoPayload.")
+            || (k.ends_with("serviceName") && v.ends_with(".googleapis.com"))
+        {
             return Some("GCP");
         }
         if k == "resourceId" && v.contains("/providers/Microsoft.") {
@@ -360,15 +408,24 @@ fn cloud_provider(record: &Record, product: Option<&str>) -> Option<&'static str
     }
 }
 
-fn resolve_cand(schema: &Schema, class: &Class, cand: &Cand, usable: &dyn Fn(&'static [&'static str]) -> bool) -> Vec<Target> {
+fn resolve_cand(
+    schema: &Schema,
+    class: &Class,
+    cand: &Cand,
+    usable: &dyn Fn(&'static [&'static str]) -> bool,
+) -> Vec<Target> {
     let mut out = Vec::new();
     match cand.conv {
         // Both a path and the name of the executable, from one field.
         _ if cand.paths == ["process.file.path", "process.name"] => {
-            if let Some(t) = resolve(schema, class, "process.file.path", Conv::Typed).filter(|t| usable(t.profiles)) {
+            if let Some(t) = resolve(schema, class, "process.file.path", Conv::Typed)
+                .filter(|t| usable(t.profiles))
+            {
                 out.push(t);
             }
-            if let Some(t) = resolve(schema, class, "process.name", Conv::Basename).filter(|t| usable(t.profiles)) {
+            if let Some(t) = resolve(schema, class, "process.name", Conv::Basename)
+                .filter(|t| usable(t.profiles))
+            {
                 out.push(t);
             }
         }
@@ -377,7 +434,10 @@ fn resolve_cand(schema: &Schema, class: &Class, cand: &Cand, usable: &dyn Fn(&'s
             for p in &cand.paths {
                 let base = p.rsplit_once('.').map(|(b, _)| b).unwrap_or(p);
                 for leaf in ["hostname", "ip"] {
-                    if let Some(t) = resolve(schema, class, &format!("{base}.{leaf}"), Conv::HostOrIp).filter(|t| usable(t.profiles)) {
+                    if let Some(t) =
+                        resolve(schema, class, &format!("{base}.{leaf}"), Conv::HostOrIp)
+                            .filter(|t| usable(t.profiles))
+                    {
                         out.push(t);
                     }
                 }
@@ -387,9 +447,15 @@ fn resolve_cand(schema: &Schema, class: &Class, cand: &Cand, usable: &dyn Fn(&'s
             }
         }
         Conv::Url => {
-            if let Some(t) = resolve(schema, class, "http_request.url.url_string", Conv::Url).filter(|t| usable(t.profiles)) {
+            if let Some(t) = resolve(schema, class, "http_request.url.url_string", Conv::Url)
+                .filter(|t| usable(t.profiles))
+            {
                 out.push(t);
-                for p in ["http_request.url.path", "http_request.url.query_string", "http_request.url.hostname"] {
+                for p in [
+                    "http_request.url.path",
+                    "http_request.url.query_string",
+                    "http_request.url.hostname",
+                ] {
                     if let Some(t) = resolve(schema, class, p, Conv::Url) {
                         out.push(t);
                     }
@@ -404,7 +470,11 @@ fn resolve_cand(schema: &Schema, class: &Class, cand: &Cand, usable: &dyn Fn(&'s
             }
         }
         _ => {
-            if let Some(t) = cand.paths.iter().find_map(|p| resolve_or_nested(schema, class, p, cand.conv, usable)) {
+            if let Some(t) = cand
+                .paths
+                .iter()
+                .find_map(|p| resolve_or_nested(schema, class, p, cand.conv, usable))
+            {
                 out.push(t);
             }
         }
@@ -415,7 +485,13 @@ fn resolve_cand(schema: &Schema, class: &Class, cand: &Cand, usable: &dyn Fn(&'s
 /// `p` in the class, or where classes without it keep the same thing: a finding's network
 /// and process details live in `evidences[]`, an authentication's process is its
 /// `logon_process`.
-fn resolve_or_nested(schema: &Schema, class: &Class, p: &str, conv: Conv, usable: &dyn Fn(&'static [&'static str]) -> bool) -> Option<Target> {
+fn resolve_or_nested(
+    schema: &Schema,
+    class: &Class,
+    p: &str,
+    conv: Conv,
+    usable: &dyn Fn(&'static [&'static str]) -> bool,
+) -> Option<Target> {
     if let Some(t) = resolve(schema, class, p, conv).filter(|t| usable(t.profiles)) {
         return Some(t);
     }
@@ -426,8 +502,12 @@ fn resolve_or_nested(schema: &Schema, class: &Class, p: &str, conv: Conv, usable
     if head == "process" && class.attributes.contains_key("logon_process") {
         return resolve(schema, class, &format!("logon_{p}"), conv).filter(|t| usable(t.profiles));
     }
-    if matches!(head, "src_endpoint" | "dst_endpoint" | "connection_info" | "process" | "file" | "query" | "url") {
-        return resolve(schema, class, &format!("evidences.{p}"), conv).filter(|t| usable(t.profiles));
+    if matches!(
+        head,
+        "src_endpoint" | "dst_endpoint" | "connection_info" | "process" | "file" | "query" | "url"
+    ) {
+        return resolve(schema, class, &format!("evidences.{p}"), conv)
+            .filter(|t| usable(t.profiles));
     }
     None
 }
@@ -454,7 +534,8 @@ pub(crate) fn resolve(schema: &Schema, class: &Class, path: &str, conv: Conv) ->
         segs.push(Seg { name: intern(name), array: attr.is_array });
         if parts.peek().is_none() {
             let allowed = owner.map(|o| rules::string_enum(o, name)).unwrap_or(&[]);
-            let leaf = if allowed.is_empty() { leaf_of(&attr.type_name)? } else { Leaf::OneOf(allowed) };
+            let leaf =
+                if allowed.is_empty() { leaf_of(&attr.type_name)? } else { Leaf::OneOf(allowed) };
             let enum_ids = attr.enum_values.keys().copied().collect();
             return Some(Target { path: intern(path), segs, leaf, enum_ids, conv, profiles });
         }
@@ -487,9 +568,29 @@ fn leaf_of(type_name: &str) -> Option<Leaf> {
 
 /// Attributes the builder writes itself; the dictionary fallback must not land on them.
 const RESERVED: &[&str] = &[
-    "class_uid", "class_name", "category_uid", "category_name", "activity_id", "activity_name", "type_uid", "type_name",
-    "severity_id", "severity", "time", "metadata", "raw_data", "unmapped", "message", "observables", "enrichments",
-    "start_time", "end_time", "count", "timezone_offset", "raw_data_size", "raw_data_hash",
+    "class_uid",
+    "class_name",
+    "category_uid",
+    "category_name",
+    "activity_id",
+    "activity_name",
+    "type_uid",
+    "type_name",
+    "severity_id",
+    "severity",
+    "time",
+    "metadata",
+    "raw_data",
+    "unmapped",
+    "message",
+    "observables",
+    "enrichments",
+    "start_time",
+    "end_time",
+    "count",
+    "timezone_offset",
+    "raw_data_size",
+    "raw_data_hash",
 ];
 
 /// Fallback: the key, in snake case, names one of the class's attributes (or
@@ -500,7 +601,8 @@ fn dictionary(schema: &Schema, class: &Class, k: &KeyWords, value: &str) -> Opti
     if leaf.is_empty() {
         return None;
     }
-    let static_name = |s: &str| -> Option<&'static str> { INTERN.iter().find(|x| **x == s).copied() };
+    let static_name =
+        |s: &str| -> Option<&'static str> { INTERN.iter().find(|x| **x == s).copied() };
     if k.parents.is_empty() {
         if RESERVED.contains(&leaf.as_str()) {
             return None;
@@ -508,7 +610,12 @@ fn dictionary(schema: &Schema, class: &Class, k: &KeyWords, value: &str) -> Opti
         let id_name = format!("{leaf}_id");
         if let (Some(a), Ok(n)) = (class.attributes.get(&id_name), value.parse::<i64>()) {
             if a.enum_values.contains_key(&n) {
-                return Some(Cand { paths: vec![static_name(&id_name)?], also: Vec::new(), conv: Conv::Typed, score: 30 });
+                return Some(Cand {
+                    paths: vec![static_name(&id_name)?],
+                    also: Vec::new(),
+                    conv: Conv::Typed,
+                    score: 30,
+                });
             }
         }
         let a = class.attributes.get(&leaf)?;
@@ -517,20 +624,64 @@ fn dictionary(schema: &Schema, class: &Class, k: &KeyWords, value: &str) -> Opti
             let obj = schema.objects.get(a.object_type.as_deref()?)?;
             obj.attributes.get("name")?;
             let path = format!("{leaf}.name");
-            return Some(Cand { paths: vec![static_name(&path)?], also: Vec::new(), conv: Conv::Typed, score: 30 });
+            return Some(Cand {
+                paths: vec![static_name(&path)?],
+                also: Vec::new(),
+                conv: Conv::Typed,
+                score: 30,
+            });
         }
-        return Some(Cand { paths: vec![static_name(&leaf)?], also: Vec::new(), conv: Conv::Typed, score: 30 });
+        return Some(Cand {
+            paths: vec![static_name(&leaf)?],
+            also: Vec::new(),
+            conv: Conv::Typed,
+            score: 30,
+        });
     }
     None
 }
 
 /// Paths the dictionary fallback can produce, as `'static` strings.
 const INTERN: &[&str] = &[
-    "logon_type", "logon_type_id", "auth_protocol", "auth_protocol_id", "is_mfa", "is_remote", "is_new_logon", "is_cleartext",
-    "status_code", "status_detail", "share", "share_type", "share_type_id", "direction", "direction_id", "rcode", "rcode_id",
-    "service.name", "session.uid", "privileges", "log_name", "log_provider", "log_type", "job.name", "entity.name",
-    "group.name", "disposition", "disposition_id", "action", "action_id", "risk_score", "confidence", "is_alert", "duration",
-    "file.name", "query.hostname", "account_switch_type", "account_switch_type_id", "certificate.serial_number",
+    "logon_type",
+    "logon_type_id",
+    "auth_protocol",
+    "auth_protocol_id",
+    "is_mfa",
+    "is_remote",
+    "is_new_logon",
+    "is_cleartext",
+    "status_code",
+    "status_detail",
+    "share",
+    "share_type",
+    "share_type_id",
+    "direction",
+    "direction_id",
+    "rcode",
+    "rcode_id",
+    "service.name",
+    "session.uid",
+    "privileges",
+    "log_name",
+    "log_provider",
+    "log_type",
+    "job.name",
+    "entity.name",
+    "group.name",
+    "disposition",
+    "disposition_id",
+    "action",
+    "action_id",
+    "risk_score",
+    "confidence",
+    "is_alert",
+    "duration",
+    "file.name",
+    "query.hostname",
+    "account_switch_type",
+    "account_switch_type_id",
+    "certificate.serial_number",
 ];
 
 /// An object whose sibling `type` says what it is: `file.*` from something that is not a
@@ -560,7 +711,9 @@ fn drop_non_files(record: &Record, fields: &mut [FieldPlan]) {
 /// Two fields on one attribute: the higher score keeps it, the other loses that target.
 fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(&'static str, usize, i32)]) {
     for (path, i, score) in claims {
-        let beaten = claims.iter().any(|(p, j, s)| p == path && j != i && (s > score || (s == score && j < i)));
+        let beaten = claims
+            .iter()
+            .any(|(p, j, s)| p == path && j != i && (s > score || (s == score && j < i)));
         if beaten {
             if let Some(f) = fields.get_mut(*i) {
                 f.targets.retain(|t| t.path != *path);
@@ -570,8 +723,27 @@ fn settle_conflicts(fields: &mut [FieldPlan], claims: &[(&'static str, usize, i3
 }
 
 /// Words that mark a field as a time of something other than the event.
-const NOT_EVENT_TIME: &[&str] =
-    &["received", "receive", "ingest", "ingested", "processed", "updated", "modified", "last", "end", "expiration", "expires", "till", "creation", "stage", "first", "seen", "started", "completed", "export"];
+const NOT_EVENT_TIME: &[&str] = &[
+    "received",
+    "receive",
+    "ingest",
+    "ingested",
+    "processed",
+    "updated",
+    "modified",
+    "last",
+    "end",
+    "expiration",
+    "expires",
+    "till",
+    "creation",
+    "stage",
+    "first",
+    "seen",
+    "started",
+    "completed",
+    "export",
+];
 
 /// Candidate time fields, best first: a time word in the key, no word that marks another
 /// time, shallow keys before nested ones.
@@ -580,17 +752,38 @@ fn time_fields(record: &Record) -> Vec<usize> {
     for (i, f) in record.fields.iter().enumerate() {
         let k = KeyWords::new(&f.key);
         let leaf: Vec<&str> = k.leaf.iter().map(String::as_str).collect();
-        let timeish = leaf.iter().any(|w| matches!(*w, "time" | "timestamp" | "ts" | "date" | "published" | "datetime" | "created" | "when"))
-            || f.key == "@timestamp"
+        let timeish = leaf.iter().any(|w| {
+            matches!(
+                *w,
+                "time"
+                    | "timestamp"
+                    | "ts"
+                    | "date"
+                    | "published"
+                    | "datetime"
+                    | "created"
+                    | "when"
+            )
+        }) || f.key == "@timestamp"
             || f.key == "at_sign_timestamp";
         if !timeish || f.value.is_empty() {
             continue;
         }
         let mut score = 100 - 10 * k.depth() as i32 - leaf.len() as i32;
-        if leaf.iter().any(|w| NOT_EVENT_TIME.contains(w)) || k.parents.iter().flatten().any(|w| NOT_EVENT_TIME.contains(&w.as_str())) {
+        if leaf.iter().any(|w| NOT_EVENT_TIME.contains(w))
+            || k.parents.iter().flatten().any(|w| NOT_EVENT_TIME.contains(&w.as_str()))
+        {
             score -= 50;
         }
-        if matches!(leaf.as_slice(), ["time"] | ["timestamp"] | ["ts"] | ["event", "time"] | ["time", "created"] | ["published"]) {
+        if matches!(
+            leaf.as_slice(),
+            ["time"]
+                | ["timestamp"]
+                | ["ts"]
+                | ["event", "time"]
+                | ["time", "created"]
+                | ["published"]
+        ) {
             score += 20;
         }
         if leaf.contains(&"event") {

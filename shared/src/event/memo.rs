@@ -69,21 +69,41 @@ impl Memo {
         let mut leaves: Vec<&Ev> = Vec::with_capacity(64);
         let skeleton = skeleton(obj, &mut leaves);
         let entry = self.table.lock().ok()?.get(&mix(skeleton, u64::from(class_uid)))?.clone();
-        let pass = leaves.len() == entry.leaves as usize && entry.tests.iter().all(|t| leaves.get(t.ordinal as usize).is_some_and(|v| t.passes(v)));
+        let pass = leaves.len() == entry.leaves as usize
+            && entry
+                .tests
+                .iter()
+                .all(|t| leaves.get(t.ordinal as usize).is_some_and(|v| t.passes(v)));
         pass.then(|| entry.errors.clone())
     }
 
     /// Remembers what the full validator found in `event` for `class_uid`, when the skeleton
     /// alone decides it.
-    pub fn learn(&self, schema: &Schema, index: &Index, class_uid: u32, event: &Ev, errors: &Arc<[ValidationError]>) {
-        if !errors.iter().all(|e| matches!(e.kind, ErrorKind::MissingRequired | ErrorKind::Constraint | ErrorKind::UnknownAttribute)) {
+    pub fn learn(
+        &self,
+        schema: &Schema,
+        index: &Index,
+        class_uid: u32,
+        event: &Ev,
+        errors: &Arc<[ValidationError]>,
+    ) {
+        if !errors.iter().all(|e| {
+            matches!(
+                e.kind,
+                ErrorKind::MissingRequired | ErrorKind::Constraint | ErrorKind::UnknownAttribute
+            )
+        }) {
             return;
         }
         let Some(obj) = event.as_object() else { return };
         let Some(class) = index.class(schema, class_uid) else { return };
         let mut l = Learn { schema, index, ordinal: 0, tests: Vec::new() };
         l.object(Some(class), obj, true);
-        let entry = Arc::new(Entry { leaves: l.ordinal, tests: l.tests.into_boxed_slice(), errors: errors.clone() });
+        let entry = Arc::new(Entry {
+            leaves: l.ordinal,
+            tests: l.tests.into_boxed_slice(),
+            errors: errors.clone(),
+        });
         let key = mix(skeleton(obj, &mut Vec::new()), u64::from(class_uid));
         if let Ok(mut t) = self.table.lock() {
             if t.len() >= CAPACITY {
@@ -101,7 +121,11 @@ impl Memo {
 fn skeleton<'v>(obj: &'v Obj, leaves: &mut Vec<&'v Ev>) -> u64 {
     fn value<'v>(h: u64, v: &'v Ev, leaves: &mut Vec<&'v Ev>) -> u64 {
         let tag = match v {
-            Ev::Arr(items) => return items.iter().fold(mix(h, 6 | (items.len() as u64) << 8), |h, i| value(h, i, leaves)),
+            Ev::Arr(items) => {
+                return items
+                    .iter()
+                    .fold(mix(h, 6 | (items.len() as u64) << 8), |h, i| value(h, i, leaves))
+            }
             Ev::Obj(m) => return mix(object(mix(h, 7), m, false, leaves), 8),
             Ev::Null => 1,
             Ev::Bool(_) => 2,
@@ -119,7 +143,9 @@ fn skeleton<'v>(obj: &'v Obj, leaves: &mut Vec<&'v Ev>) -> u64 {
                 match k {
                     "unmapped" => continue,
                     // The ids the validator checks against each other and the class.
-                    "class_uid" | "category_uid" | "activity_id" | "type_uid" => h = mix(h, v.as_i64().map_or(u64::MAX, |n| n as u64)),
+                    "class_uid" | "category_uid" | "activity_id" | "type_uid" => {
+                        h = mix(h, v.as_i64().map_or(u64::MAX, |n| n as u64))
+                    }
                     _ => {}
                 }
             }
@@ -165,7 +191,9 @@ impl Learn<'_> {
         match v {
             Ev::Obj(m) => {
                 let child = attr.and_then(|a| match a.kind {
-                    Kind::Object(Some(i)) => self.index.object(self.schema, i).filter(|n| !n.attrs.is_empty()),
+                    Kind::Object(Some(i)) => {
+                        self.index.object(self.schema, i).filter(|n| !n.attrs.is_empty())
+                    }
                     _ => None,
                 });
                 self.object(child, m, false);
@@ -173,7 +201,12 @@ impl Learn<'_> {
             Ev::Arr(items) => items.iter().for_each(|i| self.value(attr, i)),
             _ => {
                 if let Some(a) = attr.filter(|a| needs_test(a)) {
-                    self.tests.push(LeafTest { ordinal: self.ordinal, kind: a.kind, enum_ids: a.enum_ids.clone(), str_enum: a.str_enum });
+                    self.tests.push(LeafTest {
+                        ordinal: self.ordinal,
+                        kind: a.kind,
+                        enum_ids: a.enum_ids.clone(),
+                        str_enum: a.str_enum,
+                    });
                 }
                 self.ordinal += 1;
             }
@@ -183,7 +216,10 @@ impl Learn<'_> {
 
 /// Leaves whose JSON type alone (fixed by the skeleton) does not settle their validity.
 fn needs_test(a: &AttrNode) -> bool {
-    !a.enum_ids.is_empty() || !a.str_enum.is_empty() || matches!(a.kind, Kind::Int32 | Kind::Port) || matches!(a.kind, Kind::Str(f) if f != Format::Any)
+    !a.enum_ids.is_empty()
+        || !a.str_enum.is_empty()
+        || matches!(a.kind, Kind::Int32 | Kind::Port)
+        || matches!(a.kind, Kind::Str(f) if f != Format::Any)
 }
 
 #[cfg(test)]
@@ -229,7 +265,9 @@ mod tests {
         // The base ids are part of the skeleton: another activity is checked in full once.
         assert!(!memo.clean(4001, &Ev::from(&event(99, "192.0.2.1", 443))));
         // Same skeleton, values the full validator rejects.
-        for bad in [event(7, "192.0.2.1", 443), event(1, "not-an-ip", 443), event(1, "192.0.2.1", 70_000)] {
+        for bad in
+            [event(7, "192.0.2.1", 443), event(1, "not-an-ip", 443), event(1, "192.0.2.1", 70_000)]
+        {
             assert!(!validate::validate_with(&index, &schema, 4001, &Ev::from(&bad)).is_empty());
             assert!(!memo.clean(4001, &Ev::from(&bad)), "{bad}");
         }
@@ -257,18 +295,26 @@ mod tests {
             Ev::from(&v)
         };
         let first = with_extra("192.0.2.1", 443);
-        let errors: Arc<[ValidationError]> = validate::validate_with(&index, &schema, 4001, &first).into();
-        assert_eq!(errors.iter().map(|e| e.kind).collect::<Vec<_>>(), [ErrorKind::UnknownAttribute]);
+        let errors: Arc<[ValidationError]> =
+            validate::validate_with(&index, &schema, 4001, &first).into();
+        assert_eq!(
+            errors.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            [ErrorKind::UnknownAttribute]
+        );
         memo.learn(&schema, &index, 4001, &first, &errors);
         // Same skeleton, other valid values: the same errors, as the full validator finds.
         let other = with_extra("2001:db8::1", 22);
-        assert_eq!(memo.known(4001, &other).as_deref(), Some(&validate::validate_with(&index, &schema, 4001, &other)[..]));
+        assert_eq!(
+            memo.known(4001, &other).as_deref(),
+            Some(&validate::validate_with(&index, &schema, 4001, &other)[..])
+        );
         assert!(!memo.clean(4001, &other));
         // A value the full validator rejects as well: not vouched for.
         assert!(memo.known(4001, &with_extra("192.0.2.1", 70_000)).is_none());
         // Value errors are not remembered at all.
         let bad = Ev::from(&event(1, "192.0.2.1", 70_000));
-        let value_errors: Arc<[ValidationError]> = validate::validate_with(&index, &schema, 4001, &bad).into();
+        let value_errors: Arc<[ValidationError]> =
+            validate::validate_with(&index, &schema, 4001, &bad).into();
         assert!(!value_errors.is_empty());
         memo.learn(&schema, &index, 4001, &bad, &value_errors);
         assert!(memo.known(4001, &bad).is_none());

@@ -72,19 +72,34 @@ pub struct OcsfEvent {
 
 /// Builds an event without a plan cache (plans are computed per call). Without the raw
 /// text, `raw_data` is the parsed fields as one JSON object; prefer [`build_raw`].
-pub fn build(schema: &Schema, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
+pub fn build(
+    schema: &Schema,
+    record: &Record,
+    decision: &Decision,
+    ctx: &EventContext,
+) -> OcsfEvent {
     let plan = mapping::plan(schema, record, decision, &Products::default());
     assemble::assemble(schema, &index::Index::new(schema), None, &plan, record, None, ctx)
 }
 
 /// [`build`] with the record's original text, which becomes `raw_data`.
-pub fn build_raw(schema: &Schema, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
+pub fn build_raw(
+    schema: &Schema,
+    raw: &str,
+    record: &Record,
+    decision: &Decision,
+    ctx: &EventContext,
+) -> OcsfEvent {
     let plan = mapping::plan(schema, record, decision, &Products::default());
     assemble::assemble(schema, &index::Index::new(schema), None, &plan, record, Some(raw), ctx)
 }
 
 /// Checks an event against class `class_uid` of `schema`. Never panics.
-pub fn validate(schema: &Schema, class_uid: u32, event: &serde_json::Value) -> Vec<ValidationError> {
+pub fn validate(
+    schema: &Schema,
+    class_uid: u32,
+    event: &serde_json::Value,
+) -> Vec<ValidationError> {
     validate::validate(schema, class_uid, &Ev::from(event))
 }
 
@@ -123,7 +138,13 @@ impl Mapper {
     pub fn from_arc(schema: Arc<Schema>, cache_capacity: usize) -> Self {
         let cap = NonZeroUsize::new(cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         let index = index::Index::new(&schema);
-        Mapper { schema, index, products: Products::default(), plans: Mutex::new(lru::LruCache::with_hasher(cap, fasthash::FastBuild::default())), memo: memo::Memo::default() }
+        Mapper {
+            schema,
+            index,
+            products: Products::default(),
+            plans: Mutex::new(lru::LruCache::with_hasher(cap, fasthash::FastBuild::default())),
+            memo: memo::Memo::default(),
+        }
     }
 
     /// The mapper for a knowledge base: its schema, and products named by its pack.
@@ -152,14 +173,34 @@ impl Mapper {
     }
 
     /// See [`build_raw`].
-    pub fn build_raw(&self, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
+    pub fn build_raw(
+        &self,
+        raw: &str,
+        record: &Record,
+        decision: &Decision,
+        ctx: &EventContext,
+    ) -> OcsfEvent {
         let plan = self.plan_for(record, decision);
-        assemble::assemble(&self.schema, &self.index, Some(&self.memo), &plan, record, Some(raw), ctx)
+        assemble::assemble(
+            &self.schema,
+            &self.index,
+            Some(&self.memo),
+            &plan,
+            record,
+            Some(raw),
+            ctx,
+        )
     }
 
     /// [`Mapper::build_raw`] with a plan made afresh and full validation, bypassing both
     /// caches (to check them).
-    pub fn build_fresh(&self, raw: &str, record: &Record, decision: &Decision, ctx: &EventContext) -> OcsfEvent {
+    pub fn build_fresh(
+        &self,
+        raw: &str,
+        record: &Record,
+        decision: &Decision,
+        ctx: &EventContext,
+    ) -> OcsfEvent {
         let plan = mapping::plan(&self.schema, record, decision, &self.products);
         assemble::assemble(&self.schema, &self.index, None, &plan, record, Some(raw), ctx)
     }
@@ -184,8 +225,10 @@ impl Mapper {
             return Arc::new(mapping::plan(&self.schema, record, decision, &self.products));
         }
         // The decision's signature is hex; hashing its text would do, parsing is cheaper.
-        let signature = u64::from_str_radix(&decision.signature, 16).unwrap_or_else(|_| mapping::fingerprint_str(&decision.signature));
-        let key = PlanKey { signature, class_uid: decision.class_uid, activity_id: decision.activity_id };
+        let signature = u64::from_str_radix(&decision.signature, 16)
+            .unwrap_or_else(|_| mapping::fingerprint_str(&decision.signature));
+        let key =
+            PlanKey { signature, class_uid: decision.class_uid, activity_id: decision.activity_id };
         // Value classes on the stack for records of up to 64 fields.
         let mut stack = [0u8; 64];
         let heap: Vec<u8>;
@@ -199,7 +242,9 @@ impl Mapper {
             &heap
         };
         if let Ok(mut c) = self.plans.lock() {
-            if let Some(p) = c.get(&key).and_then(|v| v.iter().find(|p| p.fits_exact(record, classes))) {
+            if let Some(p) =
+                c.get(&key).and_then(|v| v.iter().find(|p| p.fits_exact(record, classes)))
+            {
                 return p.clone();
             }
         }

@@ -101,7 +101,10 @@ impl Products {
 }
 
 fn words(name: &str) -> Vec<String> {
-    name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -129,8 +132,15 @@ mod tests {
         let p = products();
         assert_eq!(p.by_slug("aws-cloudtrail").map(|x| x.name.as_str()), Some("AWS CloudTrail"));
         assert_eq!(p.by_slug("openssh").map(|x| x.name.as_str()), Some("OpenSSH sshd"));
-        assert_eq!(p.by_slug("windows-security").map(|x| x.name.as_str()), Some("Windows Security Event Log"));
-        assert_eq!(p.by_slug("box-admin-events").map(|x| x.name.as_str()), None, "one word of three is not enough");
+        assert_eq!(
+            p.by_slug("windows-security").map(|x| x.name.as_str()),
+            Some("Windows Security Event Log")
+        );
+        assert_eq!(
+            p.by_slug("box-admin-events").map(|x| x.name.as_str()),
+            None,
+            "one word of three is not enough"
+        );
         assert_eq!(p.by_slug("box").map(|x| x.name.as_str()), Some("Box"));
         assert!(p.by_slug("zeek").is_none());
     }

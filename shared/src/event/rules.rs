@@ -9,20 +9,39 @@
 /// (it repeats the parent class's): both must hold. (class, kind, attributes).
 pub(crate) const CLASS_CONSTRAINTS: &[(u32, &str, &[&str])] = &[
     (4002, "at_least_one", &["http_request", "http_response"]),
-    (4014, "at_least_one", &["connection_info", "session", "src_endpoint", "traffic", "tunnel_interface", "tunnel_type_id"]),
+    (
+        4014,
+        "at_least_one",
+        &[
+            "connection_info",
+            "session",
+            "src_endpoint",
+            "traffic",
+            "tunnel_interface",
+            "tunnel_type_id",
+        ],
+    ),
 ];
 
 /// String attributes with enumerated values (the compiled model keeps integer enums only):
 /// (object, attribute, values).
 pub(crate) const STRING_ENUMS: &[(&str, &str, &[&str])] = &[
     ("cvss", "depth", &["Base", "Environmental", "Temporal"]),
-    ("http_request", "http_method", &["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT", "PATCH"]),
+    (
+        "http_request",
+        "http_method",
+        &["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT", "PATCH"],
+    ),
     ("osint", "tlp", &["AMBER", "AMBER STRICT", "CLEAR", "GREEN", "RED", "WHITE"]),
 ];
 
 /// Allowed values of a string attribute of an object (empty: any).
 pub(crate) fn string_enum(object: &str, name: &str) -> &'static [&'static str] {
-    STRING_ENUMS.iter().find(|(o, a, _)| *a == name && *o == object).map(|(_, _, v)| *v).unwrap_or(&[])
+    STRING_ENUMS
+        .iter()
+        .find(|(o, a, _)| *a == name && *o == object)
+        .map(|(_, _, v)| *v)
+        .unwrap_or(&[])
 }
 
 /// Profiles a class attribute needs; empty when the class defines it itself.
@@ -52,9 +71,14 @@ pub(crate) fn object_attribute_profiles(object: &str, name: &str) -> &'static [&
 }
 
 /// Constraints of an object: (kind, attributes).
-pub(crate) fn object_constraints(object: &str) -> impl Iterator<Item = (&'static str, &'static [&'static str])> + '_ {
+pub(crate) fn object_constraints(
+    object: &str,
+) -> impl Iterator<Item = (&'static str, &'static [&'static str])> + '_ {
     let start = OBJECT_CONSTRAINTS.partition_point(|(o, _, _)| *o < object);
-    OBJECT_CONSTRAINTS[start..].iter().take_while(move |(o, _, _)| *o == object).map(|(_, k, a)| (*k, *a))
+    OBJECT_CONSTRAINTS[start..]
+        .iter()
+        .take_while(move |(o, _, _)| *o == object)
+        .map(|(_, k, a)| (*k, *a))
 }
 
 /// Profiles that define a class-level attribute name (`*_dt` → `datetime`).
@@ -62,7 +86,10 @@ fn profiles_defining(name: &str) -> &'static [&'static str] {
     if name.ends_with("_dt") {
         return &["datetime"];
     }
-    PROFILE_BY_ATTRIBUTE.binary_search_by(|(n, _)| (*n).cmp(name)).map(|i| PROFILE_BY_ATTRIBUTE[i].1).unwrap_or(&[])
+    PROFILE_BY_ATTRIBUTE
+        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .map(|i| PROFILE_BY_ATTRIBUTE[i].1)
+        .unwrap_or(&[])
 }
 
 /// Every class-level profile attribute → the profiles that define it, sorted by name.
@@ -131,13 +158,62 @@ pub(crate) const PROFILE_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("container", &["container", "namespace_pid"]),
     ("data_classification", &["data_classification", "data_classifications"]),
     ("host", &["actor", "device"]),
-    ("incident", &["assignee", "assignee_group", "impact", "impact_id", "impact_score", "is_suspected_breach", "priority", "priority_id", "src_url", "ticket", "tickets", "verdict", "verdict_id"]),
+    (
+        "incident",
+        &[
+            "assignee",
+            "assignee_group",
+            "impact",
+            "impact_id",
+            "impact_score",
+            "is_suspected_breach",
+            "priority",
+            "priority_id",
+            "src_url",
+            "ticket",
+            "tickets",
+            "verdict",
+            "verdict_id",
+        ],
+    ),
     ("linux/linux_users", &["auid", "egid", "euid", "group"]),
     ("load_balancer", &["load_balancer"]),
     ("macos/macos_users", &["egid", "euid"]),
-    ("network_proxy", &["proxy_connection_info", "proxy_endpoint", "proxy_http_request", "proxy_http_response", "proxy_tls", "proxy_traffic"]),
+    (
+        "network_proxy",
+        &[
+            "proxy_connection_info",
+            "proxy_endpoint",
+            "proxy_http_request",
+            "proxy_http_response",
+            "proxy_tls",
+            "proxy_traffic",
+        ],
+    ),
     ("osint", &["osint"]),
-    ("security_control", &["action", "action_id", "attacks", "authorizations", "confidence", "confidence_id", "confidence_score", "disposition", "disposition_id", "firewall_rule", "is_alert", "malware", "malware_scan_info", "policy", "risk_details", "risk_level", "risk_level_id", "risk_score"]),
+    (
+        "security_control",
+        &[
+            "action",
+            "action_id",
+            "attacks",
+            "authorizations",
+            "confidence",
+            "confidence_id",
+            "confidence_score",
+            "disposition",
+            "disposition_id",
+            "firewall_rule",
+            "is_alert",
+            "malware",
+            "malware_scan_info",
+            "policy",
+            "risk_details",
+            "risk_level",
+            "risk_level_id",
+            "risk_score",
+        ],
+    ),
     ("trace", &["trace"]),
 ];
 
@@ -153,12 +229,83 @@ pub(crate) const CLASS_NATIVE: &[(u32, &[&str])] = &[
     (1008, &["actor", "device"]),
     (1009, &["actor", "device"]),
     (1010, &["actor", "device"]),
-    (2001, &["attacks", "confidence", "confidence_id", "confidence_score", "impact", "impact_id", "impact_score", "malware", "risk_level", "risk_level_id", "risk_score"]),
+    (
+        2001,
+        &[
+            "attacks",
+            "confidence",
+            "confidence_id",
+            "confidence_score",
+            "impact",
+            "impact_id",
+            "impact_score",
+            "malware",
+            "risk_level",
+            "risk_level_id",
+            "risk_score",
+        ],
+    ),
     (2002, &["confidence", "confidence_id", "confidence_score", "device"]),
     (2003, &["confidence", "confidence_id", "confidence_score", "device"]),
-    (2004, &["confidence", "confidence_id", "confidence_score", "device", "impact", "impact_id", "impact_score", "is_alert", "malware", "malware_scan_info", "risk_details", "risk_level", "risk_level_id", "risk_score"]),
-    (2005, &["assignee", "assignee_group", "attacks", "confidence", "confidence_id", "confidence_score", "impact", "impact_id", "impact_score", "is_suspected_breach", "priority", "priority_id", "src_url", "ticket", "tickets", "verdict", "verdict_id"]),
-    (2006, &["actor", "confidence", "confidence_id", "confidence_score", "device", "impact", "impact_id", "impact_score", "is_alert", "risk_details", "risk_level", "risk_level_id", "risk_score"]),
+    (
+        2004,
+        &[
+            "confidence",
+            "confidence_id",
+            "confidence_score",
+            "device",
+            "impact",
+            "impact_id",
+            "impact_score",
+            "is_alert",
+            "malware",
+            "malware_scan_info",
+            "risk_details",
+            "risk_level",
+            "risk_level_id",
+            "risk_score",
+        ],
+    ),
+    (
+        2005,
+        &[
+            "assignee",
+            "assignee_group",
+            "attacks",
+            "confidence",
+            "confidence_id",
+            "confidence_score",
+            "impact",
+            "impact_id",
+            "impact_score",
+            "is_suspected_breach",
+            "priority",
+            "priority_id",
+            "src_url",
+            "ticket",
+            "tickets",
+            "verdict",
+            "verdict_id",
+        ],
+    ),
+    (
+        2006,
+        &[
+            "actor",
+            "confidence",
+            "confidence_id",
+            "confidence_score",
+            "device",
+            "impact",
+            "impact_id",
+            "impact_score",
+            "is_alert",
+            "risk_details",
+            "risk_level",
+            "risk_level_id",
+            "risk_score",
+        ],
+    ),
     (2007, &["confidence", "confidence_id", "confidence_score", "device"]),
     (2008, &["confidence", "confidence_id", "confidence_score", "device"]),
     (3001, &["actor", "policy"]),
@@ -255,15 +402,52 @@ pub(crate) const OBJECT_CONSTRAINTS: &[(&str, &str, &[&str])] = &[
     ("d3f_technique", "at_least_one", &["name", "uid"]),
     ("d3fend", "at_least_one", &["d3f_tactic", "d3f_technique"]),
     ("data_classification", "at_least_one", &["category_id", "confidentiality_id"]),
-    ("data_security", "at_least_one", &["data_lifecycle_state_id", "detection_pattern", "detection_system_id", "policy"]),
+    (
+        "data_security",
+        "at_least_one",
+        &["data_lifecycle_state_id", "detection_pattern", "detection_system_id", "policy"],
+    ),
     ("database", "at_least_one", &["name", "uid"]),
     ("databucket", "at_least_one", &["name", "uid"]),
-    ("device", "at_least_one", &["ip", "uid", "name", "hostname", "instance_uid", "interface_uid", "interface_name"]),
+    (
+        "device",
+        "at_least_one",
+        &["ip", "uid", "name", "hostname", "instance_uid", "interface_uid", "interface_name"],
+    ),
     ("edge", "at_least_one", &["name", "uid"]),
     ("email", "at_least_one", &["from", "to"]),
-    ("endpoint", "at_least_one", &["ip", "uid", "name", "hostname", "instance_uid", "interface_uid", "interface_name"]),
+    (
+        "endpoint",
+        "at_least_one",
+        &["ip", "uid", "name", "hostname", "instance_uid", "interface_uid", "interface_name"],
+    ),
     ("endpoint_connection", "at_least_one", &["network_endpoint", "code"]),
-    ("evidences", "at_least_one", &["actor", "api", "connection_info", "data", "database", "databucket", "device", "dst_endpoint", "email", "file", "process", "query", "src_endpoint", "url", "user", "job", "script", "reg_key", "reg_value", "win_service"]),
+    (
+        "evidences",
+        "at_least_one",
+        &[
+            "actor",
+            "api",
+            "connection_info",
+            "data",
+            "database",
+            "databucket",
+            "device",
+            "dst_endpoint",
+            "email",
+            "file",
+            "process",
+            "query",
+            "src_endpoint",
+            "url",
+            "user",
+            "job",
+            "script",
+            "reg_key",
+            "reg_value",
+            "win_service",
+        ],
+    ),
     ("extension", "at_least_one", &["name", "uid"]),
     ("feature", "at_least_one", &["name", "uid"]),
     ("firewall_rule", "at_least_one", &["name", "uid"]),
@@ -278,14 +462,60 @@ pub(crate) const OBJECT_CONSTRAINTS: &[(&str, &str, &[&str])] = &[
     ("logger", "at_least_one", &["name", "uid"]),
     ("malware", "at_least_one", &["name", "uid"]),
     ("malware_scan_info", "at_least_one", &["name", "uid"]),
-    ("managed_entity", "at_least_one", &["name", "uid", "device", "group", "org", "policy", "user"]),
+    (
+        "managed_entity",
+        "at_least_one",
+        &["name", "uid", "device", "group", "org", "policy", "user"],
+    ),
     ("message_context", "at_least_one", &["application", "service"]),
     ("mitigation", "at_least_one", &["name", "uid"]),
     ("module", "at_least_one", &["load_type_id", "function_name"]),
-    ("network_endpoint", "at_least_one", &["ip", "uid", "name", "hostname", "svc_name", "instance_uid", "interface_uid", "interface_name", "domain"]),
+    (
+        "network_endpoint",
+        "at_least_one",
+        &[
+            "ip",
+            "uid",
+            "name",
+            "hostname",
+            "svc_name",
+            "instance_uid",
+            "interface_uid",
+            "interface_name",
+            "domain",
+        ],
+    ),
     ("network_interface", "at_least_one", &["ip", "mac", "name", "hostname", "uid"]),
-    ("network_proxy", "at_least_one", &["ip", "uid", "name", "hostname", "svc_name", "instance_uid", "interface_uid", "interface_name", "domain"]),
-    ("occurrence_details", "at_least_one", &["cell_name", "column_name", "column_number", "end_line", "json_path", "page_number", "record_index_in_array", "row_number", "start_line"]),
+    (
+        "network_proxy",
+        "at_least_one",
+        &[
+            "ip",
+            "uid",
+            "name",
+            "hostname",
+            "svc_name",
+            "instance_uid",
+            "interface_uid",
+            "interface_name",
+            "domain",
+        ],
+    ),
+    (
+        "occurrence_details",
+        "at_least_one",
+        &[
+            "cell_name",
+            "column_name",
+            "column_number",
+            "end_line",
+            "json_path",
+            "page_number",
+            "record_index_in_array",
+            "row_number",
+            "start_line",
+        ],
+    ),
     ("organization", "at_least_one", &["name", "uid"]),
     ("parameter", "at_least_one", &["name", "pre_value", "post_value"]),
     ("peripheral_device", "at_least_one", &["name", "uid"]),
@@ -293,7 +523,28 @@ pub(crate) const OBJECT_CONSTRAINTS: &[(&str, &str, &[&str])] = &[
     ("process", "at_least_one", &["pid", "uid", "cpid"]),
     ("process_entity", "at_least_one", &["cmd_line", "name", "path", "pid", "uid", "cpid"]),
     ("product", "at_least_one", &["name", "uid"]),
-    ("query_evidence", "just_one", &["connection_info", "file", "folder", "group", "job", "kernel", "module", "network_interfaces", "peripheral_device", "process", "reg_key", "reg_value", "service", "session", "startup_item", "user"]),
+    (
+        "query_evidence",
+        "just_one",
+        &[
+            "connection_info",
+            "file",
+            "folder",
+            "group",
+            "job",
+            "kernel",
+            "module",
+            "network_interfaces",
+            "peripheral_device",
+            "process",
+            "reg_key",
+            "reg_value",
+            "service",
+            "session",
+            "startup_item",
+            "user",
+        ],
+    ),
     ("query_info", "at_least_one", &["name", "uid"]),
     ("reporter", "at_least_one", &["hostname", "ip", "name", "uid"]),
     ("resource_details", "at_least_one", &["name", "uid"]),
@@ -306,17 +557,48 @@ pub(crate) const OBJECT_CONSTRAINTS: &[(&str, &str, &[&str])] = &[
     ("tactic", "at_least_one", &["name", "uid"]),
     ("technique", "at_least_one", &["name", "uid"]),
     ("ticket", "at_least_one", &["src_url", "uid"]),
-    ("timespan", "at_least_one", &["duration", "duration_days", "duration_hours", "duration_mins", "duration_months", "duration_secs", "duration_weeks", "duration_years", "end_time", "start_time"]),
+    (
+        "timespan",
+        "at_least_one",
+        &[
+            "duration",
+            "duration_days",
+            "duration_hours",
+            "duration_mins",
+            "duration_months",
+            "duration_secs",
+            "duration_weeks",
+            "duration_years",
+            "end_time",
+            "start_time",
+        ],
+    ),
     ("trait", "at_least_one", &["name", "uid"]),
     ("transformation_info", "at_least_one", &["name", "uid"]),
     ("unmanned_aerial_system", "at_least_one", &["name", "serial_number", "uid", "uid_alt"]),
-    ("unmanned_system_operating_area", "at_least_one", &["city", "country", "postal_code", "region"]),
+    (
+        "unmanned_system_operating_area",
+        "at_least_one",
+        &["city", "country", "postal_code", "region"],
+    ),
     ("url", "at_least_one", &["url_string", "path"]),
     ("user", "at_least_one", &["account", "name", "uid"]),
     ("vulnerability", "just_one", &["advisory", "cve", "cwe"]),
     ("web_resource", "at_least_one", &["name", "uid"]),
     ("win/win_resource", "at_least_one", &["name", "uid"]),
-    ("win/win_service", "at_least_one", &["cmd_line", "service_category_id", "service_dependencies", "service_error_control_id", "service_start_name", "service_start_type_id", "service_type_id"]),
+    (
+        "win/win_service",
+        "at_least_one",
+        &[
+            "cmd_line",
+            "service_category_id",
+            "service_dependencies",
+            "service_error_control_id",
+            "service_start_name",
+            "service_start_type_id",
+            "service_type_id",
+        ],
+    ),
 ];
 
 #[cfg(test)]
@@ -341,14 +623,19 @@ mod tests {
     /// The official 1.8.0 export shipped with the external checker's package
     /// (`scripts/validate-ocsf-events.py --print-schema-path`), or `$OCSF_OFFICIAL_SCHEMA`.
     fn official() -> Option<serde_json::Value> {
-        let path = std::env::var_os("OCSF_OFFICIAL_SCHEMA").map(std::path::PathBuf::from).or_else(|| {
-            let cache = std::env::var_os("OCSFMAP_CACHE")
-                .map(std::path::PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/ocsfmap")))?;
-            let lib = cache.join("venvs/ocsf-validate/lib");
-            let py = std::fs::read_dir(&lib).ok()?.flatten().next()?.path();
-            Some(py.join("site-packages/ocsf_json_schema/ocsf/1.8.0.json"))
-        })?;
+        let path = std::env::var_os("OCSF_OFFICIAL_SCHEMA").map(std::path::PathBuf::from).or_else(
+            || {
+                let cache = std::env::var_os("OCSFMAP_CACHE")
+                    .map(std::path::PathBuf::from)
+                    .or_else(|| {
+                        std::env::var_os("HOME")
+                            .map(|h| std::path::PathBuf::from(h).join(".cache/ocsfmap"))
+                    })?;
+                let lib = cache.join("venvs/ocsf-validate/lib");
+                let py = std::fs::read_dir(&lib).ok()?.flatten().next()?.path();
+                Some(py.join("site-packages/ocsf_json_schema/ocsf/1.8.0.json"))
+            },
+        )?;
         let text = std::fs::read_to_string(&path).ok()?;
         serde_json::from_str(&text).ok()
     }
@@ -363,7 +650,10 @@ mod tests {
         for c in classes.values() {
             let uid = c["uid"].as_u64().expect("uid") as u32;
             for (name, a) in c["attributes"].as_object().expect("attributes") {
-                let want: Vec<&str> = a["profiles"].as_array().map(|p| p.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+                let want: Vec<&str> = a["profiles"]
+                    .as_array()
+                    .map(|p| p.iter().filter_map(|x| x.as_str()).collect())
+                    .unwrap_or_default();
                 let mut got = class_attribute_profiles(uid, name).to_vec();
                 let mut want = want;
                 got.sort_unstable();
@@ -372,11 +662,14 @@ mod tests {
             }
             if let Some(cons) = c["constraints"].as_object() {
                 for (kind, names) in cons {
-                    let names: Vec<&str> = names.as_array().expect("list").iter().filter_map(|x| x.as_str()).collect();
+                    let names: Vec<&str> =
+                        names.as_array().expect("list").iter().filter_map(|x| x.as_str()).collect();
                     if names.is_empty() {
                         continue;
                     }
-                    let ours = CLASS_CONSTRAINTS.iter().any(|(u, k, n)| *u == uid && k == kind && *n == names.as_slice());
+                    let ours = CLASS_CONSTRAINTS
+                        .iter()
+                        .any(|(u, k, n)| *u == uid && k == kind && *n == names.as_slice());
                     let compiled_same = !CLASS_CONSTRAINTS.iter().any(|(u, _, _)| *u == uid);
                     assert!(ours || compiled_same, "class {uid} {kind} {names:?}");
                 }
@@ -388,22 +681,34 @@ mod tests {
                 .map(|c| {
                     c.iter()
                         .filter_map(|(k, v)| {
-                            let n: Vec<String> = v.as_array()?.iter().filter_map(|x| x.as_str().map(String::from)).collect();
+                            let n: Vec<String> = v
+                                .as_array()?
+                                .iter()
+                                .filter_map(|x| x.as_str().map(String::from))
+                                .collect();
                             (!n.is_empty()).then(|| (k.clone(), n))
                         })
                         .collect()
                 })
                 .unwrap_or_default();
-            let got: Vec<(String, Vec<String>)> =
-                object_constraints(oname).map(|(k, n)| (k.to_string(), n.iter().map(|s| s.to_string()).collect())).collect();
+            let got: Vec<(String, Vec<String>)> = object_constraints(oname)
+                .map(|(k, n)| (k.to_string(), n.iter().map(|s| s.to_string()).collect()))
+                .collect();
             let mut want = want;
             want.sort();
             let mut got = got;
             got.sort();
             assert_eq!(got, want, "object {oname} constraints");
             for (name, a) in o["attributes"].as_object().expect("attributes") {
-                let want: Vec<&str> = a["profiles"].as_array().map(|p| p.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
-                assert_eq!(object_attribute_profiles(oname, name).to_vec(), want, "object {oname} attribute {name}");
+                let want: Vec<&str> = a["profiles"]
+                    .as_array()
+                    .map(|p| p.iter().filter_map(|x| x.as_str()).collect())
+                    .unwrap_or_default();
+                assert_eq!(
+                    object_attribute_profiles(oname, name).to_vec(),
+                    want,
+                    "object {oname} attribute {name}"
+                );
                 if let Some(e) = a["enum"].as_object().filter(|_| a["type"] == "string_t") {
                     let mut want: Vec<&str> = e.keys().map(String::as_str).collect();
                     let mut got = string_enum(oname, name).to_vec();

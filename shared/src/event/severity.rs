@@ -42,11 +42,16 @@ pub fn scale_for_key(key: &str) -> Option<Scale> {
         "severity_id" | "severityid" => Scale::Ocsf,
         "level" if whole.contains("system") || key == "Level" => Scale::WindowsLevel,
         "syslog_severity" | "syslogseverity" | "syslog_severity_code" => Scale::Syslog,
-        "priority" | "prio" | "pri" if whole.contains("alert") || whole.contains("suricata") || whole.contains("snort") => Scale::Priority,
+        "priority" | "prio" | "pri"
+            if whole.contains("alert") || whole.contains("suricata") || whole.contains("snort") =>
+        {
+            Scale::Priority
+        }
         "severity" | "sev" if whole.contains("alert.") => Scale::Priority,
         "severity" | "sev" | "risk_score" | "riskscore" | "cvss" => Scale::TenPoint,
-        "level" | "log_level" | "loglevel" | "levelname" | "severity_name" | "severityname" | "severity_text" | "severitytext"
-        | "risklevel" | "risk_level" | "threat_level" | "priority" => Scale::Words,
+        "level" | "log_level" | "loglevel" | "levelname" | "severity_name" | "severityname"
+        | "severity_text" | "severitytext" | "risklevel" | "risk_level" | "threat_level"
+        | "priority" => Scale::Words,
         _ => return None,
     })
 }
@@ -102,9 +107,8 @@ pub fn severity_id(scale: Scale, value: &str) -> Option<i64> {
 pub fn from_word(v: &str) -> Option<i64> {
     let w = v.trim().to_ascii_lowercase();
     Some(match w.as_str() {
-        "info" | "information" | "informational" | "debug" | "trace" | "verbose" | "notice" | "audit" | "success" | "ok" => {
-            INFORMATIONAL
-        }
+        "info" | "information" | "informational" | "debug" | "trace" | "verbose" | "notice"
+        | "audit" | "success" | "ok" => INFORMATIONAL,
         "low" | "minor" => LOW,
         "medium" | "moderate" | "warn" | "warning" => MEDIUM,
         "high" | "major" | "error" | "err" | "severe" | "very-high" => HIGH,

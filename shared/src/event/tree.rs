@@ -130,7 +130,11 @@ impl Obj {
     }
 
     /// The value at `key`, inserting `make()` first when absent.
-    pub fn get_or_insert_with(&mut self, key: impl Into<Key>, make: impl FnOnce() -> Ev) -> &mut Ev {
+    pub fn get_or_insert_with(
+        &mut self,
+        key: impl Into<Key>,
+        make: impl FnOnce() -> Ev,
+    ) -> &mut Ev {
         let key = key.into();
         let i = match self.find(&key) {
             Ok(i) => i,
@@ -304,7 +308,9 @@ impl From<&Value> for Ev {
             },
             Value::String(s) => Ev::from(s.clone()),
             Value::Array(a) => Ev::Arr(a.iter().map(Ev::from).collect()),
-            Value::Object(m) => Ev::Obj(Obj::from_entries(m.iter().map(|(k, v)| (Key::Owned(k.clone()), Ev::from(v))).collect())),
+            Value::Object(m) => Ev::Obj(Obj::from_entries(
+                m.iter().map(|(k, v)| (Key::Owned(k.clone()), Ev::from(v))).collect(),
+            )),
         }
     }
 }
@@ -476,7 +482,10 @@ mod tests {
         assert_eq!(e.to_value(), v);
         assert_eq!(e.to_string(), v.to_string());
         assert_eq!(e.to_json(), v.to_string());
-        assert_eq!(serde_json::to_string_pretty(&e).unwrap(), serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(
+            serde_json::to_string_pretty(&e).unwrap(),
+            serde_json::to_string_pretty(&v).unwrap()
+        );
         assert_eq!(e["a"]["m"], Ev::Bool(true));
         assert!(e["missing"]["deeper"].is_null());
     }
@@ -491,15 +500,28 @@ mod tests {
         assert_eq!(o.keys().collect::<Vec<_>>(), ["a", "b", "s", "src", "src_endpoint"]);
         assert!(o.insert_new("b", Ev::Null).is_err());
         let mut merged = o.clone();
-        merged.merge_sorted(vec![("0".into(), Ev::Int(0)), ("b".into(), Ev::Int(2)), ("zz".into(), Ev::Null)], 0);
-        assert_eq!(merged.keys().collect::<Vec<_>>(), ["0", "a", "b", "s", "src", "src_endpoint", "zz"]);
+        merged.merge_sorted(
+            vec![("0".into(), Ev::Int(0)), ("b".into(), Ev::Int(2)), ("zz".into(), Ev::Null)],
+            0,
+        );
+        assert_eq!(
+            merged.keys().collect::<Vec<_>>(),
+            ["0", "a", "b", "s", "src", "src_endpoint", "zz"]
+        );
         assert_eq!(merged.get("b"), Some(&Ev::Int(2)));
         assert_eq!(o.remove("s"), Some(Ev::from("s")));
         assert!(!o.contains_key("s"));
         *o.get_or_insert_with("c", || Ev::Int(0)) = Ev::Int(3);
         assert_eq!(o.get("c"), Some(&Ev::Int(3)));
-        let from = Obj::from_entries(vec![("k".into(), Ev::Int(1)), ("a".into(), Ev::Null), ("k".into(), Ev::Int(2))]);
-        assert_eq!(from.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>(), [("a".into(), Ev::Null), ("k".into(), Ev::Int(2))]);
+        let from = Obj::from_entries(vec![
+            ("k".into(), Ev::Int(1)),
+            ("a".into(), Ev::Null),
+            ("k".into(), Ev::Int(2)),
+        ]);
+        assert_eq!(
+            from.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>(),
+            [("a".into(), Ev::Null), ("k".into(), Ev::Int(2))]
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@
 
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
 use super::tree::{Ev, Obj};
+use serde::{Deserialize, Serialize};
 
 use super::index::{AttrNode, Format, Index, Kind, Node};
 use crate::schema::Schema;
@@ -50,7 +50,14 @@ impl ValidationError {
 
     /// True when removing the value at `path` fixes this error.
     pub fn is_removable(&self) -> bool {
-        matches!(self.kind, ErrorKind::UnknownAttribute | ErrorKind::WrongType | ErrorKind::NotInEnum | ErrorKind::OutOfRange | ErrorKind::TooDeep)
+        matches!(
+            self.kind,
+            ErrorKind::UnknownAttribute
+                | ErrorKind::WrongType
+                | ErrorKind::NotInEnum
+                | ErrorKind::OutOfRange
+                | ErrorKind::TooDeep
+        )
     }
 }
 
@@ -66,9 +73,18 @@ pub(crate) fn validate(schema: &Schema, class_uid: u32, event: &Ev) -> Vec<Valid
 }
 
 /// Validation through a (shared, lazily compiled) index of the schema.
-pub(crate) fn validate_with(index: &Index, schema: &Schema, class_uid: u32, event: &Ev) -> Vec<ValidationError> {
+pub(crate) fn validate_with(
+    index: &Index,
+    schema: &Schema,
+    class_uid: u32,
+    event: &Ev,
+) -> Vec<ValidationError> {
     let Some(class) = index.class(schema, class_uid) else {
-        return vec![ValidationError::new("", ErrorKind::UnknownClass, format!("class {class_uid} is not in OCSF {}", schema.version))];
+        return vec![ValidationError::new(
+            "",
+            ErrorKind::UnknownClass,
+            format!("class {class_uid} is not in OCSF {}", schema.version),
+        )];
     };
     let Some(obj) = event.as_object() else {
         return vec![ValidationError::new("", ErrorKind::NotAnObject, "an event is a JSON object")];
@@ -91,18 +107,30 @@ fn consistency(schema: &Schema, class_uid: u32, obj: &Obj, errors: &mut Vec<Vali
     let int = |k: &str| obj.get(k).and_then(Ev::as_i64);
     if let Some(c) = int("class_uid") {
         if c != i64::from(class_uid) {
-            errors.push(ValidationError::new("class_uid", ErrorKind::Inconsistent, format!("{c} but validated as {class_uid}")));
+            errors.push(ValidationError::new(
+                "class_uid",
+                ErrorKind::Inconsistent,
+                format!("{c} but validated as {class_uid}"),
+            ));
         }
     }
     if let Some(c) = int("category_uid") {
         if c != category_uid {
-            errors.push(ValidationError::new("category_uid", ErrorKind::Inconsistent, format!("{c} but class is in {category_uid}")));
+            errors.push(ValidationError::new(
+                "category_uid",
+                ErrorKind::Inconsistent,
+                format!("{c} but class is in {category_uid}"),
+            ));
         }
     }
     if let (Some(t), Some(a)) = (int("type_uid"), int("activity_id")) {
         let want = i64::from(class_uid) * 100 + a;
         if t != want {
-            errors.push(ValidationError::new("type_uid", ErrorKind::Inconsistent, format!("{t}, expected {want}")));
+            errors.push(ValidationError::new(
+                "type_uid",
+                ErrorKind::Inconsistent,
+                format!("{t}, expected {want}"),
+            ));
         }
     }
 }
@@ -121,28 +149,50 @@ fn declared(cx: &Ctx, need: &[&str]) -> bool {
     need.is_empty() || need.iter().any(|n| cx.profiles.contains(n))
 }
 
-fn check_object(cx: &mut Ctx, node: &Node, obj: &Obj, path: &mut String, depth: usize, is_class: bool) {
+fn check_object(
+    cx: &mut Ctx,
+    node: &Node,
+    obj: &Obj,
+    path: &mut String,
+    depth: usize,
+    is_class: bool,
+) {
     if depth > MAX_DEPTH {
-        cx.errors.push(ValidationError::new(path, ErrorKind::TooDeep, format!("nested more than {MAX_DEPTH} levels")));
+        cx.errors.push(ValidationError::new(
+            path,
+            ErrorKind::TooDeep,
+            format!("nested more than {MAX_DEPTH} levels"),
+        ));
         return;
     }
     for (name, value) in obj {
         if is_class && name == "unmapped" {
             if !value.is_object() {
-                cx.errors.push(ValidationError::new("unmapped", ErrorKind::WrongType, "must be an object"));
+                cx.errors.push(ValidationError::new(
+                    "unmapped",
+                    ErrorKind::WrongType,
+                    "must be an object",
+                ));
             }
             continue;
         }
         let len = push(path, name);
         match node.attrs.get(name) {
             None => {
-                cx.errors.push(ValidationError::new(path, ErrorKind::UnknownAttribute, format!("{} has no attribute `{name}`", node.label)));
+                cx.errors.push(ValidationError::new(
+                    path,
+                    ErrorKind::UnknownAttribute,
+                    format!("{} has no attribute `{name}`", node.label),
+                ));
             }
             Some(attr) if !declared(cx, attr.profiles) => {
                 cx.errors.push(ValidationError::new(
                     path,
                     ErrorKind::UnknownAttribute,
-                    format!("`{name}` comes with profile {} which metadata.profiles does not list", attr.profiles.join("/")),
+                    format!(
+                        "`{name}` comes with profile {} which metadata.profiles does not list",
+                        attr.profiles.join("/")
+                    ),
                 ));
             }
             Some(attr) => check_value(cx, attr, value, path, depth),
@@ -152,7 +202,11 @@ fn check_object(cx: &mut Ctx, node: &Node, obj: &Obj, path: &mut String, depth: 
     for (name, need) in &node.required {
         if !obj.contains_key(name) && declared(cx, need) {
             let len = push(path, name);
-            cx.errors.push(ValidationError::new(path, ErrorKind::MissingRequired, format!("`{name}` is required")));
+            cx.errors.push(ValidationError::new(
+                path,
+                ErrorKind::MissingRequired,
+                format!("`{name}` is required"),
+            ));
             path.truncate(len);
         }
     }
@@ -211,7 +265,11 @@ fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Ev, path: &mut String, dept
             return;
         };
         // The generic `object` object (and unknown objects) take any content.
-        let Some(node) = id.and_then(|i| cx.index.object(cx.schema, i)).filter(|n| !n.attrs.is_empty()) else { return };
+        let Some(node) =
+            id.and_then(|i| cx.index.object(cx.schema, i)).filter(|n| !n.attrs.is_empty())
+        else {
+            return;
+        };
         check_object(cx, node, obj, path, depth + 1, false);
         return;
     }
@@ -222,9 +280,18 @@ fn check_item(cx: &mut Ctx, attr: &AttrNode, value: &Ev, path: &mut String, dept
 
 /// What is wrong with a scalar value of an attribute of this kind and enumerations, if
 /// anything: its type or range, else its membership of the enum.
-pub(crate) fn scalar_error(kind: Kind, str_enum: &[&str], enum_ids: &[i64], value: &Ev) -> Option<(ErrorKind, String)> {
+pub(crate) fn scalar_error(
+    kind: Kind,
+    str_enum: &[&str],
+    enum_ids: &[i64],
+    value: &Ev,
+) -> Option<(ErrorKind, String)> {
     if let Err(detail) = check_kind(kind, value) {
-        let kind = if detail.starts_with("out of range") { ErrorKind::OutOfRange } else { ErrorKind::WrongType };
+        let kind = if detail.starts_with("out of range") {
+            ErrorKind::OutOfRange
+        } else {
+            ErrorKind::WrongType
+        };
         return Some((kind, detail));
     }
     if let Some(v) = value.as_str().filter(|v| !str_enum.is_empty() && !str_enum.contains(v)) {
@@ -237,9 +304,19 @@ pub(crate) fn scalar_error(kind: Kind, str_enum: &[&str], enum_ids: &[i64], valu
 }
 
 fn check_kind(kind: Kind, v: &Ev) -> Result<(), String> {
-    let want = |ok: bool, what: &str| if ok { Ok(()) } else { Err(format!("must be {what}, found {}", kind_of(v))) };
+    let want = |ok: bool, what: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("must be {what}, found {}", kind_of(v)))
+        }
+    };
     match kind {
-        Kind::Int32 => want(v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) || v.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)), "a 32-bit integer"),
+        Kind::Int32 => want(
+            v.as_i64().is_some_and(|n| i32::try_from(n).is_ok())
+                || v.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)),
+            "a 32-bit integer",
+        ),
         Kind::Long => want(v.is_integer(), "an integer"),
         Kind::Port => {
             want(v.is_integer(), "an integer port")?;
@@ -286,14 +363,22 @@ pub(crate) fn check_string_format(type_name: &str, s: &str) -> Result<(), String
         "subnet_t" => s.len() <= 42,
         "mac_t" => s.len() <= 32 && is_mac(s),
         "uuid_t" => contains_uuid(s),
-        "datetime_t" => super::time::parse(s, 0).is_some() && s.len() >= 19 && matches!(s.as_bytes().get(10), Some(b'T' | b't')),
+        "datetime_t" => {
+            super::time::parse(s, 0).is_some()
+                && s.len() >= 19
+                && matches!(s.as_bytes().get(10), Some(b'T' | b't'))
+        }
         "email_t" => is_email(s),
         _ => true,
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("`{}` is not a valid {}", s.chars().take(64).collect::<String>(), type_name.trim_end_matches("_t")))
+        Err(format!(
+            "`{}` is not a valid {}",
+            s.chars().take(64).collect::<String>(),
+            type_name.trim_end_matches("_t")
+        ))
     }
 }
 
@@ -307,19 +392,30 @@ pub(crate) fn is_ip(s: &str) -> bool {
 fn is_mac(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 17
-        && b.chunks(3).all(|c| c[0].is_ascii_hexdigit() && c[1].is_ascii_hexdigit() && (c.len() == 2 || matches!(c[2], b':' | b'-')))
+        && b.chunks(3).all(|c| {
+            c[0].is_ascii_hexdigit()
+                && c[1].is_ascii_hexdigit()
+                && (c.len() == 2 || matches!(c[2], b':' | b'-'))
+        })
 }
 
 fn contains_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.windows(36).any(|w| {
-        w.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+        w.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
     })
 }
 
 fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else { return false };
-    let local_ok = !local.is_empty() && local.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c));
+    let local_ok = !local.is_empty()
+        && local.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c));
     let domain_ok = domain.split_once('.').is_some_and(|(a, b)| {
         !a.is_empty()
             && !b.is_empty()
@@ -353,7 +449,8 @@ mod tests {
         assert!(check_kind(s(Format::Ip), &Ev::from("host.example.com")).is_err());
         assert!(check_kind(s(Format::Mac), &Ev::from("00:1A:2b:3c:4d:5e")).is_ok());
         assert!(check_kind(s(Format::Mac), &Ev::from("00:1A:2b:3c:4d")).is_err());
-        assert!(check_kind(s(Format::Uuid), &Ev::from("x-123e4567-e89b-12d3-a456-426614174000")).is_ok());
+        assert!(check_kind(s(Format::Uuid), &Ev::from("x-123e4567-e89b-12d3-a456-426614174000"))
+            .is_ok());
         assert!(check_kind(s(Format::Uuid), &Ev::from("123e4567")).is_err());
         assert!(check_kind(s(Format::Datetime), &Ev::from("2024-06-01T00:00:00Z")).is_ok());
         assert!(check_kind(s(Format::Datetime), &Ev::from("Jun  1 00:00:00")).is_err());

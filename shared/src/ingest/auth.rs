@@ -41,9 +41,7 @@ impl ApiKey {
         if secret.chars().count() < MIN_KEY_CHARS {
             return Err(KeyError::TooShort { min: MIN_KEY_CHARS });
         }
-        Ok(Self {
-            digest: Sha256::digest(secret.as_bytes()).into(),
-        })
+        Ok(Self { digest: Sha256::digest(secret.as_bytes()).into() })
     }
 
     /// Constant-time comparison of a presented key with the configured one.
@@ -80,11 +78,7 @@ impl AuthPolicy {
 }
 
 fn presented_key(req: &HttpRequest) -> Option<&str> {
-    if let Some(k) = req
-        .header("x-api-key")
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
+    if let Some(k) = req.header("x-api-key").map(str::trim).filter(|k| !k.is_empty()) {
         return Some(k);
     }
     let auth = req.header("authorization")?.trim();
@@ -101,10 +95,7 @@ mod tests {
 
     fn req(headers: &[(&str, &str)]) -> HttpRequest {
         HttpRequest {
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             ..HttpRequest::default()
         }
     }
@@ -128,16 +119,9 @@ mod tests {
         assert_eq!(e.status(), 401);
         let e = policy().check(&req(&[("x-api-key", "")])).unwrap_err();
         assert_eq!(e.status(), 401);
-        let e = policy()
-            .check(&req(&[("authorization", "Basic abc")]))
-            .unwrap_err();
+        let e = policy().check(&req(&[("authorization", "Basic abc")])).unwrap_err();
         assert_eq!(e.status(), 401);
-        for wrong in [
-            "k3y-0123456789abcdeF",
-            "k3y-0123456789abcde",
-            "k3y-0123456789abcdef0",
-            "x",
-        ] {
+        for wrong in ["k3y-0123456789abcdeF", "k3y-0123456789abcde", "k3y-0123456789abcdef0", "x"] {
             let e = policy().check(&req(&[("x-api-key", wrong)])).unwrap_err();
             assert_eq!(e.status(), 403, "{wrong}");
         }
@@ -157,9 +141,7 @@ mod tests {
 
     #[test]
     fn unconfigured_refuses_and_open_allows() {
-        let e = AuthPolicy::Unconfigured
-            .check(&req(&[("x-api-key", KEY)]))
-            .unwrap_err();
+        let e = AuthPolicy::Unconfigured.check(&req(&[("x-api-key", KEY)])).unwrap_err();
         assert_eq!(e.status(), 500);
         assert!(AuthPolicy::Open.check(&req(&[])).is_ok());
     }
@@ -167,10 +149,7 @@ mod tests {
     #[test]
     fn weak_keys_are_refused_and_debug_hides_the_key() {
         assert_eq!(ApiKey::new("  \n").unwrap_err(), KeyError::Empty);
-        assert!(matches!(
-            ApiKey::new("short"),
-            Err(KeyError::TooShort { .. })
-        ));
+        assert!(matches!(ApiKey::new("short"), Err(KeyError::TooShort { .. })));
         let k = ApiKey::new(&format!("{KEY}\n")).unwrap();
         assert!(k.matches(KEY));
         assert!(!format!("{k:?} {:?}", policy()).contains(KEY));

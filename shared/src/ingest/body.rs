@@ -45,29 +45,20 @@ pub fn transport_decode(
     }
     if !is_base64 {
         return match body.len() {
-            n if n > max_body_bytes => Err(IngestError::BodyTooLarge {
-                size: n,
-                limit: max_body_bytes,
-            }),
+            n if n > max_body_bytes => {
+                Err(IngestError::BodyTooLarge { size: n, limit: max_body_bytes })
+            }
             _ => Ok(Cow::Borrowed(body.as_bytes())),
         };
     }
     // Check the size the text will decode to before decoding it.
     let decoded_len = body.len() / 4 * 3;
     if decoded_len > max_body_bytes.saturating_add(3) {
-        return Err(IngestError::BodyTooLarge {
-            size: decoded_len,
-            limit: max_body_bytes,
-        });
+        return Err(IngestError::BodyTooLarge { size: decoded_len, limit: max_body_bytes });
     }
-    let bytes = BASE64
-        .decode(body.trim_end())
-        .map_err(|_| IngestError::BadBase64)?;
+    let bytes = BASE64.decode(body.trim_end()).map_err(|_| IngestError::BadBase64)?;
     if bytes.len() > max_body_bytes {
-        return Err(IngestError::BodyTooLarge {
-            size: bytes.len(),
-            limit: max_body_bytes,
-        });
+        return Err(IngestError::BodyTooLarge { size: bytes.len(), limit: max_body_bytes });
     }
     if bytes.is_empty() {
         return Err(IngestError::EmptyBody);
@@ -111,10 +102,7 @@ fn too_large(len: usize, limits: &Limits) -> Option<Refusal> {
     (len > limits.max_record_bytes).then(|| {
         (
             RejectCode::RecordTooLarge,
-            format!(
-                "the record is {len} bytes; the limit is {} bytes",
-                limits.max_record_bytes
-            ),
+            format!("the record is {len} bytes; the limit is {} bytes", limits.max_record_bytes),
         )
     })
 }
@@ -137,19 +125,13 @@ fn json_record<'a>(b: &'a [u8], depth: usize, limits: &Limits) -> Result<Cow<'a,
     if depth > limits.max_depth {
         return Err((
             RejectCode::TooDeep,
-            format!(
-                "the record nests {depth} levels deep; the limit is {}",
-                limits.max_depth
-            ),
+            format!("the record nests {depth} levels deep; the limit is {}", limits.max_depth),
         ));
     }
     let text = utf8(b)?;
     let invalid = |e: serde_json::Error| (RejectCode::InvalidJson, format!("invalid JSON: {e}"));
     match b.first() {
-        None => Err((
-            RejectCode::InvalidJson,
-            "invalid JSON: empty element".into(),
-        )),
+        None => Err((RejectCode::InvalidJson, "invalid JSON: empty element".into())),
         Some(b'{') => {
             serde_json::from_str::<IgnoredAny>(text).map_err(invalid)?;
             Ok(Cow::Borrowed(text))
@@ -157,10 +139,7 @@ fn json_record<'a>(b: &'a [u8], depth: usize, limits: &Limits) -> Result<Cow<'a,
         Some(b'"') => {
             let line: String = serde_json::from_str(text).map_err(invalid)?;
             if line.trim().is_empty() {
-                return Err((
-                    RejectCode::NotARecord,
-                    "the record is an empty string".into(),
-                ));
+                return Err((RejectCode::NotARecord, "the record is an empty string".into()));
             }
             Ok(Cow::Owned(line))
         }
@@ -189,20 +168,14 @@ fn text_record(line: &[u8]) -> Result<Cow<'_, str>, Refusal> {
 fn split_json<'a>(body: &'a [u8], limits: &Limits) -> Result<Split<'a>, IngestError> {
     let spans = json_scan::split_json(body, limits.max_records).map_err(|e| match e {
         ScanError::TooMany { limit } => IngestError::TooManyRecords { limit },
-        other => IngestError::MalformedBody {
-            detail: other.to_string(),
-        },
+        other => IngestError::MalformedBody { detail: other.to_string() },
     })?;
     let mut out = Split::default();
     for (index, span) in spans.into_iter().enumerate() {
         let b = body.get(span.start..span.end).unwrap_or_default();
         match json_record(b, span.depth, limits) {
             Ok(raw) => out.records.push(RawRecord { index, raw }),
-            Err((code, reason)) => out.rejections.push(Rejection {
-                index,
-                code,
-                reason,
-            }),
+            Err((code, reason)) => out.rejections.push(Rejection { index, code, reason }),
         }
     }
     Ok(out)
@@ -222,18 +195,12 @@ fn split_lines<'a>(
             continue;
         }
         if index >= limits.max_records {
-            return Err(IngestError::TooManyRecords {
-                limit: limits.max_records,
-            });
+            return Err(IngestError::TooManyRecords { limit: limits.max_records });
         }
         let result = too_large(line.len(), limits).map_or_else(|| record(line, limits), Err);
         match result {
             Ok(raw) => out.records.push(RawRecord { index, raw }),
-            Err((code, reason)) => out.rejections.push(Rejection {
-                index,
-                code,
-                reason,
-            }),
+            Err((code, reason)) => out.rejections.push(Rejection { index, code, reason }),
         }
         index += 1;
     }
@@ -245,19 +212,11 @@ mod tests {
     use super::*;
 
     fn limits() -> Limits {
-        Limits {
-            max_record_bytes: 1000,
-            max_depth: 8,
-            max_records: 50,
-            ..Limits::default()
-        }
+        Limits { max_record_bytes: 1000, max_depth: 8, max_records: 50, ..Limits::default() }
     }
 
     fn raws<'a>(s: &'a Split<'_>) -> Vec<(usize, &'a str)> {
-        s.records
-            .iter()
-            .map(|r| (r.index, r.raw.as_ref()))
-            .collect()
+        s.records.iter().map(|r| (r.index, r.raw.as_ref())).collect()
     }
 
     fn rejected(s: &Split<'_>) -> Vec<(usize, RejectCode)> {
@@ -284,13 +243,7 @@ mod tests {
             &limits(),
         )
         .unwrap();
-        assert_eq!(
-            raws(&s),
-            vec![
-                (0, "<34>Oct 11 22:14:15 host su: fail"),
-                (1, "a \"quoted\" é")
-            ]
-        );
+        assert_eq!(raws(&s), vec![(0, "<34>Oct 11 22:14:15 host su: fail"), (1, "a \"quoted\" é")]);
     }
 
     #[test]
@@ -329,10 +282,7 @@ mod tests {
     fn ndjson_mixed_valid_and_invalid() {
         let body = b"{\"a\":1}\r\n\n  \nnot json\n{\"b\":2}\n[1]\n{\"c\":\xff}\n{\"d\":4}";
         let s = split(body, BodyFormat::Ndjson, &limits()).unwrap();
-        assert_eq!(
-            raws(&s),
-            vec![(0, r#"{"a":1}"#), (2, r#"{"b":2}"#), (5, r#"{"d":4}"#)]
-        );
+        assert_eq!(raws(&s), vec![(0, r#"{"a":1}"#), (2, r#"{"b":2}"#), (5, r#"{"d":4}"#)]);
         assert_eq!(
             rejected(&s),
             vec![
@@ -341,11 +291,7 @@ mod tests {
                 (4, RejectCode::InvalidUtf8)
             ]
         );
-        assert!(
-            s.rejections[0].reason.contains("line 1 column"),
-            "{}",
-            s.rejections[0].reason
-        );
+        assert!(s.rejections[0].reason.contains("line 1 column"), "{}", s.rejections[0].reason);
     }
 
     #[test]
@@ -358,10 +304,7 @@ mod tests {
         // the deep line is also over the size limit: size is checked first
         assert_eq!(
             rejected(&s),
-            vec![
-                (1, RejectCode::RecordTooLarge),
-                (2, RejectCode::RecordTooLarge)
-            ]
+            vec![(1, RejectCode::RecordTooLarge), (2, RejectCode::RecordTooLarge)]
         );
         let body = format!("{}\"x\"{}", "{\"a\":".repeat(9), "}".repeat(9));
         let s = split(body.as_bytes(), BodyFormat::Ndjson, &limits()).unwrap();
@@ -393,74 +336,32 @@ mod tests {
         ] {
             assert_eq!(split(b, f, &limits()).unwrap_err().code(), "empty_body");
         }
-        assert_eq!(
-            transport_decode(None, false, 10).unwrap_err().code(),
-            "empty_body"
-        );
-        assert_eq!(
-            transport_decode(Some(""), true, 10).unwrap_err().code(),
-            "empty_body"
-        );
+        assert_eq!(transport_decode(None, false, 10).unwrap_err().code(), "empty_body");
+        assert_eq!(transport_decode(Some(""), true, 10).unwrap_err().code(), "empty_body");
     }
 
     #[test]
     fn too_many_records() {
         let body = "x\n".repeat(51);
-        assert_eq!(
-            split(body.as_bytes(), BodyFormat::Text, &limits())
-                .unwrap_err()
-                .status(),
-            413
-        );
+        assert_eq!(split(body.as_bytes(), BodyFormat::Text, &limits()).unwrap_err().status(), 413);
         let body = format!("[{}1]", "1,".repeat(50));
-        assert_eq!(
-            split(body.as_bytes(), BodyFormat::Json, &limits())
-                .unwrap_err()
-                .status(),
-            413
-        );
+        assert_eq!(split(body.as_bytes(), BodyFormat::Json, &limits()).unwrap_err().status(), 413);
         let body = "x\n".repeat(50);
-        assert_eq!(
-            split(body.as_bytes(), BodyFormat::Text, &limits())
-                .unwrap()
-                .records
-                .len(),
-            50
-        );
+        assert_eq!(split(body.as_bytes(), BodyFormat::Text, &limits()).unwrap().records.len(), 50);
     }
 
     #[test]
     fn transport_base64_and_size() {
         let enc = base64::engine::general_purpose::STANDARD.encode(b"hello");
+        assert_eq!(transport_decode(Some(&enc), true, 100).unwrap().as_ref(), b"hello");
+        assert_eq!(transport_decode(Some("aGVsbG8"), true, 100).unwrap().as_ref(), b"hello");
         assert_eq!(
-            transport_decode(Some(&enc), true, 100).unwrap().as_ref(),
-            b"hello"
-        );
-        assert_eq!(
-            transport_decode(Some("aGVsbG8"), true, 100)
-                .unwrap()
-                .as_ref(),
-            b"hello"
-        );
-        assert_eq!(
-            transport_decode(Some("not base64!"), true, 100)
-                .unwrap_err()
-                .code(),
+            transport_decode(Some("not base64!"), true, 100).unwrap_err().code(),
             "bad_base64"
         );
-        assert_eq!(
-            transport_decode(Some("hello"), false, 4)
-                .unwrap_err()
-                .status(),
-            413
-        );
+        assert_eq!(transport_decode(Some("hello"), false, 4).unwrap_err().status(), 413);
         let big = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 1000]);
-        assert_eq!(
-            transport_decode(Some(&big), true, 999)
-                .unwrap_err()
-                .status(),
-            413
-        );
+        assert_eq!(transport_decode(Some(&big), true, 999).unwrap_err().status(), 413);
         assert!(transport_decode(Some(&big), true, 1000).is_ok());
     }
 

@@ -87,11 +87,7 @@ pub enum ConfigError {
     #[error("{var}={value:?} is not a whole number")]
     NotANumber { var: &'static str, value: String },
     #[error("{var}={value} is out of range: {why}")]
-    OutOfRange {
-        var: &'static str,
-        value: usize,
-        why: String,
-    },
+    OutOfRange { var: &'static str, value: usize, why: String },
     #[error("{var}={value:?} must be true or false")]
     NotABool { var: &'static str, value: String },
     #[error("{var} is required")]
@@ -109,9 +105,9 @@ impl Settings {
             match lookup(var).map(|v| v.trim().replace('_', "")) {
                 None => Ok(default),
                 Some(v) if v.is_empty() => Ok(default),
-                Some(v) => v
-                    .parse::<usize>()
-                    .map_err(|_| ConfigError::NotANumber { var, value: v }),
+                Some(v) => {
+                    v.parse::<usize>().map_err(|_| ConfigError::NotANumber { var, value: v })
+                }
             }
         };
         let max_message_bytes = num("MAX_MESSAGE_BYTES", d.max_message_bytes)?;
@@ -132,14 +128,13 @@ impl Settings {
         let attempts = num("QUEUE_SEND_ATTEMPTS", dd.attempts as usize)?;
         let concurrency = num("QUEUE_SEND_CONCURRENCY", dd.concurrency)?;
         let delivery = DeliveryPolicy {
-            attempts: u32::try_from(attempts)
-                .ok()
-                .filter(|a| (1..=10).contains(a))
-                .ok_or_else(|| ConfigError::OutOfRange {
+            attempts: u32::try_from(attempts).ok().filter(|a| (1..=10).contains(a)).ok_or_else(
+                || ConfigError::OutOfRange {
                     var: "QUEUE_SEND_ATTEMPTS",
                     value: attempts,
                     why: "must be between 1 and 10".into(),
-                })?,
+                },
+            )?,
             concurrency: in_range("QUEUE_SEND_CONCURRENCY", concurrency, 1, 64)?,
             ..dd
         };
@@ -149,31 +144,17 @@ impl Settings {
             Some(v) => match v.trim().to_ascii_lowercase().as_str() {
                 "" | "false" | "0" | "no" => false,
                 "true" | "1" | "yes" => true,
-                _ => {
-                    return Err(ConfigError::NotABool {
-                        var: "ALLOW_UNAUTHENTICATED",
-                        value: v,
-                    })
-                }
+                _ => return Err(ConfigError::NotABool { var: "ALLOW_UNAUTHENTICATED", value: v }),
             },
         };
-        Ok(Self {
-            limits,
-            delivery,
-            allow_unauthenticated,
-        })
+        Ok(Self { limits, delivery, allow_unauthenticated })
     }
 }
 
 impl Limits {
     /// Checks each limit's range and that a maximal record can still fit in one message.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        in_range(
-            "MAX_MESSAGE_BYTES",
-            self.max_message_bytes,
-            1024,
-            SQS_MAX_MESSAGE_BYTES,
-        )?;
+        in_range("MAX_MESSAGE_BYTES", self.max_message_bytes, 1024, SQS_MAX_MESSAGE_BYTES)?;
         in_range(
             "MAX_BATCH_BYTES",
             self.max_batch_bytes,
@@ -181,12 +162,7 @@ impl Limits {
             SQS_MAX_MESSAGE_BYTES,
         )?;
         in_range("MAX_BODY_BYTES", self.max_body_bytes, 1, usize::MAX)?;
-        in_range(
-            "MAX_DECOMPRESSED_BYTES",
-            self.max_decompressed_bytes,
-            1,
-            usize::MAX,
-        )?;
+        in_range("MAX_DECOMPRESSED_BYTES", self.max_decompressed_bytes, 1, usize::MAX)?;
         // The record limit is on the raw text; the envelope adds ids, timestamps and JSON
         // escaping, so leave at least 1 KiB of room below the message limit.
         in_range(
@@ -205,11 +181,7 @@ fn in_range(var: &'static str, value: usize, lo: usize, hi: usize) -> Result<usi
     if (lo..=hi).contains(&value) {
         Ok(value)
     } else {
-        Err(ConfigError::OutOfRange {
-            var,
-            value,
-            why: format!("must be between {lo} and {hi}"),
-        })
+        Err(ConfigError::OutOfRange { var, value, why: format!("must be between {lo} and {hi}") })
     }
 }
 
@@ -219,10 +191,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -256,13 +226,7 @@ mod tests {
         let e = settings(&[("MAX_MESSAGE_BYTES", "2000000")]).unwrap_err();
         assert!(e.to_string().contains("MAX_MESSAGE_BYTES"), "{e}");
         let e = settings(&[("MAX_DEPTH", "500")]).unwrap_err();
-        assert!(matches!(
-            e,
-            ConfigError::OutOfRange {
-                var: "MAX_DEPTH",
-                ..
-            }
-        ));
+        assert!(matches!(e, ConfigError::OutOfRange { var: "MAX_DEPTH", .. }));
         let e = settings(&[("ALLOW_UNAUTHENTICATED", "maybe")]).unwrap_err();
         assert!(matches!(e, ConfigError::NotABool { .. }));
     }
@@ -270,23 +234,14 @@ mod tests {
     #[test]
     fn record_limit_must_leave_room_in_a_message() {
         let e = settings(&[("MAX_RECORD_BYTES", "262144")]).unwrap_err();
-        assert!(matches!(
-            e,
-            ConfigError::OutOfRange {
-                var: "MAX_RECORD_BYTES",
-                ..
-            }
-        ));
+        assert!(matches!(e, ConfigError::OutOfRange { var: "MAX_RECORD_BYTES", .. }));
         assert!(settings(&[("MAX_RECORD_BYTES", "261120")]).is_ok());
     }
 
     #[test]
     fn numbers_accept_underscores_and_bools_accept_common_spellings() {
-        let s = settings(&[
-            ("MAX_BODY_BYTES", "1_000_000"),
-            ("ALLOW_UNAUTHENTICATED", "TRUE"),
-        ])
-        .unwrap();
+        let s = settings(&[("MAX_BODY_BYTES", "1_000_000"), ("ALLOW_UNAUTHENTICATED", "TRUE")])
+            .unwrap();
         assert_eq!(s.limits.max_body_bytes, 1_000_000);
         assert!(s.allow_unauthenticated);
     }

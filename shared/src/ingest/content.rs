@@ -97,22 +97,10 @@ mod tests {
 
     #[test]
     fn content_types() {
-        assert_eq!(
-            body_format(Some("application/json")).unwrap(),
-            BodyFormat::Json
-        );
-        assert_eq!(
-            body_format(Some("Application/JSON; charset=UTF-8")).unwrap(),
-            BodyFormat::Json
-        );
-        assert_eq!(
-            body_format(Some("application/x-ndjson")).unwrap(),
-            BodyFormat::Ndjson
-        );
-        assert_eq!(
-            body_format(Some("text/plain; charset=\"utf-8\"")).unwrap(),
-            BodyFormat::Text
-        );
+        assert_eq!(body_format(Some("application/json")).unwrap(), BodyFormat::Json);
+        assert_eq!(body_format(Some("Application/JSON; charset=UTF-8")).unwrap(), BodyFormat::Json);
+        assert_eq!(body_format(Some("application/x-ndjson")).unwrap(), BodyFormat::Ndjson);
+        assert_eq!(body_format(Some("text/plain; charset=\"utf-8\"")).unwrap(), BodyFormat::Text);
         for bad in [
             None,
             Some(""),
@@ -132,22 +120,12 @@ mod tests {
     #[test]
     fn encodings() {
         assert_eq!(compression(None, b"{}").unwrap(), Compression::None);
-        assert_eq!(
-            compression(Some("identity"), b"{}").unwrap(),
-            Compression::None
-        );
+        assert_eq!(compression(Some("identity"), b"{}").unwrap(), Compression::None);
         assert_eq!(compression(Some("GZIP"), b"").unwrap(), Compression::Gzip);
         assert_eq!(compression(Some("x-gzip"), b"").unwrap(), Compression::Gzip);
-        assert_eq!(
-            compression(None, &[0x1f, 0x8b, 8]).unwrap(),
-            Compression::Gzip
-        );
+        assert_eq!(compression(None, &[0x1f, 0x8b, 8]).unwrap(), Compression::Gzip);
         for bad in ["br", "deflate", "zstd", "gzip, gzip"] {
-            assert_eq!(
-                compression(Some(bad), b"").unwrap_err().status(),
-                415,
-                "{bad}"
-            );
+            assert_eq!(compression(Some(bad), b"").unwrap_err().status(), 415, "{bad}");
         }
     }
 }

@@ -20,11 +20,7 @@ pub fn gunzip_bounded(input: &[u8], limit: usize) -> Result<Vec<u8>, IngestError
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(IngestError::CorruptGzip {
-                    detail: describe(&e),
-                })
-            }
+            Err(e) => return Err(IngestError::CorruptGzip { detail: describe(&e) }),
         };
         let Some(data) = chunk.get(..n) else { break };
         if out.len() + n > limit {
@@ -116,11 +112,6 @@ mod tests {
     fn capacity_never_exceeds_the_limit() {
         let data = vec![b'a'; 3 * CHUNK + 17];
         let out = gunzip_bounded(&gz(&data), data.len()).unwrap();
-        assert!(
-            out.capacity() <= data.len(),
-            "{} > {}",
-            out.capacity(),
-            data.len()
-        );
+        assert!(out.capacity() <= data.len(), "{} > {}", out.capacity(), data.len());
     }
 }

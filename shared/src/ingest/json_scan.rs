@@ -17,11 +17,7 @@ pub enum ScanError {
     #[error("the body ends inside {what} that starts at byte {at} (truncated?)")]
     Unterminated { what: &'static str, at: usize },
     #[error("unexpected {found:?} at byte {at}; {expected}")]
-    Unexpected {
-        found: char,
-        at: usize,
-        expected: &'static str,
-    },
+    Unexpected { found: char, at: usize, expected: &'static str },
     #[error("more than {limit} records")]
     TooMany { limit: usize },
 }
@@ -56,19 +52,14 @@ fn scan_value(b: &[u8], i: usize) -> Result<(usize, usize), ScanError> {
     match b.get(i) {
         Some(b'"') => skip_string(b, i)
             .map(|end| (end, 0))
-            .ok_or(ScanError::Unterminated {
-                what: "a string",
-                at: i,
-            }),
+            .ok_or(ScanError::Unterminated { what: "a string", at: i }),
         Some(b'{') | Some(b'[') => {
             let (mut depth, mut max, mut j) = (0usize, 0usize, i);
             while let Some(&c) = b.get(j) {
                 match c {
                     b'"' => {
-                        j = skip_string(b, j).ok_or(ScanError::Unterminated {
-                            what: "a string",
-                            at: j,
-                        })?;
+                        j = skip_string(b, j)
+                            .ok_or(ScanError::Unterminated { what: "a string", at: j })?;
                         continue;
                     }
                     b'{' | b'[' => {
@@ -85,10 +76,7 @@ fn scan_value(b: &[u8], i: usize) -> Result<(usize, usize), ScanError> {
                 }
                 j += 1;
             }
-            Err(ScanError::Unterminated {
-                what: "a JSON value",
-                at: i,
-            })
+            Err(ScanError::Unterminated { what: "a JSON value", at: i })
         }
         _ => {
             // A bare scalar (number, true, garbage...): up to the next delimiter.
@@ -129,27 +117,16 @@ pub fn split_json(b: &[u8], limit: usize) -> Result<Vec<Span>, ScanError> {
                     i = skip_ws(b, i);
                     let end = match b.get(i) {
                         None => {
-                            return Err(ScanError::Unterminated {
-                                what: "the array",
-                                at: open,
-                            })
+                            return Err(ScanError::Unterminated { what: "the array", at: open })
                         }
                         // An empty element (`[1,,2]`, `[1,]`) becomes an empty, invalid record.
                         Some(b',') | Some(b']') => {
-                            push(Span {
-                                start: i,
-                                end: i,
-                                depth: 0,
-                            })?;
+                            push(Span { start: i, end: i, depth: 0 })?;
                             i
                         }
                         Some(_) => {
                             let (end, depth) = scan_value(b, i)?;
-                            push(Span {
-                                start: i,
-                                end,
-                                depth,
-                            })?;
+                            push(Span { start: i, end, depth })?;
                             end
                         }
                     };
@@ -161,10 +138,7 @@ pub fn split_json(b: &[u8], limit: usize) -> Result<Vec<Span>, ScanError> {
                             break;
                         }
                         None => {
-                            return Err(ScanError::Unterminated {
-                                what: "the array",
-                                at: open,
-                            })
+                            return Err(ScanError::Unterminated { what: "the array", at: open })
                         }
                         Some(&other) => {
                             return Err(ScanError::Unexpected {
@@ -186,11 +160,7 @@ pub fn split_json(b: &[u8], limit: usize) -> Result<Vec<Span>, ScanError> {
             }
             _ => {
                 let (end, depth) = scan_value(b, i)?;
-                push(Span {
-                    start: i,
-                    end,
-                    depth,
-                })?;
+                push(Span { start: i, end, depth })?;
                 i = end;
             }
         }
@@ -229,29 +199,16 @@ mod tests {
     use super::*;
 
     fn texts(b: &str) -> Vec<&str> {
-        split_json(b.as_bytes(), 1000)
-            .unwrap()
-            .iter()
-            .map(|s| &b[s.start..s.end])
-            .collect()
+        split_json(b.as_bytes(), 1000).unwrap().iter().map(|s| &b[s.start..s.end]).collect()
     }
 
     #[test]
     fn splits_arrays_objects_and_streams() {
         assert_eq!(texts(r#"{"a":1}"#), vec![r#"{"a":1}"#]);
-        assert_eq!(
-            texts(r#" [ {"a":1} , {"b":[2,3]} ] "#),
-            vec![r#"{"a":1}"#, r#"{"b":[2,3]}"#]
-        );
-        assert_eq!(
-            texts("{\"a\":1}\n{\"b\":2}\n"),
-            vec![r#"{"a":1}"#, r#"{"b":2}"#]
-        );
+        assert_eq!(texts(r#" [ {"a":1} , {"b":[2,3]} ] "#), vec![r#"{"a":1}"#, r#"{"b":[2,3]}"#]);
+        assert_eq!(texts("{\"a\":1}\n{\"b\":2}\n"), vec![r#"{"a":1}"#, r#"{"b":2}"#]);
         assert_eq!(texts(r#"{"a":1}{"b":2}"#), vec![r#"{"a":1}"#, r#"{"b":2}"#]);
-        assert_eq!(
-            texts(r#"["line one","x"]"#),
-            vec![r#""line one""#, r#""x""#]
-        );
+        assert_eq!(texts(r#"["line one","x"]"#), vec![r#""line one""#, r#""x""#]);
         assert_eq!(texts("[]"), Vec::<&str>::new());
         assert_eq!(texts("[1, true ,null]"), vec!["1", "true", "null"]);
     }
@@ -259,19 +216,13 @@ mod tests {
     #[test]
     fn brackets_and_quotes_inside_strings_do_not_count() {
         let b = r#"[{"m":"a ] } , [ \" \\"},{"n":"\\"}]"#;
-        assert_eq!(
-            texts(b),
-            vec![r#"{"m":"a ] } , [ \" \\"}"#, r#"{"n":"\\"}"#]
-        );
+        assert_eq!(texts(b), vec![r#"{"m":"a ] } , [ \" \\"}"#, r#"{"n":"\\"}"#]);
     }
 
     #[test]
     fn depth_is_measured_per_element() {
         let spans = split_json(br#"[{"a":{"b":[1]}}, {}]"#, 10).unwrap();
-        assert_eq!(
-            spans.iter().map(|s| s.depth).collect::<Vec<_>>(),
-            vec![3, 1]
-        );
+        assert_eq!(spans.iter().map(|s| s.depth).collect::<Vec<_>>(), vec![3, 1]);
         let deep = format!("[{}{}]", "[".repeat(100_000), "]".repeat(100_000));
         let spans = split_json(deep.as_bytes(), 10).unwrap();
         assert_eq!(spans[0].depth, 100_000);
@@ -302,10 +253,7 @@ mod tests {
 
     #[test]
     fn candidate_limit() {
-        assert_eq!(
-            split_json(b"[1,2,3]", 2).unwrap_err(),
-            ScanError::TooMany { limit: 2 }
-        );
+        assert_eq!(split_json(b"[1,2,3]", 2).unwrap_err(), ScanError::TooMany { limit: 2 });
         assert_eq!(split_json(b"[1,2]", 2).unwrap().len(), 2);
     }
 }

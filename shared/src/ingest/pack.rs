@@ -72,10 +72,7 @@ impl Packer {
         if serde_json::to_writer(&mut self.buf, env).is_err() {
             // Writing to a Vec cannot fail, and the fields are plain strings and numbers.
             self.buf.truncate(mark);
-            return Err(TooLarge {
-                bytes: usize::MAX,
-                limit: self.limit,
-            });
+            return Err(TooLarge { bytes: usize::MAX, limit: self.limit });
         }
         escape_sqs_forbidden(&mut self.buf, start);
         let env_len = self.buf.len() - start;
@@ -85,10 +82,7 @@ impl Packer {
         }
         if self.alone(env_len) > self.limit {
             self.buf.truncate(mark);
-            return Err(TooLarge {
-                bytes: self.alone(env_len),
-                limit: self.limit,
-            });
+            return Err(TooLarge { bytes: self.alone(env_len), limit: self.limit });
         }
         // Close the current message without this envelope and open the next one with it.
         let envelope = self.buf.split_off(start);
@@ -107,10 +101,7 @@ impl Packer {
         body.extend_from_slice(SUFFIX);
         // Only whole serde_json output and ASCII punctuation went in.
         let body = String::from_utf8(body).unwrap_or_default();
-        self.done.push(PackedMessage {
-            body,
-            indexes: std::mem::take(&mut self.indexes),
-        });
+        self.done.push(PackedMessage { body, indexes: std::mem::take(&mut self.indexes) });
     }
 
     /// All messages, in record order.
@@ -135,9 +126,7 @@ fn escape_sqs_forbidden(buf: &mut Vec<u8>, from: usize) {
     let Ok(text) = std::str::from_utf8(tail) else {
         return;
     };
-    let escaped = text
-        .replace('\u{FFFE}', "\\ufffe")
-        .replace('\u{FFFF}', "\\uffff");
+    let escaped = text.replace('\u{FFFE}', "\\ufffe").replace('\u{FFFF}', "\\uffff");
     buf.truncate(from);
     buf.extend_from_slice(escaped.as_bytes());
 }
@@ -198,10 +187,7 @@ mod tests {
             .map(|i| {
                 let body =
                     "\"quoted\" \\ tab\t nl\n ctrl\u{1} é ✓ \u{FFFE}\u{FFFF} ".repeat(i % 37 + 1);
-                format!(
-                    "{{\"seq\":{i},\"msg\":{}}}",
-                    serde_json::to_string(&body).unwrap()
-                )
+                format!("{{\"seq\":{i},\"msg\":{}}}", serde_json::to_string(&body).unwrap())
             })
             .collect()
     }
@@ -209,20 +195,14 @@ mod tests {
     #[test]
     fn envelope_ref_serializes_like_envelope() {
         for source in [None, Some("okta")] {
-            let r = EnvelopeRef {
-                source,
-                ..env("{\"a\":\"\\u00e9\"}")
-            };
+            let r = EnvelopeRef { source, ..env("{\"a\":\"\\u00e9\"}") };
             let owned = Envelope {
                 event_id: r.event_id,
                 received_at: r.received_at,
                 source: source.map(str::to_string),
                 raw: r.raw.to_string(),
             };
-            assert_eq!(
-                serde_json::to_string(&r).unwrap(),
-                serde_json::to_string(&owned).unwrap()
-            );
+            assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&owned).unwrap());
         }
     }
 

@@ -92,20 +92,14 @@ async fn send_call<Q: Queue>(
         let batch: Cow<'_, [QueueEntry]> = if pending.len() == call.len() {
             Cow::Borrowed(entries.get(call.clone()).unwrap_or_default())
         } else {
-            Cow::Owned(
-                pending
-                    .iter()
-                    .filter_map(|&i| entries.get(i).cloned())
-                    .collect(),
-            )
+            Cow::Owned(pending.iter().filter_map(|&i| entries.get(i).cloned()).collect())
         };
         match queue.send_batch(&batch).await {
             Ok(rejected) => {
                 let mut retry = Vec::new();
                 for f in rejected {
-                    let Some(&i) = pending
-                        .iter()
-                        .find(|&&i| entries.get(i).is_some_and(|e| e.id == f.id))
+                    let Some(&i) =
+                        pending.iter().find(|&&i| entries.get(i).is_some_and(|e| e.id == f.id))
                     else {
                         continue;
                     };
@@ -132,10 +126,9 @@ async fn send_call<Q: Queue>(
         }
         tracing::debug!(attempt, pending = pending.len(), reason = %last_reason, "queue send will be retried");
     }
-    failed.extend(pending.into_iter().map(|entry| Undelivered {
-        entry,
-        reason: last_reason.clone(),
-    }));
+    failed.extend(
+        pending.into_iter().map(|entry| Undelivered { entry, reason: last_reason.clone() }),
+    );
     failed
 }
 
@@ -172,10 +165,7 @@ mod tests {
 
     impl Queue for Scripted {
         async fn send_batch(&self, entries: &[QueueEntry]) -> Result<Vec<FailedEntry>, QueueError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(entries.iter().map(|e| e.id.clone()).collect());
+            self.calls.lock().unwrap().push(entries.iter().map(|e| e.id.clone()).collect());
             if let Some(e) = self.call_errors.lock().unwrap().pop() {
                 return Err(e);
             }
@@ -204,12 +194,7 @@ mod tests {
     }
 
     fn entries(n: usize) -> Vec<QueueEntry> {
-        (0..n)
-            .map(|i| QueueEntry {
-                id: format!("m{i}"),
-                body: format!("body {i}"),
-            })
-            .collect()
+        (0..n).map(|i| QueueEntry { id: format!("m{i}"), body: format!("body {i}") }).collect()
     }
 
     fn fast() -> DeliveryPolicy {
@@ -228,10 +213,7 @@ mod tests {
         let es = entries(3);
         let failed = deliver(&q, &es, vec![0..3], &fast()).await;
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(
-            *q.calls.lock().unwrap(),
-            vec![vec!["m0", "m1", "m2"], vec!["m1"], vec!["m1"]]
-        );
+        assert_eq!(*q.calls.lock().unwrap(), vec![vec!["m0", "m1", "m2"], vec!["m1"], vec!["m1"]]);
         let mut stored = q.stored.lock().unwrap().clone();
         stored.sort();
         assert_eq!(stored, vec!["m0", "m1", "m2"]);
@@ -243,22 +225,13 @@ mod tests {
         q.fail_times.lock().unwrap().insert("m2".into(), 99);
         let es = entries(4);
         let failed = deliver(&q, &es, vec![0..2, 2..4], &fast()).await;
-        assert_eq!(
-            failed,
-            vec![Undelivered {
-                entry: 2,
-                reason: "InternalError".into()
-            }]
-        );
+        assert_eq!(failed, vec![Undelivered { entry: 2, reason: "InternalError".into() }]);
         assert_eq!(q.calls.lock().unwrap().len(), 2 + 2);
     }
 
     #[tokio::test]
     async fn sender_faults_are_not_retried() {
-        let q = Scripted {
-            sender_fault: vec!["m0".into()],
-            ..Default::default()
-        };
+        let q = Scripted { sender_fault: vec!["m0".into()], ..Default::default() };
         let es = entries(2);
         let failed = deliver(&q, &es, vec![0..2], &fast()).await;
         assert_eq!(failed.len(), 1);
@@ -270,24 +243,15 @@ mod tests {
     #[tokio::test]
     async fn call_errors_transient_retry_permanent_stop() {
         let q = Scripted::default();
-        q.call_errors
-            .lock()
-            .unwrap()
-            .push(QueueError::Transient("timeout".into()));
+        q.call_errors.lock().unwrap().push(QueueError::Transient("timeout".into()));
         let es = entries(2);
         assert!(deliver(&q, &es, vec![0..2], &fast()).await.is_empty());
         assert_eq!(q.calls.lock().unwrap().len(), 2);
 
         let q = Scripted::default();
-        q.call_errors
-            .lock()
-            .unwrap()
-            .push(QueueError::Permanent("QueueDoesNotExist".into()));
+        q.call_errors.lock().unwrap().push(QueueError::Permanent("QueueDoesNotExist".into()));
         let failed = deliver(&q, &es, vec![0..2], &fast()).await;
-        assert_eq!(
-            failed.iter().map(|u| u.entry).collect::<Vec<_>>(),
-            vec![0, 1]
-        );
+        assert_eq!(failed.iter().map(|u| u.entry).collect::<Vec<_>>(), vec![0, 1]);
         assert_eq!(failed[0].reason, "QueueDoesNotExist");
         assert_eq!(q.calls.lock().unwrap().len(), 1);
     }

@@ -53,32 +53,22 @@ const MAX_SOURCE_CHARS: usize = 128;
 impl HttpRequest {
     /// First value of a header, name compared case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// First value of a query parameter.
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// `POST /v1/logs` (with or without a stage prefix or trailing slash), else 404/405.
     pub fn check_route(&self) -> Result<(), IngestError> {
         let path = self.path.trim_end_matches('/');
         if !(path == ROUTE || path.ends_with(ROUTE)) {
-            return Err(IngestError::NotFound {
-                path: truncate(&self.path, 200),
-            });
+            return Err(IngestError::NotFound { path: truncate(&self.path, 200) });
         }
         if !self.method.eq_ignore_ascii_case("POST") {
-            return Err(IngestError::MethodNotAllowed {
-                method: truncate(&self.method, 20),
-            });
+            return Err(IngestError::MethodNotAllowed { method: truncate(&self.method, 20) });
         }
         Ok(())
     }
@@ -86,17 +76,13 @@ impl HttpRequest {
     /// The source hint from `?source=` or the `x-ocsfmap-source` header, if any.
     /// It is copied into every envelope, so it is limited to a short, printable token.
     pub fn source_hint(&self) -> Result<Option<String>, IngestError> {
-        let raw = self
-            .query_param("source")
-            .or_else(|| self.header(SOURCE_HEADER));
+        let raw = self.query_param("source").or_else(|| self.header(SOURCE_HEADER));
         let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
         let ok_char = |c: char| c.is_ascii_alphanumeric() || "._:/-@+".contains(c);
         if raw.chars().count() > MAX_SOURCE_CHARS || !raw.chars().all(ok_char) {
-            return Err(IngestError::InvalidSourceHint {
-                max_chars: MAX_SOURCE_CHARS,
-            });
+            return Err(IngestError::InvalidSourceHint { max_chars: MAX_SOURCE_CHARS });
         }
         Ok(Some(raw.to_ascii_lowercase()))
     }
@@ -111,29 +97,16 @@ mod tests {
     use super::*;
 
     fn req(method: &str, path: &str) -> HttpRequest {
-        HttpRequest {
-            method: method.into(),
-            path: path.into(),
-            ..Default::default()
-        }
+        HttpRequest { method: method.into(), path: path.into(), ..Default::default() }
     }
 
     #[test]
     fn routes() {
         assert!(req("POST", "/v1/logs").check_route().is_ok());
         assert!(req("post", "/prod/v1/logs/").check_route().is_ok());
-        assert_eq!(
-            req("GET", "/v1/logs").check_route().unwrap_err().status(),
-            405
-        );
-        assert_eq!(
-            req("POST", "/v2/logs").check_route().unwrap_err().status(),
-            404
-        );
-        assert_eq!(
-            req("POST", "/v1/logsx").check_route().unwrap_err().status(),
-            404
-        );
+        assert_eq!(req("GET", "/v1/logs").check_route().unwrap_err().status(), 405);
+        assert_eq!(req("POST", "/v2/logs").check_route().unwrap_err().status(), 404);
+        assert_eq!(req("POST", "/v1/logsx").check_route().unwrap_err().status(), 404);
     }
 
     #[test]
@@ -166,9 +139,6 @@ mod tests {
             ..Default::default()
         };
         let s = format!("{r:?}");
-        assert!(
-            !s.contains("supersecretvalue") && !s.contains("record contents"),
-            "{s}"
-        );
+        assert!(!s.contains("supersecretvalue") && !s.contains("record contents"), "{s}");
     }
 }

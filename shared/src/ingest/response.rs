@@ -66,11 +66,7 @@ pub enum IngestError {
     #[error("none of the {} records in the body was accepted; see `rejected` for each reason", .rejections.len())]
     NoValidRecords { rejections: Vec<Rejection> },
     #[error("the queue is unavailable ({detail}); {} of {} records could not be queued, retry the request later", .failed_indexes.len(), .failed_indexes.len() + .queued)]
-    QueueUnavailable {
-        detail: String,
-        queued: usize,
-        failed_indexes: Vec<usize>,
-    },
+    QueueUnavailable { detail: String, queued: usize, failed_indexes: Vec<usize> },
     #[error("the request is not an API Gateway or function URL HTTP event: {detail}")]
     BadEvent { detail: String },
 }
@@ -91,9 +87,7 @@ impl IngestError {
             // All refused for size → 413 (the client must split); any other reason → 400.
             NoValidRecords { rejections } => {
                 if !rejections.is_empty()
-                    && rejections
-                        .iter()
-                        .all(|r| r.code == RejectCode::RecordTooLarge)
+                    && rejections.iter().all(|r| r.code == RejectCode::RecordTooLarge)
                 {
                     413
                 } else {
@@ -141,11 +135,7 @@ impl IngestError {
                 body["rejected_count"] = rejections.len().into();
                 body["rejected"] = json!(listed(&rejections, MAX_LISTED));
             }
-            IngestError::QueueUnavailable {
-                queued,
-                failed_indexes,
-                ..
-            } => {
+            IngestError::QueueUnavailable { queued, failed_indexes, .. } => {
                 body["queued"] = queued.into();
                 body["failed_count"] = failed_indexes.len().into();
                 body["failed_indexes"] = json!(listed(&failed_indexes, MAX_FAILED_LISTED));
@@ -159,11 +149,7 @@ impl IngestError {
             }
             _ => {}
         }
-        HttpResponse {
-            status,
-            headers,
-            body: body.to_string(),
-        }
+        HttpResponse { status, headers, body: body.to_string() }
     }
 }
 
@@ -224,24 +210,15 @@ mod tests {
     use super::*;
 
     fn rej(code: RejectCode) -> Rejection {
-        Rejection {
-            index: 0,
-            code,
-            reason: "x".into(),
-        }
+        Rejection { index: 0, code, reason: "x".into() }
     }
 
     #[test]
     fn all_too_large_is_413_otherwise_400() {
-        let e = IngestError::NoValidRecords {
-            rejections: vec![rej(RejectCode::RecordTooLarge)],
-        };
+        let e = IngestError::NoValidRecords { rejections: vec![rej(RejectCode::RecordTooLarge)] };
         assert_eq!(e.status(), 413);
         let e = IngestError::NoValidRecords {
-            rejections: vec![
-                rej(RejectCode::RecordTooLarge),
-                rej(RejectCode::InvalidJson),
-            ],
+            rejections: vec![rej(RejectCode::RecordTooLarge), rej(RejectCode::InvalidJson)],
         };
         assert_eq!(e.status(), 400);
     }

@@ -27,11 +27,7 @@ pub struct Outcome {
 
 impl<Q: Queue> Ingestor<Q> {
     pub fn new(queue: Q, settings: Settings, auth: AuthPolicy) -> Self {
-        Self {
-            queue,
-            settings,
-            auth,
-        }
+        Self { queue, settings, auth }
     }
 
     pub fn queue(&self) -> &Q {
@@ -45,11 +41,7 @@ impl<Q: Queue> Ingestor<Q> {
     /// Handles one request; `received_at_ms` is stamped on every envelope.
     pub async fn handle(&self, req: &HttpRequest, received_at_ms: i64) -> HttpResponse {
         let span = tracing::info_span!("ingest", request_id = %req.request_id);
-        match self
-            .process(req, received_at_ms)
-            .instrument(span.clone())
-            .await
-        {
+        match self.process(req, received_at_ms).instrument(span.clone()).await {
             Ok(outcome) => outcome.accepted.into_response(),
             Err(e) => {
                 let _g = span.enter();
@@ -75,11 +67,8 @@ impl<Q: Queue> Ingestor<Q> {
         self.auth.check(req)?;
         let source = req.source_hint()?;
         let format = content::body_format(req.header("content-type"))?;
-        let wire = body::transport_decode(
-            req.body.as_deref(),
-            req.body_is_base64,
-            limits.max_body_bytes,
-        )?;
+        let wire =
+            body::transport_decode(req.body.as_deref(), req.body_is_base64, limits.max_body_bytes)?;
         let wire_bytes = wire.len();
         let compression = content::compression(req.header("content-encoding"), &wire)?;
         let bytes = body::decompress(wire, compression, limits)?;
@@ -119,15 +108,7 @@ impl<Q: Queue> Ingestor<Q> {
         let (entries, indexes): (Vec<QueueEntry>, Vec<Vec<usize>>) = messages
             .into_iter()
             .enumerate()
-            .map(|(i, m)| {
-                (
-                    QueueEntry {
-                        id: format!("m{i}"),
-                        body: m.body,
-                    },
-                    m.indexes,
-                )
-            })
+            .map(|(i, m)| (QueueEntry { id: format!("m{i}"), body: m.body }, m.indexes))
             .unzip();
         let calls = group_calls(
             &entries.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(),

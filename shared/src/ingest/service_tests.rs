@@ -24,14 +24,8 @@ impl Queue for MemoryQueue {
         if self.down {
             return Err(QueueError::Transient("connection refused".into()));
         }
-        self.calls
-            .lock()
-            .unwrap()
-            .push(entries.iter().map(|e| e.body.len()).sum());
-        self.bodies
-            .lock()
-            .unwrap()
-            .extend(entries.iter().map(|e| e.body.clone()));
+        self.calls.lock().unwrap().push(entries.iter().map(|e| e.body.len()).sum());
+        self.bodies.lock().unwrap().extend(entries.iter().map(|e| e.body.clone()));
         Ok(vec![])
     }
 }
@@ -103,10 +97,7 @@ async fn json_array_is_queued_with_ids_and_source() {
 #[tokio::test]
 async fn gzip_ndjson_with_invalid_lines() {
     let ing = ingestor(MemoryQueue::default());
-    let mut req = post(
-        "application/x-ndjson",
-        &gzip_b64(b"{\"a\":1}\nnot json\n{\"b\":2}\n"),
-    );
+    let mut req = post("application/x-ndjson", &gzip_b64(b"{\"a\":1}\nnot json\n{\"b\":2}\n"));
     req.body_is_base64 = true;
     req.headers.push(("Content-Encoding".into(), "gzip".into()));
     let (status, body) = run(&ing, &req).await;
@@ -143,26 +134,17 @@ async fn request_level_errors() {
     assert_eq!(run(&ing, &wrong).await.0, 403);
     assert_eq!(run(&ing, &post("application/xml", "<a/>")).await.0, 415);
     assert_eq!(run(&ing, &post("application/json", "")).await.0, 400);
-    assert_eq!(
-        run(&ing, &post("application/json", "[{\"a\":1}")).await.0,
-        400
-    );
+    assert_eq!(run(&ing, &post("application/json", "[{\"a\":1}")).await.0, 400);
     let (status, body) = run(&ing, &post("application/json", "{\"a\":1} ]")).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "malformed_body");
-    assert!(
-        body["message"].as_str().unwrap().contains("byte 8"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("byte 8"), "{body}");
     assert!(queued(ing.queue()).is_empty());
 }
 
 #[tokio::test]
 async fn queue_down_is_503_with_failed_indexes() {
-    let ing = ingestor(MemoryQueue {
-        down: true,
-        ..Default::default()
-    });
+    let ing = ingestor(MemoryQueue { down: true, ..Default::default() });
     let (status, body) = run(&ing, &post("text/plain", "one\n\ntwo\n")).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["failed_indexes"], serde_json::json!([0, 1]));
@@ -191,13 +173,7 @@ async fn large_body_fills_messages_and_keeps_order() {
     let raws: Vec<String> = queued(ing.queue()).into_iter().map(|r| r.raw).collect();
     assert_eq!(raws, lines);
     // Every call stays within the 256 KiB per-call payload limit.
-    assert!(ing
-        .queue()
-        .calls
-        .lock()
-        .unwrap()
-        .iter()
-        .all(|&b| b <= 262_144));
+    assert!(ing.queue().calls.lock().unwrap().iter().all(|&b| b <= 262_144));
     // All but the last message are full to within one envelope (~200 bytes here).
     let (last, full) = bodies.split_last().unwrap();
     assert!(!full.is_empty() && !last.is_empty());

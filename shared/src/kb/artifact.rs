@@ -67,7 +67,9 @@ impl KbHeader {
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn corrupt(path: &str, what: impl Into<String>) -> KbError {
@@ -76,9 +78,11 @@ fn corrupt(path: &str, what: impl Into<String>) -> KbError {
 
 /// Serialises a body into artifact bytes, returning them with their header.
 pub fn to_bytes(body: &KbBody) -> Result<(Vec<u8>, KbHeader), KbError> {
-    let payload = bincode::serialize(body).map_err(|e| corrupt("<memory>", format!("cannot encode: {e}")))?;
+    let payload =
+        bincode::serialize(body).map_err(|e| corrupt("<memory>", format!("cannot encode: {e}")))?;
     let header = KbHeader::describe(body, hex::encode(Sha256::digest(&payload)));
-    let header_json = serde_json::to_vec(&header).map_err(|e| corrupt("<memory>", e.to_string()))?;
+    let header_json =
+        serde_json::to_vec(&header).map_err(|e| corrupt("<memory>", e.to_string()))?;
     let mut out = Vec::with_capacity(payload.len() + header_json.len() + 32);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -93,7 +97,8 @@ pub fn read_header(bytes: &[u8], path: &str) -> Result<(KbHeader, usize), KbErro
     if bytes.len() < MAGIC.len() + 8 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(KbError::NotKb { path: path.into() });
     }
-    let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let version = word(MAGIC.len());
     if version != FORMAT_VERSION {
         return Err(KbError::Version { path: path.into(), found: version });
@@ -103,8 +108,8 @@ pub fn read_header(bytes: &[u8], path: &str) -> Result<(KbHeader, usize), KbErro
     if hlen > MAX_HEADER || start + hlen > bytes.len() {
         return Err(corrupt(path, "header length runs past the end of the file"));
     }
-    let header: KbHeader =
-        serde_json::from_slice(&bytes[start..start + hlen]).map_err(|e| corrupt(path, format!("header: {e}")))?;
+    let header: KbHeader = serde_json::from_slice(&bytes[start..start + hlen])
+        .map_err(|e| corrupt(path, format!("header: {e}")))?;
     Ok((header, start + hlen))
 }
 
@@ -113,9 +118,13 @@ pub fn from_bytes(bytes: &[u8], path: &str) -> Result<KnowledgeBase, KbError> {
     let payload = &bytes[body_at..];
     let hash = hex::encode(Sha256::digest(payload));
     if hash != header.content_hash {
-        return Err(corrupt(path, format!("content hash {hash} does not match the header's {}", header.content_hash)));
+        return Err(corrupt(
+            path,
+            format!("content hash {hash} does not match the header's {}", header.content_hash),
+        ));
     }
-    let body: KbBody = bincode::deserialize(payload).map_err(|e| corrupt(path, format!("body: {e}")))?;
+    let body: KbBody =
+        bincode::deserialize(payload).map_err(|e| corrupt(path, format!("body: {e}")))?;
     let dim = crate::embed::DIM;
     if !body.embeddings.is_empty() && body.embeddings.len() != body.docs.len() * dim {
         return Err(corrupt(path, "embedding matrix does not match the document count"));
@@ -136,7 +145,8 @@ pub fn save(body: &KbBody, path: &Path) -> Result<KbHeader, KbError> {
 }
 
 pub fn load(path: &Path) -> Result<KnowledgeBase, KbError> {
-    let bytes = std::fs::read(path).map_err(|source| KbError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path)
+        .map_err(|source| KbError::Io { path: path.display().to_string(), source })?;
     from_bytes(&bytes, &path.display().to_string())
 }
 
@@ -167,13 +177,17 @@ mod tests {
         let path = dir.path().join("kb.kb");
         let header = save(&mini_body(Vec::new()), &path).unwrap();
         assert_eq!(load(&path).unwrap().header, header);
-        assert!(load(&dir.path().join("missing.kb")).unwrap_err().to_string().contains("missing.kb"));
+        assert!(load(&dir.path().join("missing.kb"))
+            .unwrap_err()
+            .to_string()
+            .contains("missing.kb"));
     }
 
     #[test]
     fn corruption_is_refused_with_a_clear_error() {
         let (bytes, _) = to_bytes(&mini_body(Vec::new())).unwrap();
-        let err = |b: &[u8]| from_bytes(b, "kb.bin").err().map(|e| e.to_string()).unwrap_or_default();
+        let err =
+            |b: &[u8]| from_bytes(b, "kb.bin").err().map(|e| e.to_string()).unwrap_or_default();
 
         assert!(err(b"hello world, not a kb").contains("not an ocsfmap knowledge base"));
         assert!(err(&[]).contains("not an ocsfmap knowledge base"));

@@ -65,8 +65,15 @@ pub fn build(schema: Schema, opts: BuildOptions<'_>) -> Result<KbBody, EmbedErro
 
 /// Fits the confidence calibration on the body's own examples (leave-one-source-out).
 pub fn fit_calibrator(body: &KbBody) -> Option<crate::classify::calibrate::Calibrator> {
-    let kb = super::KnowledgeBase::from_body(super::KbHeader::describe(body, String::new()), body.clone());
-    let mode = if body.embeddings.is_empty() { crate::search::Mode::Lexical } else { crate::search::Mode::Hybrid };
+    let kb = super::KnowledgeBase::from_body(
+        super::KbHeader::describe(body, String::new()),
+        body.clone(),
+    );
+    let mode = if body.embeddings.is_empty() {
+        crate::search::Mode::Lexical
+    } else {
+        crate::search::Mode::Hybrid
+    };
     let cal = crate::classify::calibrate::fit_loso(&kb, mode);
     if let Some(c) = &cal {
         tracing::info!(samples = c.samples, correct = c.correct, "fitted confidence calibration");
@@ -74,7 +81,11 @@ pub fn fit_calibrator(body: &KbBody) -> Option<crate::classify::calibrate::Calib
     cal
 }
 
-fn embed_all(e: &Embedder, docs: &[Doc], progress: Option<&dyn Fn(usize, usize)>) -> Result<Vec<f32>, EmbedError> {
+fn embed_all(
+    e: &Embedder,
+    docs: &[Doc],
+    progress: Option<&dyn Fn(usize, usize)>,
+) -> Result<Vec<f32>, EmbedError> {
     // Batches of similar length waste less work on padding.
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by_key(|&i| docs[i].dense_text.len());
@@ -127,7 +138,12 @@ fn class_doc(class: &Class, base_attrs: &BTreeSet<String>) -> Doc {
         push_tokens(&mut terms, name);
         push_tokens(&mut terms, &attr.caption);
     }
-    let dense_text = format!("{}. {} Activities: {}.", class.caption, class.description, activity_names.join(", "));
+    let dense_text = format!(
+        "{}. {} Activities: {}.",
+        class.caption,
+        class.description,
+        activity_names.join(", ")
+    );
     Doc {
         kind: DocKind::Class,
         class_uid: class.uid,
@@ -180,7 +196,13 @@ fn pack_doc(p: &PackEntry) -> Doc {
         }
     }
     // The event's own name or id, whole, as records' discriminating values are indexed.
-    let mut whole: Vec<String> = p.identify.values.iter().chain(std::iter::once(&p.event)).filter_map(|v| features::whole_value_term(v)).collect();
+    let mut whole: Vec<String> = p
+        .identify
+        .values
+        .iter()
+        .chain(std::iter::once(&p.event))
+        .filter_map(|v| features::whole_value_term(v))
+        .collect();
     whole.sort();
     whole.dedup();
     terms.extend(whole);

@@ -3,8 +3,8 @@
 //! Built once, saved as one versioned artifact ([`artifact`]), searched by [`crate::search`].
 
 pub mod artifact;
-pub mod pointer;
 pub(crate) mod docs;
+pub mod pointer;
 pub mod products;
 pub mod sources;
 
@@ -90,11 +90,27 @@ impl KnowledgeBase {
             .filter(|d| d.kind == DocKind::Override)
             .filter_map(|d| d.signature.map(|s| (s, (d.class_uid, d.activity_id))))
             .collect();
-        let whole_log = body.docs.iter().enumerate().filter(|(_, d)| d.any_event).map(|(i, _)| i).collect();
-        let corrections = body.docs.iter().enumerate().filter(|(_, d)| d.kind == DocKind::Override).map(|(i, _)| i).collect();
+        let whole_log =
+            body.docs.iter().enumerate().filter(|(_, d)| d.any_event).map(|(i, _)| i).collect();
+        let corrections = body
+            .docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == DocKind::Override)
+            .map(|(i, _)| i)
+            .collect();
         let class_model = crate::classify::class_model::ClassModel::build(&body.docs, &lexical);
         let schema_text = crate::classify::schema_text::SchemaText::build(&body.schema);
-        KnowledgeBase { header, body, lexical, overrides, whole_log, corrections, class_model, schema_text }
+        KnowledgeBase {
+            header,
+            body,
+            lexical,
+            overrides,
+            whole_log,
+            corrections,
+            class_model,
+            schema_text,
+        }
     }
 
     /// Indices of the documents that are whole-log pack entries.
@@ -128,6 +144,9 @@ impl KnowledgeBase {
 
 impl std::fmt::Debug for KnowledgeBase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KnowledgeBase").field("header", &self.header).field("docs", &self.body.docs.len()).finish()
+        f.debug_struct("KnowledgeBase")
+            .field("header", &self.header)
+            .field("docs", &self.body.docs.len())
+            .finish()
     }
 }

@@ -65,7 +65,9 @@ impl ProductTable {
     pub fn of_doc(&self, kind: DocKind, source: &str) -> Vec<String> {
         match kind {
             DocKind::Class => Vec::new(),
-            DocKind::Pack => self.of_pack_product(source.strip_prefix(PACK_SOURCE_PREFIX).unwrap_or(source)).to_vec(),
+            DocKind::Pack => self
+                .of_pack_product(source.strip_prefix(PACK_SOURCE_PREFIX).unwrap_or(source))
+                .to_vec(),
             DocKind::Example | DocKind::Override => self.of_source(source).to_vec(),
         }
     }
@@ -87,18 +89,38 @@ mod tests {
 
     fn row(id: &str, pack: &[&str], examples: &[&str], dev: &[&str]) -> ProductIdentity {
         let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
-        ProductIdentity { product_id: id.into(), vendor: String::new(), name: String::new(), pack: v(pack), examples: v(examples), dev: v(dev) }
+        ProductIdentity {
+            product_id: id.into(),
+            vendor: String::new(),
+            name: String::new(),
+            pack: v(pack),
+            examples: v(examples),
+            dev: v(dev),
+        }
     }
 
     #[test]
     fn bundles_map_to_each_product() {
         let t = ProductTable::new(vec![
-            row("pfsense", &["pfSense / OPNsense filterlog"], &["pack/pfsense"], &["pfsense/filterlog"]),
-            row("opnsense", &["pfSense / OPNsense filterlog"], &[], &["admin panels (webmin/opnsense)"]),
+            row(
+                "pfsense",
+                &["pfSense / OPNsense filterlog"],
+                &["pack/pfsense"],
+                &["pfsense/filterlog"],
+            ),
+            row(
+                "opnsense",
+                &["pfSense / OPNsense filterlog"],
+                &[],
+                &["admin panels (webmin/opnsense)"],
+            ),
             row("webmin", &[], &[], &["admin panels (webmin/opnsense)"]),
         ]);
         assert_eq!(t.of_source("admin panels (webmin/opnsense)"), ["opnsense", "webmin"]);
-        assert_eq!(t.of_doc(DocKind::Pack, "pack:pfSense / OPNsense filterlog"), vec!["pfsense", "opnsense"]);
+        assert_eq!(
+            t.of_doc(DocKind::Pack, "pack:pfSense / OPNsense filterlog"),
+            vec!["pfsense", "opnsense"]
+        );
         assert_eq!(t.of_doc(DocKind::Example, "pack/pfsense"), vec!["pfsense"]);
         assert!(t.of_doc(DocKind::Class, "ocsf:authentication").is_empty());
         assert!(t.of_source("unknown").is_empty());

@@ -116,7 +116,8 @@ fn jsonl_files(p: &Path) -> Result<Vec<PathBuf>, SourceError> {
 }
 
 fn read_file(path: &Path, inputs: &mut Inputs) -> Result<(), SourceError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SourceError::Io { path: path.into(), source })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| SourceError::Io { path: path.into(), source })?;
     parse_jsonl(&text, path, inputs)
 }
 
@@ -128,15 +129,19 @@ pub fn parse_jsonl(text: &str, path: &Path, inputs: &mut Inputs) -> Result<(), S
             continue;
         }
         let err = |what: String| SourceError::Line { path: path.into(), line: i + 1, what };
-        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| err(format!("not valid JSON: {e}")))?;
         if v.get("raw").is_some() {
-            let l: Labeled = serde_json::from_value(v).map_err(|e| err(format!("not a labelled example: {e}")))?;
+            let l: Labeled = serde_json::from_value(v)
+                .map_err(|e| err(format!("not a labelled example: {e}")))?;
             inputs.examples.push(l);
         } else if v.get("product").is_some() {
-            let p: PackEntry = serde_json::from_value(v).map_err(|e| err(format!("not a knowledge-pack entry: {e}")))?;
+            let p: PackEntry = serde_json::from_value(v)
+                .map_err(|e| err(format!("not a knowledge-pack entry: {e}")))?;
             inputs.pack.push(p);
         } else if v.get("product_id").is_some() {
-            let p: ProductIdentity = serde_json::from_value(v).map_err(|e| err(format!("not a product-identity row: {e}")))?;
+            let p: ProductIdentity = serde_json::from_value(v)
+                .map_err(|e| err(format!("not a product-identity row: {e}")))?;
             inputs.products.push(p);
         } else {
             return Err(err("neither a labelled example (`raw`), a knowledge-pack entry (`product`) nor a product-identity row (`product_id`)".into()));
@@ -156,9 +161,12 @@ mod tests {
         parse_jsonl(text, Path::new("f.jsonl"), &mut inputs).unwrap();
         assert_eq!(inputs.examples[0].class_uid, 3002);
         assert_eq!(inputs.pack[0].identify.fields, vec!["a"]);
-        let e = parse_jsonl("{\"raw\":1}\n", Path::new("g.jsonl"), &mut inputs).unwrap_err().to_string();
+        let e = parse_jsonl("{\"raw\":1}\n", Path::new("g.jsonl"), &mut inputs)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("g.jsonl:1:"), "{e}");
-        let e = parse_jsonl("\n{oops\n", Path::new("h.jsonl"), &mut inputs).unwrap_err().to_string();
+        let e =
+            parse_jsonl("\n{oops\n", Path::new("h.jsonl"), &mut inputs).unwrap_err().to_string();
         assert!(e.starts_with("h.jsonl:2: not valid JSON"), "{e}");
     }
 }

@@ -71,8 +71,7 @@ fn push_request(fields: &mut Vec<Field>, request: &str) {
     let is_method = |m: &str| {
         !m.is_empty()
             && m.len() <= 20
-            && m.bytes()
-                .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
+            && m.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
     };
     match parts.as_slice() {
         [method, path] if is_method(method) => {
@@ -86,10 +85,7 @@ fn push_request(fields: &mut Vec<Field>, request: &str) {
                 fields.push(Field::new("protocol", *protocol));
             } else {
                 // A target with spaces and no protocol (HTTP/0.9 or a broken client).
-                fields.push(Field::new(
-                    "path",
-                    parts.get(1..).unwrap_or_default().join(" "),
-                ));
+                fields.push(Field::new("path", parts.get(1..).unwrap_or_default().join(" ")));
             }
         }
         _ => fields.push(Field::new("request", request)),
@@ -128,10 +124,7 @@ fn push_extras(fields: &mut Vec<Field>, mut rest: &str) {
 fn bare(s: &str) -> (&str, &str) {
     let s = s.trim_start_matches(' ');
     match s.find(' ') {
-        Some(i) => (
-            s.get(..i).unwrap_or_default(),
-            s.get(i..).unwrap_or_default(),
-        ),
+        Some(i) => (s.get(..i).unwrap_or_default(), s.get(i..).unwrap_or_default()),
         None => (s, ""),
     }
 }
@@ -166,11 +159,8 @@ mod tests {
     fn combined() {
         let r = parse(r#"127.0.0.1 - - [29/Sep/2021:14:11:34 +0200] "GET / HTTP/1.1" 200 10918 "-" "Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:map_codes)""#).expect("access");
         assert_eq!(r.format, Format::AccessCombined);
-        let got: Vec<(&str, &str)> = r
-            .fields
-            .iter()
-            .map(|f| (f.key.as_str(), f.value.as_str()))
-            .collect();
+        let got: Vec<(&str, &str)> =
+            r.fields.iter().map(|f| (f.key.as_str(), f.value.as_str())).collect();
         assert_eq!(
             got,
             [
@@ -184,10 +174,7 @@ mod tests {
                 ("status", "200"),
                 ("bytes", "10918"),
                 ("referrer", "-"),
-                (
-                    "user_agent",
-                    "Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:map_codes)"
-                ),
+                ("user_agent", "Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:map_codes)"),
             ]
         );
     }

@@ -26,10 +26,7 @@ pub(crate) fn parse(s: &str) -> Option<Record> {
         rest = after;
     }
     push_extension(&mut fields, rest);
-    Some(Record {
-        format: Format::Cef,
-        fields,
-    })
+    Some(Record { format: Format::Cef, fields })
 }
 
 /// Split off one `|`-terminated header field, unescaping `\|` and `\\`.

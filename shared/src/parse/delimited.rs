@@ -98,9 +98,7 @@ pub(crate) fn zip_record(
         if skip(&v) {
             continue;
         }
-        let key = names
-            .get(i)
-            .map_or_else(|| format!("col{i}"), |n| n.trim().to_owned());
+        let key = names.get(i).map_or_else(|| format!("col{i}"), |n| n.trim().to_owned());
         fields.push(Field::new(key, v));
     }
     Record { format, fields }
@@ -118,11 +116,7 @@ pub(crate) fn header_and_row(s: &str) -> Option<Record> {
     if !tail.trim().is_empty() || row.len() != header.len() {
         return None;
     }
-    let format = if delim == '\t' {
-        Format::Tsv
-    } else {
-        Format::Csv
-    };
+    let format = if delim == '\t' { Format::Tsv } else { Format::Csv };
     Some(zip_record(format, &header, row, |_| false))
 }
 

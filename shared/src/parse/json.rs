@@ -99,11 +99,7 @@ impl Flattener<'_> {
     }
 
     fn push(&mut self, value: String, kind: ValueKind) {
-        self.fields.push(Field {
-            key: self.path.clone(),
-            value,
-            kind,
-        });
+        self.fields.push(Field { key: self.path.clone(), value, kind });
     }
 
     /// Read one value at `depth` (the root is depth 0) and emit its fields under `self.path`.
@@ -267,11 +263,7 @@ impl Flattener<'_> {
         }
         let int_digits = self.digits();
         if int_digits == 0 {
-            return if self.peek().is_none() {
-                Err(Stop::Eof(start))
-            } else {
-                Err(Stop::Syntax)
-            };
+            return if self.peek().is_none() { Err(Stop::Eof(start)) } else { Err(Stop::Syntax) };
         }
         if self.peek() == Some(b'.') {
             self.pos += 1;
@@ -426,10 +418,7 @@ mod tests {
     }
 
     fn kv(fields: &[Field]) -> Vec<(&str, &str, ValueKind)> {
-        fields
-            .iter()
-            .map(|f| (f.key.as_str(), f.value.as_str(), f.kind))
-            .collect()
+        fields.iter().map(|f| (f.key.as_str(), f.value.as_str(), f.kind)).collect()
     }
 
     #[test]
@@ -504,10 +493,7 @@ mod tests {
         // Nothing complete before the cut: not JSON at all.
         assert!(matches!(flatten(r#"{"eventNa"#), JsonOutcome::Invalid));
         // A trailing number could have been cut mid-digit.
-        assert!(matches!(
-            flatten(r#"{"a":"x","b":12"#),
-            JsonOutcome::Truncated(_)
-        ));
+        assert!(matches!(flatten(r#"{"a":"x","b":12"#), JsonOutcome::Truncated(_)));
     }
 
     #[test]
@@ -531,16 +517,12 @@ mod tests {
 
     #[test]
     fn field_cap_keeps_the_rest_as_one_field() {
-        let body: Vec<String> = (0..MAX_FIELDS + 5)
-            .map(|i| format!("\"k{i}\":{i}"))
-            .collect();
+        let body: Vec<String> = (0..MAX_FIELDS + 5).map(|i| format!("\"k{i}\":{i}")).collect();
         let s = format!("{{{}}}", body.join(","));
         let f = complete(&s);
         assert_eq!(f.len(), MAX_FIELDS + 1);
         let last = f.last().map(|f| f.key.as_str());
         assert_eq!(last, Some(TRUNCATED_KEY));
-        assert!(f[MAX_FIELDS]
-            .value
-            .starts_with(&format!("\"k{MAX_FIELDS}\":{MAX_FIELDS},")));
+        assert!(f[MAX_FIELDS].value.starts_with(&format!("\"k{MAX_FIELDS}\":{MAX_FIELDS},")));
     }
 }

@@ -93,11 +93,7 @@ fn read_value(s: &str, i: usize) -> (Cow<'_, str>, Quote, usize) {
         Some(b'\'') => Quote::Single,
         _ => {
             let end = token_end(i);
-            return (
-                Cow::Borrowed(s.get(i..end).unwrap_or_default()),
-                Quote::None,
-                end,
-            );
+            return (Cow::Borrowed(s.get(i..end).unwrap_or_default()), Quote::None, end);
         }
     };
     let q = if quote == Quote::Double { b'"' } else { b'\'' };
@@ -200,10 +196,7 @@ pub(crate) fn parse(s: &str) -> Option<Record> {
     if scan.bare > 0 {
         fields.push(Field::new("message", s));
     }
-    Some(Record {
-        format: Format::KeyValue,
-        fields,
-    })
+    Some(Record { format: Format::KeyValue, fields })
 }
 
 #[cfg(test)]
@@ -211,11 +204,7 @@ mod tests {
     use super::*;
 
     fn pairs(s: &str) -> Vec<(String, String)> {
-        scan(s)
-            .pairs
-            .iter()
-            .map(|p| (p.key.to_owned(), p.value.to_string()))
-            .collect()
+        scan(s).pairs.iter().map(|p| (p.key.to_owned(), p.value.to_string())).collect()
     }
 
     #[test]
@@ -251,13 +240,7 @@ mod tests {
     #[test]
     fn unbalanced_quote_runs_to_end() {
         let p = pairs(r#"a=1 b="hello world c=3"#);
-        assert_eq!(
-            p,
-            vec![
-                ("a".into(), "1".into()),
-                ("b".into(), "hello world c=3".into())
-            ]
-        );
+        assert_eq!(p, vec![("a".into(), "1".into()), ("b".into(), "hello world c=3".into())]);
         let p = pairs(r#"a='x"#);
         assert_eq!(p, vec![("a".into(), "x".into())]);
         let p = pairs("a=\"x\\");

@@ -6,13 +6,7 @@
 
 use super::{cef, Field, Format, Record, MAX_FIELDS, TRUNCATED_KEY};
 
-const HEADER_KEYS: [&str; 5] = [
-    "leef_version",
-    "vendor",
-    "product",
-    "product_version",
-    "event_id",
-];
+const HEADER_KEYS: [&str; 5] = ["leef_version", "vendor", "product", "product_version", "event_id"];
 
 /// Parse a LEEF record (text starting with `LEEF:`). `None` when the header is cut short.
 pub(crate) fn parse(s: &str) -> Option<Record> {
@@ -35,10 +29,7 @@ pub(crate) fn parse(s: &str) -> Option<Record> {
         }
     }
     push_attributes(&mut fields, rest, delim);
-    Some(Record {
-        format: Format::Leef,
-        fields,
-    })
+    Some(Record { format: Format::Leef, fields })
 }
 
 /// A LEEF 2.0 delimiter field: one character, or its code as `0xHH`/`xHH`.
@@ -51,9 +42,7 @@ fn delimiter(spec: &str) -> Option<char> {
         return Some('\t');
     }
     let lower = spec.to_ascii_lowercase();
-    let hex = lower
-        .strip_prefix("0x")
-        .or_else(|| lower.strip_prefix('x'))?;
+    let hex = lower.strip_prefix("0x").or_else(|| lower.strip_prefix('x'))?;
     if hex.is_empty() || hex.len() > 4 {
         return None;
     }

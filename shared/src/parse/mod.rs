@@ -115,11 +115,7 @@ pub struct Field {
 
 impl Field {
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Field {
-            key: key.into(),
-            value: value.into(),
-            kind: ValueKind::String,
-        }
+        Field { key: key.into(), value: value.into(), kind: ValueKind::String }
     }
 }
 
@@ -133,10 +129,7 @@ pub struct Record {
 impl Record {
     /// First value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|f| f.key == key)
-            .map(|f| f.value.as_str())
+        self.fields.iter().find(|f| f.key == key).map(|f| f.value.as_str())
     }
 }
 
@@ -165,10 +158,7 @@ fn detect(s: &str) -> Option<Record> {
     match s.as_bytes().first()? {
         b'{' | b'[' => match json::flatten(s) {
             json::JsonOutcome::Complete(fields) | json::JsonOutcome::Truncated(fields) => {
-                return Some(Record {
-                    format: Format::Json,
-                    fields,
-                });
+                return Some(Record { format: Format::Json, fields });
             }
             json::JsonOutcome::Invalid => {}
         },
@@ -216,10 +206,7 @@ fn text(s: &str) -> Record {
             k.to_owned()
         }
     });
-    Record {
-        format: Format::Text,
-        fields,
-    }
+    Record { format: Format::Text, fields }
 }
 
 /// `s` cut to at most `max` bytes on a char boundary.

@@ -28,12 +28,7 @@ struct ZeekMeta {
 
 impl Default for ZeekMeta {
     fn default() -> Self {
-        ZeekMeta {
-            separator: '\t',
-            unset: "-".into(),
-            empty: "(empty)".into(),
-            path: None,
-        }
+        ZeekMeta { separator: '\t', unset: "-".into(), empty: "(empty)".into(), path: None }
     }
 }
 
@@ -85,22 +80,12 @@ impl StreamParser {
     fn directive(&mut self, line: &str) -> bool {
         if let Some(value) = line.strip_prefix("#Fields:") {
             let names = value.split_whitespace().map(str::to_owned).collect();
-            self.header = Some(Header {
-                kind: Kind::W3c,
-                names,
-            });
+            self.header = Some(Header { kind: Kind::W3c, names });
             return true;
         }
-        if [
-            "#Software:",
-            "#Version:",
-            "#Date:",
-            "#Remark:",
-            "#Start-Date:",
-            "#End-Date:",
-        ]
-        .iter()
-        .any(|p| line.starts_with(p))
+        if ["#Software:", "#Version:", "#Date:", "#Remark:", "#Start-Date:", "#End-Date:"]
+            .iter()
+            .any(|p| line.starts_with(p))
         {
             return true;
         }
@@ -118,10 +103,7 @@ impl StreamParser {
         match name {
             "#fields" => {
                 let names = value.split(sep).map(str::to_owned).collect();
-                self.header = Some(Header {
-                    kind: Kind::Zeek,
-                    names,
-                });
+                self.header = Some(Header { kind: Kind::Zeek, names });
             }
             "#unset_field" => self.zeek.unset = value.to_owned(),
             "#empty_field" => self.zeek.empty = value.to_owned(),
@@ -156,9 +138,8 @@ impl StreamParser {
                     .into_iter()
                     .map(|v| if v == empty { String::new() } else { v })
                     .collect();
-                let mut record = zip_record(Format::Zeek, &header.names, values, |v| {
-                    v == self.zeek.unset
-                });
+                let mut record =
+                    zip_record(Format::Zeek, &header.names, values, |v| v == self.zeek.unset);
                 if let Some(path) = &self.zeek.path {
                     record.fields.insert(0, Field::new("_path", path.as_str()));
                 }
@@ -174,11 +155,7 @@ impl StreamParser {
                 if !rest.is_empty() || values.len() != header.names.len() {
                     return None;
                 }
-                let format = if *delim == '\t' {
-                    Format::Tsv
-                } else {
-                    Format::Csv
-                };
+                let format = if *delim == '\t' { Format::Tsv } else { Format::Csv };
                 Some(zip_record(format, &header.names, values, |_| false))
             }
         }
@@ -191,10 +168,7 @@ impl StreamParser {
         };
         match csv_record(line, delim) {
             Some((names, "")) if is_header(&names) => {
-                self.header = Some(Header {
-                    kind: Kind::Csv(delim),
-                    names,
-                });
+                self.header = Some(Header { kind: Kind::Csv(delim), names });
                 true
             }
             _ => false,
@@ -246,17 +220,7 @@ mod tests {
         let r = &out[0];
         assert_eq!(r.format, Format::Zeek);
         let keys: Vec<&str> = r.fields.iter().map(|f| f.key.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "_path",
-                "ts",
-                "uid",
-                "id.orig_h",
-                "id.orig_p",
-                "tunnel_parents"
-            ]
-        );
+        assert_eq!(keys, ["_path", "ts", "uid", "id.orig_h", "id.orig_p", "tunnel_parents"]);
         assert_eq!(r.get("id.orig_h"), Some("10.0.1.4"));
         assert_eq!(r.get("tunnel_parents"), Some(""));
         assert_eq!(first_record(ZEEK).as_ref(), Some(r));
@@ -270,10 +234,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].format, Format::W3c);
         assert_eq!(out[0].get("cs-method"), Some("GET"));
-        assert_eq!(
-            out[0].get("cs(User-Agent)"),
-            Some("Mozilla/5.0+(Windows+NT+10.0)")
-        );
+        assert_eq!(out[0].get("cs(User-Agent)"), Some("Mozilla/5.0+(Windows+NT+10.0)"));
         assert_eq!(out[0].get("cs-uri-query"), None);
         assert_eq!(first_record(log).map(|r| r.format), Some(Format::W3c));
     }
@@ -282,9 +243,7 @@ mod tests {
     fn csv_header_then_rows_and_mismatch_falls_back() {
         let mut sp = StreamParser::new();
         assert!(sp.feed("\u{feff}timestamp,src_ip,action\r\n").is_none());
-        let r = sp
-            .feed("2024-01-01T00:00:00Z,10.0.0.1,\"allow, logged\"")
-            .expect("row");
+        let r = sp.feed("2024-01-01T00:00:00Z,10.0.0.1,\"allow, logged\"").expect("row");
         assert_eq!(r.format, Format::Csv);
         assert_eq!(r.get("action"), Some("allow, logged"));
         let r = sp.feed("Jan 12 06:26:15 host sshd[1]: hello").expect("row");
@@ -305,9 +264,7 @@ mod tests {
     #[test]
     fn zeek_line_without_header_is_positional() {
         let mut sp = StreamParser::new();
-        let r = sp
-            .feed("1588318171.5\tCALtIP\t10.0.1.4\t55739")
-            .expect("row");
+        let r = sp.feed("1588318171.5\tCALtIP\t10.0.1.4\t55739").expect("row");
         assert_eq!(r.format, Format::Tsv);
         assert_eq!(r.get("col1"), Some("CALtIP"));
     }

@@ -18,11 +18,7 @@ const MONTHS: [&[u8; 3]; 12] = [
 
 /// Parse a syslog line; `None` when it does not look like syslog.
 pub(crate) fn parse(s: &str) -> Option<Record> {
-    let (pri, rest) = if s.starts_with('<') {
-        split_pri(s)?
-    } else {
-        (None, s)
-    };
+    let (pri, rest) = if s.starts_with('<') { split_pri(s)? } else { (None, s) };
     let mut header = Vec::with_capacity(12);
     if let Some(p) = pri {
         header.push(Field::new("priority", p.to_string()));
@@ -79,10 +75,7 @@ fn rfc5424_version(s: &str) -> Option<&str> {
 fn token(s: &str) -> (&str, &str) {
     let s = s.trim_start_matches(' ');
     match s.find(' ') {
-        Some(i) => (
-            s.get(..i).unwrap_or_default(),
-            s.get(i + 1..).unwrap_or_default(),
-        ),
+        Some(i) => (s.get(..i).unwrap_or_default(), s.get(i + 1..).unwrap_or_default()),
         None => (s, ""),
     }
 }
@@ -181,12 +174,7 @@ fn bsd_timestamp(s: &str) -> Option<(&str, &str)> {
         return None;
     }
     i += spaces;
-    let day = b
-        .get(i..)?
-        .iter()
-        .take(3)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let day = b.get(i..)?.iter().take(3).take_while(|c| c.is_ascii_digit()).count();
     if !(1..=2).contains(&day) || b.get(i + day) != Some(&b' ') {
         return None;
     }
@@ -333,10 +321,7 @@ fn finish(mut header: Vec<Field>, message: &str, format: Format) -> Record {
             }
         }
         header.extend(inner.fields);
-        return Record {
-            format: inner.format,
-            fields: header,
-        };
+        return Record { format: inner.format, fields: header };
     }
     header.push(Field::new("message", message));
     let scan = kv::scan(message);
@@ -350,28 +335,23 @@ fn finish(mut header: Vec<Field>, message: &str, format: Format) -> Record {
             }
         });
     }
-    Record {
-        format,
-        fields: header,
-    }
+    Record { format, fields: header }
 }
 
 /// The message as CEF/LEEF/JSON, also when CEF/LEEF follows a space-separated prefix.
 fn inner_record(message: &str) -> Option<Record> {
     if message.starts_with('{') {
         return match json::flatten(message) {
-            json::JsonOutcome::Complete(fields) if !fields.is_empty() => Some(Record {
-                format: Format::Json,
-                fields,
-            }),
+            json::JsonOutcome::Complete(fields) if !fields.is_empty() => {
+                Some(Record { format: Format::Json, fields })
+            }
             _ => None,
         };
     }
     type Parser = fn(&str) -> Option<Record>;
-    for (tag, spaced, parse) in [
-        ("CEF:", " CEF:", cef::parse as Parser),
-        ("LEEF:", " LEEF:", leef::parse),
-    ] {
+    for (tag, spaced, parse) in
+        [("CEF:", " CEF:", cef::parse as Parser), ("LEEF:", " LEEF:", leef::parse)]
+    {
         if message.starts_with(tag) {
             return parse(message);
         }
@@ -396,10 +376,7 @@ mod tests {
     fn bsd_without_pri_sshd() {
         let r = parse("Sep  6 09:57:21 bullseye sshd[581]: Accepted publickey for vagrant from 192.168.121.1 port 56296 ssh2").expect("syslog");
         assert_eq!(r.format, Format::Syslog3164);
-        assert_eq!(
-            keys(&r),
-            ["timestamp", "hostname", "app_name", "procid", "message"]
-        );
+        assert_eq!(keys(&r), ["timestamp", "hostname", "app_name", "procid", "message"]);
         assert_eq!(r.get("timestamp"), Some("Sep  6 09:57:21"));
         assert_eq!(r.get("hostname"), Some("bullseye"));
         assert_eq!(r.get("app_name"), Some("sshd"));
@@ -416,9 +393,7 @@ mod tests {
         let r = parse(raw).expect("syslog");
         assert_eq!(r.get("app_name"), Some("kernel"));
         assert_eq!(r.get("procid"), None);
-        assert!(r
-            .get("message")
-            .is_some_and(|m| m.starts_with("[UFW BLOCK] IN=lo")));
+        assert!(r.get("message").is_some_and(|m| m.starts_with("[UFW BLOCK] IN=lo")));
         assert_eq!(r.get("OUT"), Some(""));
         assert_eq!(r.get("SRC"), Some("127.0.0.2"));
         assert_eq!(r.get("DPT"), Some("62"));
@@ -447,10 +422,7 @@ mod tests {
         assert_eq!(r.get("app_name"), Some("evntslog"));
         assert_eq!(r.get("procid"), None);
         assert_eq!(r.get("msgid"), Some("ID47"));
-        assert_eq!(
-            r.get("sd.exampleSDID@32473.eventSource"),
-            Some("Appli\"cation")
-        );
+        assert_eq!(r.get("sd.exampleSDID@32473.eventSource"), Some("Appli\"cation"));
         assert_eq!(r.get("sd.meta.sequenceId"), Some("1"));
         assert_eq!(r.get("message"), Some("An application event"));
     }
@@ -460,10 +432,7 @@ mod tests {
         let raw = "<134>1 2025-11-06T11:47:38.269437+00:00 firewall.lan filterlog 92653 - - 7,,,1000000102,vtnet0.5,match,block,in,4";
         let r = parse(raw).expect("syslog");
         assert_eq!(r.get("procid"), Some("92653"));
-        assert_eq!(
-            r.get("message"),
-            Some("7,,,1000000102,vtnet0.5,match,block,in,4")
-        );
+        assert_eq!(r.get("message"), Some("7,,,1000000102,vtnet0.5,match,block,in,4"));
     }
 
     #[test]

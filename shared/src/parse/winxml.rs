@@ -22,10 +22,9 @@ pub(crate) fn looks_like(s: &str) -> bool {
             None => return false,
         }
     }
-    ["<Event", "<Events"].iter().any(|p| {
-        t.strip_prefix(p)
-            .is_some_and(|r| r.starts_with([' ', '>', '\t', '\r', '\n']))
-    })
+    ["<Event", "<Events"]
+        .iter()
+        .any(|p| t.strip_prefix(p).is_some_and(|r| r.starts_with([' ', '>', '\t', '\r', '\n'])))
 }
 
 struct Frame {
@@ -104,10 +103,8 @@ pub(crate) fn parse(s: &str) -> Option<Record> {
     while let Some(frame) = stack.pop() {
         close(frame, &mut fields);
     }
-    (event_depth.is_some() && !fields.is_empty()).then_some(Record {
-        format: Format::WindowsXml,
-        fields,
-    })
+    (event_depth.is_some() && !fields.is_empty())
+        .then_some(Record { format: Format::WindowsXml, fields })
 }
 
 fn local(name: &[u8]) -> String {
@@ -132,12 +129,8 @@ fn open(
 ) -> Frame {
     let name = local(e.name().as_ref());
     let depth = stack.len();
-    let mut frame = Frame {
-        key: String::new(),
-        text: String::new(),
-        always: false,
-        unnamed_data: 0,
-    };
+    let mut frame =
+        Frame { key: String::new(), text: String::new(), always: false, unnamed_data: 0 };
     let Some(root) = *event_depth else {
         if name == "Event" {
             *event_depth = Some(depth);
@@ -191,10 +184,7 @@ fn open(
         if fields.len() >= MAX_FIELDS {
             break;
         }
-        fields.push(Field::new(
-            format!("{}.{}", frame.key, clip(&k, MAX_SEGMENT)),
-            v,
-        ));
+        fields.push(Field::new(format!("{}.{}", frame.key, clip(&k, MAX_SEGMENT)), v));
     }
     frame
 }
@@ -219,21 +209,12 @@ mod tests {
     fn security_logon() {
         let r = parse(LOGON).expect("xml");
         assert_eq!(r.format, Format::WindowsXml);
-        assert_eq!(
-            r.get("System.Provider.Name"),
-            Some("Microsoft-Windows-Security-Auditing")
-        );
+        assert_eq!(r.get("System.Provider.Name"), Some("Microsoft-Windows-Security-Auditing"));
         assert_eq!(r.get("System.EventID"), Some("4624"));
-        assert_eq!(
-            r.get("System.TimeCreated.SystemTime"),
-            Some("2020-12-19T07:00:22.264Z")
-        );
+        assert_eq!(r.get("System.TimeCreated.SystemTime"), Some("2020-12-19T07:00:22.264Z"));
         assert_eq!(r.get("System.Execution.ProcessID"), Some("636"));
         assert_eq!(r.get("System.Channel"), Some("Security"));
-        assert_eq!(
-            r.get("System.Computer"),
-            Some("WORKSTATION6.theshire.local")
-        );
+        assert_eq!(r.get("System.Computer"), Some("WORKSTATION6.theshire.local"));
         assert_eq!(r.get("EventData.TargetUserName"), Some("bob & co"));
         assert_eq!(r.get("EventData.IpAddress"), Some("-"));
         assert_eq!(r.get("EventData.Empty"), Some(""));
@@ -248,10 +229,7 @@ mod tests {
         let r = parse(raw).expect("xml");
         assert_eq!(r.get("System.EventID"), Some("1102"));
         assert_eq!(r.get("System.EventID.Qualifiers"), Some("16384"));
-        assert_eq!(
-            r.get("UserData.LogFileCleared.SubjectUserName"),
-            Some("admin")
-        );
+        assert_eq!(r.get("UserData.LogFileCleared.SubjectUserName"), Some("admin"));
     }
 
     #[test]
@@ -273,17 +251,10 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_bounded() {
-        let deep = format!(
-            "<Event>{}x{}</Event>",
-            "<a>".repeat(10_000),
-            "</a>".repeat(10_000)
-        );
+        let deep = format!("<Event>{}x{}</Event>", "<a>".repeat(10_000), "</a>".repeat(10_000));
         let r = parse(&deep);
         // Past the depth cap nothing is emitted; no stack overflow, no quadratic keys.
-        assert!(r.is_none_or(|r| r
-            .fields
-            .iter()
-            .all(|f| f.key.matches('.').count() <= MAX_DEPTH)));
+        assert!(r.is_none_or(|r| r.fields.iter().all(|f| f.key.matches('.').count() <= MAX_DEPTH)));
     }
 
     #[test]

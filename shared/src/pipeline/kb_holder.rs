@@ -113,13 +113,17 @@ impl<S: BlobStore> KbHolder<S> {
                 return Err(KbUnavailable::NotPublished { key: key.clone() });
             }
             Ok(Some(b)) => b,
-            Err(BlobError::NotFound(_)) => return Err(KbUnavailable::NotPublished { key: key.clone() }),
+            Err(BlobError::NotFound(_)) => {
+                return Err(KbUnavailable::NotPublished { key: key.clone() })
+            }
             Err(e) if st.active.is_none() => return self.from_disk_cache(st, e).await,
             Err(e) => return Err(KbUnavailable::Store(e)),
         };
         let pointer: Pointer = serde_json::from_slice(&blob.bytes)
             .map_err(|e| KbUnavailable::BadPointer { key: key.clone(), reason: e.to_string() })?;
-        if let Some(a) = st.active.as_ref().filter(|a| a.pointer.content_hash == pointer.content_hash) {
+        if let Some(a) =
+            st.active.as_ref().filter(|a| a.pointer.content_hash == pointer.content_hash)
+        {
             // Pointer rewritten (e.g. new accuracy) but the same artifact.
             let a = a.clone();
             st.pointer_etag = blob.etag;
@@ -154,7 +158,9 @@ impl<S: BlobStore> KbHolder<S> {
         }
         let blob = self.store.get(&pointer.key).await.map_err(|e| match e {
             BlobError::Unavailable(_) => KbUnavailable::Store(e),
-            other => KbUnavailable::BadArtifact { key: pointer.key.clone(), reason: other.to_string() },
+            other => {
+                KbUnavailable::BadArtifact { key: pointer.key.clone(), reason: other.to_string() }
+            }
         })?;
         let (active, bytes) = self.build(pointer, blob.bytes).await?;
         self.write_cache(&active.pointer, &bytes);
@@ -163,17 +169,26 @@ impl<S: BlobStore> KbHolder<S> {
 
     /// Decodes and indexes an artifact (CPU work, kept off the async workers) and builds the
     /// classifier and event mapper for it. Hands the bytes back for caching.
-    async fn build(&self, pointer: Pointer, bytes: Vec<u8>) -> Result<(ActiveKb, Vec<u8>), KbUnavailable> {
+    async fn build(
+        &self,
+        pointer: Pointer,
+        bytes: Vec<u8>,
+    ) -> Result<(ActiveKb, Vec<u8>), KbUnavailable> {
         let key = pointer.key.clone();
         let bad = |reason: String| KbUnavailable::BadArtifact { key: key.clone(), reason };
-        let (header, _) = artifact::read_header(&bytes, &pointer.key).map_err(|e| bad(e.to_string()))?;
+        let (header, _) =
+            artifact::read_header(&bytes, &pointer.key).map_err(|e| bad(e.to_string()))?;
         if header.content_hash != pointer.content_hash {
-            return Err(bad(format!("artifact hash {} is not the pointer's {}", header.content_hash, pointer.content_hash)));
+            return Err(bad(format!(
+                "artifact hash {} is not the pointer's {}",
+                header.content_hash, pointer.content_hash
+            )));
         }
         let embedder = self.embedder.clone();
         let cfg = self.cfg.classify.clone();
         tokio::task::spawn_blocking(move || {
-            let kb = Arc::new(artifact::from_bytes(&bytes, &pointer.key).map_err(|e| e.to_string())?);
+            let kb =
+                Arc::new(artifact::from_bytes(&bytes, &pointer.key).map_err(|e| e.to_string())?);
             let mapper = Mapper::for_kb(&kb);
             let classifier = Classifier::new(kb, embedder, cfg);
             Ok::<_, String>((ActiveKb { pointer, classifier, mapper }, bytes))
@@ -185,9 +200,15 @@ impl<S: BlobStore> KbHolder<S> {
 
     /// At start-up with the store unreachable: serve what a previous process in this
     /// execution environment cached, if anything.
-    async fn from_disk_cache(&self, st: &mut State, store_err: BlobError) -> Result<Arc<ActiveKb>, KbUnavailable> {
+    async fn from_disk_cache(
+        &self,
+        st: &mut State,
+        store_err: BlobError,
+    ) -> Result<Arc<ActiveKb>, KbUnavailable> {
         let Some(dir) = &self.cfg.cache_dir else { return Err(KbUnavailable::Store(store_err)) };
-        let Some(pointer) = std::fs::read(dir.join(CACHED_POINTER)).ok().and_then(|b| serde_json::from_slice::<Pointer>(&b).ok())
+        let Some(pointer) = std::fs::read(dir.join(CACHED_POINTER))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Pointer>(&b).ok())
         else {
             return Err(KbUnavailable::Store(store_err));
         };
@@ -213,13 +234,19 @@ impl<S: BlobStore> KbHolder<S> {
 
     /// Best effort: a full or read-only disk only costs the cache.
     fn write_cache(&self, pointer: &Pointer, bytes: &[u8]) {
-        let (Some(dir), Some(path)) = (&self.cfg.cache_dir, self.cache_path(&pointer.content_hash)) else { return };
+        let (Some(dir), Some(path)) = (&self.cfg.cache_dir, self.cache_path(&pointer.content_hash))
+        else {
+            return;
+        };
         let result = (|| -> std::io::Result<()> {
             std::fs::create_dir_all(dir)?;
             if !path.exists() {
                 write_atomic(&path, bytes)?;
             }
-            write_atomic(&dir.join(CACHED_POINTER), &serde_json::to_vec(pointer).unwrap_or_default())?;
+            write_atomic(
+                &dir.join(CACHED_POINTER),
+                &serde_json::to_vec(pointer).unwrap_or_default(),
+            )?;
             // Keep only the artifact being served: /tmp is small.
             for e in std::fs::read_dir(dir)?.flatten() {
                 let p = e.path();
@@ -236,7 +263,8 @@ impl<S: BlobStore> KbHolder<S> {
 }
 
 fn header_matches(bytes: &[u8], pointer: &Pointer) -> bool {
-    artifact::read_header(bytes, &pointer.key).is_ok_and(|(h, _)| h.content_hash == pointer.content_hash)
+    artifact::read_header(bytes, &pointer.key)
+        .is_ok_and(|(h, _)| h.content_hash == pointer.content_hash)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

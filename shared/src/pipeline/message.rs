@@ -53,15 +53,27 @@ mod tests {
     fn decodes_batches_and_names_what_is_wrong() {
         let good = r#"{"v":1,"records":[{"event_id":"0190a0b0-0000-7000-8000-000000000001","received_at":5,"raw":"x"}]}"#;
         let b = decode(good).unwrap();
-        assert_eq!((b.records.len(), b.records[0].received_at, b.records[0].source.as_deref()), (1, 5, None));
+        assert_eq!(
+            (b.records.len(), b.records[0].received_at, b.records[0].source.as_deref()),
+            (1, 5, None)
+        );
 
         assert_eq!(decode(r#"{"v":2,"records":[]}"#), Err(Malformed::Version(2)));
         assert_eq!(decode(r#"{"v":7,"items":"new layout"}"#), Err(Malformed::Version(7)));
         assert_eq!(decode(r#"{"v":1,"records":[]}"#), Err(Malformed::Empty));
-        for bad in ["", "not json", "[]", r#"{"v":1}"#, r#"{"v":1,"records":[{"raw":"x"}]}"#, r#"{"v":"1","records":[]}"#] {
+        for bad in [
+            "",
+            "not json",
+            "[]",
+            r#"{"v":1}"#,
+            r#"{"v":1,"records":[{"raw":"x"}]}"#,
+            r#"{"v":"1","records":[]}"#,
+        ] {
             assert!(matches!(decode(bad), Err(Malformed::NotBatch(_))), "{bad}");
         }
         let bad_id = r#"{"v":1,"records":[{"event_id":"nope","received_at":5,"raw":"x"}]}"#;
-        assert!(matches!(decode(bad_id), Err(Malformed::NotBatch(m)) if m.contains("UUID") || m.contains("uuid") || m.contains("invalid")));
+        assert!(
+            matches!(decode(bad_id), Err(Malformed::NotBatch(m)) if m.contains("UUID") || m.contains("uuid") || m.contains("invalid"))
+        );
     }
 }

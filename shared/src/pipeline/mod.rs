@@ -99,7 +99,11 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
 
     /// Processes one delivery. `deadline` is when the invocation is killed, if known.
     /// `Err` means nothing was attempted and the whole batch must be retried.
-    pub async fn process(&self, messages: &[QueueMessage], deadline: Option<Instant>) -> Result<Outcome, PipelineError> {
+    pub async fn process(
+        &self,
+        messages: &[QueueMessage],
+        deadline: Option<Instant>,
+    ) -> Result<Outcome, PipelineError> {
         let mut out = Outcome::default();
         let mut good: Vec<&QueueMessage> = Vec::with_capacity(messages.len());
         let mut envelopes: Vec<Envelope> = Vec::new();
@@ -117,7 +121,10 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
                         reason = %e,
                         "malformed queue message: reported as failed so the queue moves it to the dead-letter queue"
                     );
-                    out.failures.push(ItemFailure { message_id: m.id.clone(), reason: FailureReason::Malformed(e.to_string()) });
+                    out.failures.push(ItemFailure {
+                        message_id: m.id.clone(),
+                        reason: FailureReason::Malformed(e.to_string()),
+                    });
                 }
             }
         }
@@ -130,7 +137,10 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
         let threads = self.cfg.threads;
         let classified_at = now_ms();
         let kb2 = kb.clone();
-        let built = tokio::task::spawn_blocking(move || build_rows(&kb2, envelopes, threads, classified_at)).await;
+        let built = tokio::task::spawn_blocking(move || {
+            build_rows(&kb2, envelopes, threads, classified_at)
+        })
+        .await;
         let (rows, duplicates) = match built {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return Ok(fail_all(out, &good, e.to_string())),
@@ -140,15 +150,22 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
 
         let token = dedup_token(&rows);
         let budget = match deadline {
-            Some(d) => d.saturating_duration_since(Instant::now()).saturating_sub(self.cfg.deadline_margin),
+            Some(d) => {
+                d.saturating_duration_since(Instant::now()).saturating_sub(self.cfg.deadline_margin)
+            }
             None => self.cfg.insert_timeout,
         }
         .min(self.cfg.insert_timeout);
         if budget < Duration::from_millis(100) {
-            return Ok(fail_all(out, &good, "no time left before the invocation deadline to insert".into()));
+            return Ok(fail_all(
+                out,
+                &good,
+                "no time left before the invocation deadline to insert".into(),
+            ));
         }
         let started = Instant::now();
-        let result = match tokio::time::timeout(budget, self.sink.insert_batch(&rows, &token)).await {
+        let result = match tokio::time::timeout(budget, self.sink.insert_batch(&rows, &token)).await
+        {
             Ok(r) => r,
             Err(_) => Err(StoreError::Unavailable(format!("insert timed out after {budget:?}"))),
         };
@@ -185,16 +202,20 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
 }
 
 fn fail_all(mut out: Outcome, good: &[&QueueMessage], reason: String) -> Outcome {
-    out.failures
-        .extend(good.iter().map(|m| ItemFailure { message_id: m.id.clone(), reason: FailureReason::Storage(reason.clone()) }));
+    out.failures.extend(good.iter().map(|m| ItemFailure {
+        message_id: m.id.clone(),
+        reason: FailureReason::Storage(reason.clone()),
+    }));
     out
 }
 
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
-
 
 #[cfg(test)]
 mod tests;

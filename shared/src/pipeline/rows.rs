@@ -15,7 +15,11 @@ use super::kb_holder::ActiveKb;
 pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> EventRow {
     let record = parse::parse(&env.raw);
     let d = kb.classifier.classify_record(&record);
-    let ctx = EventContext { event_id: Some(env.event_id), received_at_ms: env.received_at, source: env.source.clone() };
+    let ctx = EventContext {
+        event_id: Some(env.event_id),
+        received_at_ms: env.received_at,
+        source: env.source.clone(),
+    };
     let mut built = kb.mapper.build_raw(&env.raw, &record, &d, &ctx);
     // `time` is the record's own time, or the ingest time when it has none.
     let event_time_ms = built.event.get("time").and_then(|t| t.as_i64()).unwrap_or(env.received_at);
@@ -65,7 +69,8 @@ pub fn build_rows(
 ) -> Result<(Vec<EventRow>, usize), WorkerPanicked> {
     let before = envelopes.len();
     let mut seen = HashSet::with_capacity(before);
-    let envelopes: Vec<Envelope> = envelopes.into_iter().filter(|e| seen.insert(e.event_id)).collect();
+    let envelopes: Vec<Envelope> =
+        envelopes.into_iter().filter(|e| seen.insert(e.event_id)).collect();
     let duplicates = before - envelopes.len();
     let threads = threads.clamp(1, 64);
     let mut rows: Vec<EventRow> = if threads == 1 || envelopes.len() < 64 {
@@ -75,7 +80,11 @@ pub fn build_rows(
         std::thread::scope(|s| {
             let handles: Vec<_> = envelopes
                 .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(|e| build_row(kb, e, classified_at_ms)).collect::<Vec<_>>()))
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter().map(|e| build_row(kb, e, classified_at_ms)).collect::<Vec<_>>()
+                    })
+                })
                 .collect();
             let mut all = Vec::with_capacity(envelopes.len());
             for h in handles {

@@ -25,7 +25,11 @@ struct Flaky {
 
 impl Flaky {
     fn new(dir: &std::path::Path) -> Self {
-        Flaky { inner: FsBlobStore::new(dir), down: AtomicBool::new(false), gets: AtomicUsize::new(0) }
+        Flaky {
+            inner: FsBlobStore::new(dir),
+            down: AtomicBool::new(false),
+            gets: AtomicUsize::new(0),
+        }
     }
     fn check(&self) -> Result<(), BlobError> {
         if self.down.load(Ordering::SeqCst) {
@@ -42,11 +46,20 @@ impl BlobStore for &'static Flaky {
         self.gets.fetch_add(1, Ordering::SeqCst);
         self.inner.get(key).await
     }
-    async fn get_if_changed(&self, key: &str, etag: Option<&str>) -> Result<Option<Blob>, BlobError> {
+    async fn get_if_changed(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<Blob>, BlobError> {
         self.check()?;
         self.inner.get_if_changed(key, etag).await
     }
-    async fn put(&self, key: &str, bytes: Vec<u8>, cond: PutCondition) -> Result<String, BlobError> {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        cond: PutCondition,
+    ) -> Result<String, BlobError> {
         self.inner.put(key, bytes, cond).await
     }
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, BlobError> {
@@ -95,11 +108,20 @@ async fn publish(store: &FsBlobStore, body: &KbBody) -> Pointer {
 }
 
 fn env(raw: &str, source: Option<&str>) -> Envelope {
-    Envelope { event_id: uuid::Uuid::now_v7(), received_at: 1_700_000_000_000, source: source.map(str::to_string), raw: raw.into() }
+    Envelope {
+        event_id: uuid::Uuid::now_v7(),
+        received_at: 1_700_000_000_000,
+        source: source.map(str::to_string),
+        raw: raw.into(),
+    }
 }
 
 fn msg(id: &str, records: Vec<Envelope>) -> QueueMessage {
-    QueueMessage { id: id.into(), body: serde_json::to_string(&Batch { v: 1, records }).unwrap(), receive_count: Some(1) }
+    QueueMessage {
+        id: id.into(),
+        body: serde_json::to_string(&Batch { v: 1, records }).unwrap(),
+        receive_count: Some(1),
+    }
 }
 
 struct Rig {
@@ -116,24 +138,37 @@ fn rig(check_interval: Duration) -> Rig {
     Rig { store, processor, _dirs: (blobs, cache) }
 }
 
-fn processor_for(store: &'static Flaky, cache: &std::path::Path, check_interval: Duration) -> Processor<&'static Flaky, MemSink> {
+fn processor_for(
+    store: &'static Flaky,
+    cache: &std::path::Path,
+    check_interval: Duration,
+) -> Processor<&'static Flaky, MemSink> {
     let cfg = KbHolderConfig {
         pointer_key: POINTER.into(),
         cache_dir: Some(cache.to_path_buf()),
         check_interval,
         classify: Default::default(),
     };
-    Processor::new(KbHolder::new(store, cfg, None), MemSink::default(), ProcessorConfig { threads: 2, ..Default::default() })
+    Processor::new(
+        KbHolder::new(store, cfg, None),
+        MemSink::default(),
+        ProcessorConfig { threads: 2, ..Default::default() },
+    )
 }
 
-const LOGIN: &str = r#"{"eventName":"ConsoleLogin","userName":"bob","sourceIPAddress":"203.0.113.5"}"#;
-const DENY: &str = r#"{"action":"deny","src_ip":"10.0.0.9","dst_ip":"10.0.0.2","dst_port":443,"protocol":"tcp"}"#;
+const LOGIN: &str =
+    r#"{"eventName":"ConsoleLogin","userName":"bob","sourceIPAddress":"203.0.113.5"}"#;
+const DENY: &str =
+    r#"{"action":"deny","src_ip":"10.0.0.9","dst_ip":"10.0.0.2","dst_port":443,"protocol":"tcp"}"#;
 
 #[tokio::test]
 async fn no_knowledge_base_fails_the_batch_as_retryable() {
     let r = rig(Duration::ZERO);
     let err = r.processor.process(&[msg("m1", vec![env(LOGIN, None)])], None).await.unwrap_err();
-    assert!(matches!(err, PipelineError::NoKnowledgeBase(KbUnavailable::NotPublished { .. })), "{err}");
+    assert!(
+        matches!(err, PipelineError::NoKnowledgeBase(KbUnavailable::NotPublished { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("kb/current.json"), "{err}");
     assert!(r.processor.sink().inserts.lock().unwrap().is_empty());
 }
@@ -150,11 +185,18 @@ async fn good_messages_land_in_one_insert_and_a_malformed_one_fails_alone() {
         QueueMessage { id: "poison".into(), body: "{not json".into(), receive_count: Some(3) },
         msg("m2", b),
         msg("m3", vec![dup]),
-        QueueMessage { id: "future".into(), body: r#"{"v":9,"records":[]}"#.into(), receive_count: None },
+        QueueMessage {
+            id: "future".into(),
+            body: r#"{"v":9,"records":[]}"#.into(),
+            receive_count: None,
+        },
     ];
     let out = r.processor.process(&messages, None).await.unwrap();
-    let failed: Vec<(&str, bool)> =
-        out.failures.iter().map(|f| (f.message_id.as_str(), matches!(f.reason, FailureReason::Malformed(_)))).collect();
+    let failed: Vec<(&str, bool)> = out
+        .failures
+        .iter()
+        .map(|f| (f.message_id.as_str(), matches!(f.reason, FailureReason::Malformed(_))))
+        .collect();
     assert_eq!(failed, vec![("poison", true), ("future", true)]);
     assert_eq!((out.rows, out.duplicates, out.stored_messages), (3, 1, 3));
     assert_eq!(out.kb_version.as_deref(), Some(p.version()));
@@ -166,7 +208,10 @@ async fn good_messages_land_in_one_insert_and_a_malformed_one_fails_alone() {
     assert!(rows.windows(2).all(|w| w[0].event_id < w[1].event_id), "rows sorted by event id");
     let by_id = |id| rows.iter().find(|r| r.event_id == id).unwrap();
     let login = by_id(a[0].event_id);
-    assert_eq!((login.class_uid, login.source.as_str(), login.format.as_str()), (3002, "cloudtrail", "json"));
+    assert_eq!(
+        (login.class_uid, login.source.as_str(), login.format.as_str()),
+        (3002, "cloudtrail", "json")
+    );
     assert_eq!(login.type_uid, 3002 * 100 + i64::from(login.activity_id));
     assert_eq!(login.kb_version, p.version());
     assert_eq!(login.raw, LOGIN);
@@ -181,7 +226,11 @@ async fn good_messages_land_in_one_insert_and_a_malformed_one_fails_alone() {
 #[tokio::test]
 async fn all_malformed_needs_no_knowledge_base() {
     let r = rig(Duration::ZERO);
-    let out = r.processor.process(&[QueueMessage { id: "x".into(), body: "[]".into(), receive_count: None }], None).await.unwrap();
+    let out = r
+        .processor
+        .process(&[QueueMessage { id: "x".into(), body: "[]".into(), receive_count: None }], None)
+        .await
+        .unwrap();
     assert_eq!(out.failures.len(), 1);
     assert_eq!(out.kb_version, None);
 }
@@ -191,10 +240,13 @@ async fn a_storage_failure_fails_every_inserted_message_and_the_retry_has_the_sa
     let r = rig(Duration::ZERO);
     publish(&r.store.inner, &testutil::mini_body(vec![])).await;
     let messages = vec![msg("m1", vec![env(LOGIN, None)]), msg("m2", vec![env(DENY, None)])];
-    *r.processor.sink().fail.lock().unwrap() = Some(StoreError::Unavailable("connection refused".into()));
+    *r.processor.sink().fail.lock().unwrap() =
+        Some(StoreError::Unavailable("connection refused".into()));
     let out = r.processor.process(&messages, None).await.unwrap();
     assert_eq!(out.failures.len(), 2);
-    assert!(out.failures.iter().all(|f| matches!(&f.reason, FailureReason::Storage(m) if m.contains("connection refused"))));
+    assert!(out.failures.iter().all(
+        |f| matches!(&f.reason, FailureReason::Storage(m) if m.contains("connection refused"))
+    ));
     assert_eq!(out.stored_messages, 0);
     let first_token = out.dedup_token.clone().unwrap();
 
@@ -214,12 +266,21 @@ async fn a_slow_store_is_cut_short_before_the_deadline() {
     *r.processor.sink().delay.lock().unwrap() = Some(Duration::from_secs(30));
     let deadline = Instant::now() + Duration::from_millis(1500) + Duration::from_millis(400);
     let started = Instant::now();
-    let out = r.processor.process(&[msg("m1", vec![env(LOGIN, None)])], Some(deadline)).await.unwrap();
+    let out =
+        r.processor.process(&[msg("m1", vec![env(LOGIN, None)])], Some(deadline)).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(matches!(&out.failures[0].reason, FailureReason::Storage(m) if m.contains("timed out")), "{:?}", out.failures);
+    assert!(
+        matches!(&out.failures[0].reason, FailureReason::Storage(m) if m.contains("timed out")),
+        "{:?}",
+        out.failures
+    );
 
     // with no time left at all, nothing is attempted
-    let out = r.processor.process(&[msg("m2", vec![env(LOGIN, None)])], Some(Instant::now())).await.unwrap();
+    let out = r
+        .processor
+        .process(&[msg("m2", vec![env(LOGIN, None)])], Some(Instant::now()))
+        .await
+        .unwrap();
     assert!(matches!(&out.failures[0].reason, FailureReason::Storage(m) if m.contains("deadline")));
 }
 
@@ -275,9 +336,14 @@ async fn the_check_interval_spaces_pointer_checks() {
     let r = rig(Duration::from_secs(3600));
     let v1 = publish(&r.store.inner, &testutil::mini_body(vec![])).await;
     r.processor.process(&[msg("m1", vec![env(LOGIN, None)])], None).await.unwrap();
-    publish(&r.store.inner, &testutil::mini_body(vec![testutil::labeled(LOGIN, 6003, 1, "o")])).await;
+    publish(&r.store.inner, &testutil::mini_body(vec![testutil::labeled(LOGIN, 6003, 1, "o")]))
+        .await;
     let out = r.processor.process(&[msg("m2", vec![env(LOGIN, None)])], None).await.unwrap();
-    assert_eq!(out.kb_version.as_deref(), Some(v1.version()), "not checked again within the interval");
+    assert_eq!(
+        out.kb_version.as_deref(),
+        Some(v1.version()),
+        "not checked again within the interval"
+    );
 }
 
 #[tokio::test]
@@ -290,7 +356,10 @@ async fn a_corrupt_pointer_or_artifact_is_a_clear_error() {
     let mut p = publish(&r.store.inner, &testutil::mini_body(vec![])).await;
     r.store.inner.put(&p.key, b"OCSFMAPKB garbage".to_vec(), PutCondition::None).await.unwrap();
     let err = r.processor.process(&[msg("m2", vec![env(LOGIN, None)])], None).await.unwrap_err();
-    assert!(matches!(err, PipelineError::NoKnowledgeBase(KbUnavailable::BadArtifact { .. })), "{err}");
+    assert!(
+        matches!(err, PipelineError::NoKnowledgeBase(KbUnavailable::BadArtifact { .. })),
+        "{err}"
+    );
 
     // a pointer naming an artifact with another hash is refused
     let good = publish(&r.store.inner, &testutil::mini_body(vec![])).await;
@@ -319,7 +388,8 @@ fn build_rows_threads_agree_with_one_thread() {
         classifier: crate::classify::Classifier::new(kb, None, Default::default()),
         pointer,
     };
-    let envs: Vec<Envelope> = (0..300).map(|i| env(if i % 3 == 0 { LOGIN } else { DENY }, None)).collect();
+    let envs: Vec<Envelope> =
+        (0..300).map(|i| env(if i % 3 == 0 { LOGIN } else { DENY }, None)).collect();
     let (one, d1) = build_rows(&active, envs.clone(), 1, 7).unwrap();
     let (four, d4) = build_rows(&active, envs, 4, 7).unwrap();
     assert_eq!((d1, d4), (0, 0));

@@ -62,7 +62,10 @@ impl Holdout {
     /// The held-back examples and overrides.
     pub fn slice(&self, examples: &[Labeled], overrides: &[Labeled]) -> Vec<Held> {
         let pick = |kind: DocKind, list: &[Labeled]| -> Vec<Held> {
-            list.iter().filter(|l| self.holds_back(&l.raw)).map(|l| Held { kind, labeled: l.clone() }).collect()
+            list.iter()
+                .filter(|l| self.holds_back(&l.raw))
+                .map(|l| Held { kind, labeled: l.clone() })
+                .collect()
         };
         let mut out = pick(DocKind::Example, examples);
         out.extend(pick(DocKind::Override, overrides));
@@ -110,16 +113,26 @@ fn doc_key(d: &kb::Doc) -> DocKey {
 }
 
 /// Scores `candidate` and `current` on `slice` (see the module docs for the protocol).
-pub fn evaluate(candidate: &KbBody, current: Option<&KbBody>, slice: &[Held], embedder: Option<Arc<Embedder>>, margin: f64) -> GateReport {
+pub fn evaluate(
+    candidate: &KbBody,
+    current: Option<&KbBody>,
+    slice: &[Held],
+    embedder: Option<Arc<Embedder>>,
+    margin: f64,
+) -> GateReport {
     if slice.is_empty() {
-        return GateReport { margin, ..GateReport::skipped(0, "no labelled record is held back: nothing to compare") };
+        return GateReport {
+            margin,
+            ..GateReport::skipped(0, "no labelled record is held back: nothing to compare")
+        };
     }
     let held_keys = held_doc_keys(candidate, slice);
     let (cand_kb, removed_from_candidate) = without(candidate, &held_keys);
     let cur = current.map(|body| without(body, &held_keys));
     let removed_from_current = cur.as_ref().map(|(_, n)| *n).unwrap_or(0);
 
-    let records: Vec<(Record, u32)> = slice.iter().map(|h| (parse::parse(&h.labeled.raw), h.labeled.class_uid)).collect();
+    let records: Vec<(Record, u32)> =
+        slice.iter().map(|h| (parse::parse(&h.labeled.raw), h.labeled.class_uid)).collect();
     let cand_clf = Classifier::new(Arc::new(cand_kb), embedder.clone(), Config::default());
     let cur_clf = cur.map(|(kb, _)| Classifier::new(Arc::new(kb), embedder, Config::default()));
     // The two sides are independent: score them on two threads.
@@ -132,7 +145,9 @@ pub fn evaluate(candidate: &KbBody, current: Option<&KbBody>, slice: &[Held], em
         Some(cur) => candidate_accuracy + margin + 1e-9 >= cur,
         None => true,
     };
-    let note = current.is_none().then(|| "no usable current version: nothing to compare against".to_string());
+    let note = current
+        .is_none()
+        .then(|| "no usable current version: nothing to compare against".to_string());
     GateReport {
         held_back: slice.len(),
         candidate_accuracy: Some(candidate_accuracy),
@@ -146,7 +161,8 @@ pub fn evaluate(candidate: &KbBody, current: Option<&KbBody>, slice: &[Held], em
 }
 
 fn accuracy(clf: &Classifier, records: &[(Record, u32)]) -> f64 {
-    let ok = records.iter().filter(|(r, class)| clf.classify_uncached(r).class_uid == *class).count();
+    let ok =
+        records.iter().filter(|(r, class)| clf.classify_uncached(r).class_uid == *class).count();
     ok as f64 / records.len().max(1) as f64
 }
 
@@ -163,7 +179,8 @@ fn held_doc_keys(candidate: &KbBody, slice: &[Held]) -> HashMap<DocKey, usize> {
     let mut keys = HashMap::new();
     // Without an embedder the build cannot fail.
     if let Ok(body) = kb::build(candidate.schema.clone(), opts) {
-        for d in body.docs.iter().filter(|d| matches!(d.kind, DocKind::Example | DocKind::Override)) {
+        for d in body.docs.iter().filter(|d| matches!(d.kind, DocKind::Example | DocKind::Override))
+        {
             *keys.entry(doc_key(d)).or_insert(0) += 1;
         }
     }
@@ -193,11 +210,21 @@ fn without(body: &KbBody, keys: &HashMap<DocKey, usize>) -> (KnowledgeBase, usiz
     let docs = keep.iter().map(|&i| body.docs[i].clone()).collect();
     let dense = !body.embeddings.is_empty();
     let embeddings = if dense {
-        keep.iter().flat_map(|&i| body.embeddings.get(i * DIM..(i + 1) * DIM).unwrap_or(&[]).iter().copied()).collect()
+        keep.iter()
+            .flat_map(|&i| {
+                body.embeddings.get(i * DIM..(i + 1) * DIM).unwrap_or(&[]).iter().copied()
+            })
+            .collect()
     } else {
         Vec::new()
     };
-    let sub = KbBody { schema: body.schema.clone(), docs, embeddings, embedding_model: body.embedding_model.clone(), calibrator: body.calibrator.clone() };
+    let sub = KbBody {
+        schema: body.schema.clone(),
+        docs,
+        embeddings,
+        embedding_model: body.embedding_model.clone(),
+        calibrator: body.calibrator.clone(),
+    };
     let header = KbHeader::describe(&sub, String::new());
     (KnowledgeBase::from_body(header, sub), removed)
 }

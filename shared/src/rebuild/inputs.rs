@@ -77,7 +77,11 @@ pub struct Parsed {
 }
 
 /// Reads every input object and the overrides.
-pub async fn gather<S: BlobStore, O: OverrideSource>(store: &S, layout: &SourceLayout, overrides: &O) -> Result<Gathered, RebuildError> {
+pub async fn gather<S: BlobStore, O: OverrideSource>(
+    store: &S,
+    layout: &SourceLayout,
+    overrides: &O,
+) -> Result<Gathered, RebuildError> {
     let mut schemas = Vec::new();
     let mut jsonl = Vec::new();
     for meta in store.list(layout.prefix()).await? {
@@ -114,11 +118,18 @@ impl Gathered {
     /// uploads, and reading the inputs costs little next to a build.
     pub fn inputs_hash(&self, embedding_model: Option<&str>) -> String {
         let mut h = Sha256::new();
-        h.update(format!("ocsfmap-kb-inputs\nformat {FORMAT_VERSION}\nengine {}\n", env!("CARGO_PKG_VERSION")));
+        h.update(format!(
+            "ocsfmap-kb-inputs\nformat {FORMAT_VERSION}\nengine {}\n",
+            env!("CARGO_PKG_VERSION")
+        ));
         h.update(format!("model {}\n", embedding_model.unwrap_or("-")));
         for o in self.schemas.iter().chain(&self.jsonl) {
             let rel = o.key.strip_prefix(&self.prefix).unwrap_or(&o.key);
-            h.update(format!("object {rel:?} {} {}\n", o.bytes.len(), hex::encode(Sha256::digest(&o.bytes))));
+            h.update(format!(
+                "object {rel:?} {} {}\n",
+                o.bytes.len(),
+                hex::encode(Sha256::digest(&o.bytes))
+            ));
         }
         for r in &self.overrides {
             // JSON keeps every field unambiguous (raw text may contain anything).
@@ -140,7 +151,8 @@ impl Gathered {
                 })
             }
         };
-        let schema = Schema::from_slice(&schema_obj.bytes, Path::new(&schema_obj.key)).map_err(|e| schema_error(&schema_obj.key, e))?;
+        let schema = Schema::from_slice(&schema_obj.bytes, Path::new(&schema_obj.key))
+            .map_err(|e| schema_error(&schema_obj.key, e))?;
         let mut inputs = Inputs::default();
         for o in &self.jsonl {
             let text = std::str::from_utf8(&o.bytes).map_err(|e| RebuildError::BrokenInput {
@@ -148,9 +160,16 @@ impl Gathered {
                 line: Some(line_of(&o.bytes, e.valid_up_to())),
                 what: format!("not UTF-8 text (byte {})", e.valid_up_to()),
             })?;
-            sources::parse_jsonl(text, Path::new(&o.key), &mut inputs).map_err(|e| source_error(&o.key, e))?;
+            sources::parse_jsonl(text, Path::new(&o.key), &mut inputs)
+                .map_err(|e| source_error(&o.key, e))?;
         }
-        Ok(Parsed { schema, examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides: self.overrides.clone() })
+        Ok(Parsed {
+            schema,
+            examples: inputs.examples,
+            pack: inputs.pack,
+            products: inputs.products,
+            overrides: self.overrides.clone(),
+        })
     }
 }
 
@@ -160,8 +179,12 @@ fn line_of(bytes: &[u8], at: usize) -> usize {
 
 fn schema_error(key: &str, e: SchemaError) -> RebuildError {
     let (line, what) = match e {
-        SchemaError::Json { source, .. } => (Some(source.line()), format!("OCSF schema is not valid JSON: {source}")),
-        SchemaError::Invalid { what, .. } => (None, format!("not a usable OCSF schema export: {what}")),
+        SchemaError::Json { source, .. } => {
+            (Some(source.line()), format!("OCSF schema is not valid JSON: {source}"))
+        }
+        SchemaError::Invalid { what, .. } => {
+            (None, format!("not a usable OCSF schema export: {what}"))
+        }
         SchemaError::Io { source, .. } => (None, source.to_string()),
     };
     RebuildError::BrokenInput { object: key.to_string(), line, what }
@@ -169,7 +192,13 @@ fn schema_error(key: &str, e: SchemaError) -> RebuildError {
 
 fn source_error(key: &str, e: SourceError) -> RebuildError {
     match e {
-        SourceError::Line { line, what, .. } => RebuildError::BrokenInput { object: key.to_string(), line: Some(line), what },
-        SourceError::Io { source, .. } => RebuildError::BrokenInput { object: key.to_string(), line: None, what: source.to_string() },
+        SourceError::Line { line, what, .. } => {
+            RebuildError::BrokenInput { object: key.to_string(), line: Some(line), what }
+        }
+        SourceError::Io { source, .. } => RebuildError::BrokenInput {
+            object: key.to_string(),
+            line: None,
+            what: source.to_string(),
+        },
     }
 }

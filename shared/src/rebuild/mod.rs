@@ -70,25 +70,37 @@ impl RebuildConfig {
     /// Checks values a typo could make dangerous (deleting everything, gating nothing).
     pub fn validate(&self) -> Result<(), RebuildError> {
         let bad = |what: String| Err(RebuildError::Config(what));
-        for (name, p) in [("sources prefix", &self.sources_prefix), ("versions prefix", &self.versions_prefix)] {
+        for (name, p) in
+            [("sources prefix", &self.sources_prefix), ("versions prefix", &self.versions_prefix)]
+        {
             if p.is_empty() || !p.ends_with('/') {
-                return bad(format!("the {name} must be a non-empty folder ending in `/`, got {p:?}"));
+                return bad(format!(
+                    "the {name} must be a non-empty folder ending in `/`, got {p:?}"
+                ));
             }
         }
         if self.pointer_key.is_empty() || self.pointer_key.ends_with('/') {
             return bad(format!("the pointer key must name an object, got {:?}", self.pointer_key));
         }
-        if self.pointer_key.starts_with(&self.sources_prefix) || self.versions_prefix.starts_with(&self.sources_prefix) {
+        if self.pointer_key.starts_with(&self.sources_prefix)
+            || self.versions_prefix.starts_with(&self.sources_prefix)
+        {
             return bad("the pointer and the versions must live outside the sources prefix (a write there would trigger a rebuild)".into());
         }
         if self.keep_versions == 0 {
             return bad("keep_versions must be at least 1".into());
         }
         if !(0.0..=1.0).contains(&self.quality_margin) {
-            return bad(format!("the quality margin is a share of accuracy in [0, 1], got {}", self.quality_margin));
+            return bad(format!(
+                "the quality margin is a share of accuracy in [0, 1], got {}",
+                self.quality_margin
+            ));
         }
         if self.holdout_every < 2 {
-            return bad(format!("holdout_every must be at least 2 (1 would hold back every record), got {}", self.holdout_every));
+            return bad(format!(
+                "holdout_every must be at least 2 (1 would hold back every record), got {}",
+                self.holdout_every
+            ));
         }
         if self.max_attempts == 0 {
             return bad("max_attempts must be at least 1".into());
@@ -162,7 +174,12 @@ pub enum Outcome {
         deleted: Vec<String>,
     },
     /// The candidate scored worse than the serving version by more than the margin.
-    Refused { current_version: String, candidate_content_hash: String, inputs_hash: String, gate: GateReport },
+    Refused {
+        current_version: String,
+        candidate_content_hash: String,
+        inputs_hash: String,
+        gate: GateReport,
+    },
 }
 
 /// Runs rebuilds against one store. Build it once (the embedder is loaded once).
@@ -201,10 +218,15 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
             };
             match self.commit(*plan).await? {
                 Some(outcome) => return Ok(outcome),
-                None => tracing::warn!(attempt, pointer = %self.cfg.pointer_key, "another rebuild moved the pointer first; starting over"),
+                None => {
+                    tracing::warn!(attempt, pointer = %self.cfg.pointer_key, "another rebuild moved the pointer first; starting over")
+                }
             }
         }
-        Err(RebuildError::Contention { pointer_key: self.cfg.pointer_key.clone(), attempts: self.cfg.max_attempts })
+        Err(RebuildError::Contention {
+            pointer_key: self.cfg.pointer_key.clone(),
+            attempts: self.cfg.max_attempts,
+        })
     }
 
     /// Gathers, hashes, builds and gates against `current`; writes nothing.
@@ -216,7 +238,10 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
         let inputs_hash = gathered.inputs_hash(model.as_deref());
         if let Some(p) = current.pointer.as_ref().filter(|p| p.inputs_hash == inputs_hash) {
             tracing::info!(version = p.version(), %inputs_hash, "inputs unchanged: nothing to publish");
-            return Ok(Prepared::Done(Outcome::Unchanged { version: p.version().to_string(), inputs_hash }));
+            return Ok(Prepared::Done(Outcome::Unchanged {
+                version: p.version().to_string(),
+                inputs_hash,
+            }));
         }
 
         let parsed = gathered.parse()?;
@@ -249,7 +274,13 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
             GateReport::skipped(slice.len(), "the candidate is the serving version")
         } else {
             let baseline = publish::load_current(self.store, &current).await?;
-            gate::evaluate(&body, baseline.as_ref().map(|kb| &kb.body), &slice, self.embedder.clone(), self.cfg.quality_margin)
+            gate::evaluate(
+                &body,
+                baseline.as_ref().map(|kb| &kb.body),
+                &slice,
+                self.embedder.clone(),
+                self.cfg.quality_margin,
+            )
         };
         tracing::info!(
             held_back = gate.held_back,
@@ -261,7 +292,8 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
             "quality gate"
         );
         if !gate.passed {
-            let current_version = current.pointer.as_ref().map(|p| p.version().to_string()).unwrap_or_default();
+            let current_version =
+                current.pointer.as_ref().map(|p| p.version().to_string()).unwrap_or_default();
             tracing::warn!(
                 candidate_accuracy = ?gate.candidate_accuracy,
                 current_accuracy = ?gate.current_accuracy,
@@ -286,7 +318,11 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
         let Plan { current, artifact, header, inputs_hash, gate } = plan;
         let same = current.pointer.as_ref().is_some_and(|p| p.content_hash == header.content_hash);
         let key = publish::version_key(&self.cfg.versions_prefix, &header.content_hash);
-        let accuracy = if same { current.pointer.as_ref().and_then(|p| p.accuracy) } else { gate.candidate_accuracy };
+        let accuracy = if same {
+            current.pointer.as_ref().and_then(|p| p.accuracy)
+        } else {
+            gate.candidate_accuracy
+        };
         let pointer = crate::kb::pointer::Pointer {
             key: key.clone(),
             content_hash: header.content_hash.clone(),

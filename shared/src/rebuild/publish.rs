@@ -39,7 +39,10 @@ pub async fn read_pointer<S: BlobStore>(store: &S, key: &str) -> Result<Current,
 /// corrupt, an older artifact format): classify cannot serve it either, so there is nothing
 /// to protect. A store that cannot be reached is an error: the gate must not be skipped
 /// because of a network blip.
-pub async fn load_current<S: BlobStore>(store: &S, current: &Current) -> Result<Option<KnowledgeBase>, RebuildError> {
+pub async fn load_current<S: BlobStore>(
+    store: &S,
+    current: &Current,
+) -> Result<Option<KnowledgeBase>, RebuildError> {
     let Some(p) = &current.pointer else { return Ok(None) };
     let blob = match store.get(&p.key).await {
         Ok(b) => b,
@@ -84,7 +87,8 @@ pub async fn publish<S: BlobStore>(
             Err(e) => return Err(e.into()),
         }
     };
-    let bytes = serde_json::to_vec_pretty(pointer).map_err(|e| RebuildError::Config(format!("encoding the pointer: {e}")))?;
+    let bytes = serde_json::to_vec_pretty(pointer)
+        .map_err(|e| RebuildError::Config(format!("encoding the pointer: {e}")))?;
     let cond = match &current.etag {
         Some(etag) => PutCondition::IfMatch(etag.clone()),
         None => PutCondition::IfAbsent,
@@ -94,7 +98,10 @@ pub async fn publish<S: BlobStore>(
         Err(BlobError::PreconditionFailed(_)) => {
             // Another run moved the pointer first: the artifact we created is an orphan
             // unless the winner points at the same content.
-            if created && read_pointer(store, &cfg.pointer_key).await?.pointer.map(|p| p.key).as_deref() != Some(key) {
+            if created
+                && read_pointer(store, &cfg.pointer_key).await?.pointer.map(|p| p.key).as_deref()
+                    != Some(key)
+            {
                 store.delete(key).await?;
                 tracing::info!(%key, "lost the race to publish; deleted the artifact written for it");
             }
@@ -116,9 +123,19 @@ pub async fn publish<S: BlobStore>(
 
 /// Deletes artifacts beyond the `keep_versions` most recent, never the one the pointer
 /// names (read afresh here). Returns the deleted keys.
-pub async fn retain<S: BlobStore>(store: &S, cfg: &RebuildConfig) -> Result<Vec<String>, RebuildError> {
-    let mut versions: Vec<_> = store.list(&cfg.versions_prefix).await?.into_iter().filter(|m| m.key.ends_with(".kb")).collect();
-    versions.sort_by(|a, b| b.last_modified_ms.cmp(&a.last_modified_ms).then_with(|| b.key.cmp(&a.key)));
+pub async fn retain<S: BlobStore>(
+    store: &S,
+    cfg: &RebuildConfig,
+) -> Result<Vec<String>, RebuildError> {
+    let mut versions: Vec<_> = store
+        .list(&cfg.versions_prefix)
+        .await?
+        .into_iter()
+        .filter(|m| m.key.ends_with(".kb"))
+        .collect();
+    versions.sort_by(|a, b| {
+        b.last_modified_ms.cmp(&a.last_modified_ms).then_with(|| b.key.cmp(&a.key))
+    });
     let serving = read_pointer(store, &cfg.pointer_key).await?.pointer.map(|p| p.key);
     let mut deleted = Vec::new();
     for old in versions.iter().skip(cfg.keep_versions) {

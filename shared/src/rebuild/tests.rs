@@ -39,7 +39,11 @@ const SCHEMA: &str = r#"{
 fn jsonl(records: &[(String, u32, i64, &str)]) -> String {
     records
         .iter()
-        .map(|(raw, class, act, src)| serde_json::json!({"raw": raw, "class_uid": class, "activity_id": act, "source": src}).to_string() + "\n")
+        .map(|(raw, class, act, src)| {
+            serde_json::json!({"raw": raw, "class_uid": class, "activity_id": act, "source": src})
+                .to_string()
+                + "\n"
+        })
         .collect()
 }
 
@@ -127,7 +131,9 @@ impl Env {
     }
 
     async fn run_with<O: OverrideSource>(&self, o: &O) -> Result<Outcome, RebuildError> {
-        Rebuilder { store: &self.store, overrides: o, embedder: None, cfg: self.cfg.clone() }.run().await
+        Rebuilder { store: &self.store, overrides: o, embedder: None, cfg: self.cfg.clone() }
+            .run()
+            .await
     }
 
     async fn pointer_bytes(&self) -> Vec<u8> {
@@ -139,7 +145,13 @@ impl Env {
     }
 
     async fn versions(&self) -> Vec<String> {
-        self.store.list(&self.cfg.versions_prefix).await.unwrap().into_iter().map(|m| m.key).collect()
+        self.store
+            .list(&self.cfg.versions_prefix)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.key)
+            .collect()
     }
 
     /// The serving KB, checked against its pointer.
@@ -183,8 +195,15 @@ async fn publishes_once_and_unchanged_inputs_publish_nothing() {
     let before = env.store.get(&env.cfg.pointer_key).await.unwrap();
 
     let again = env.run().await.unwrap();
-    assert!(matches!(&again, Outcome::Unchanged { inputs_hash, .. } if *inputs_hash == p.inputs_hash), "{again:?}");
-    assert_eq!(env.store.get(&env.cfg.pointer_key).await.unwrap(), before, "the pointer was rewritten");
+    assert!(
+        matches!(&again, Outcome::Unchanged { inputs_hash, .. } if *inputs_hash == p.inputs_hash),
+        "{again:?}"
+    );
+    assert_eq!(
+        env.store.get(&env.cfg.pointer_key).await.unwrap(),
+        before,
+        "the pointer was rewritten"
+    );
     assert_eq!(env.versions().await.len(), 1);
 
     // A non-input object changes nothing either.
@@ -207,23 +226,31 @@ async fn a_new_example_file_and_an_override_are_served_after_the_next_rebuild() 
     let env = Env::new().await;
     published(&env.run().await.unwrap());
     let dns_record = r#"{"zq_client":"10.9.9.9","zq_qname":"files.corp.example","zq_qtype":"AAAA","zq_rcode":"NXDOMAIN"}"#;
-    let before = Classifier::new(Arc::new(env.serving().await), None, Config::default()).classify(dns_record);
+    let before = Classifier::new(Arc::new(env.serving().await), None, Config::default())
+        .classify(dns_record);
     assert_ne!(before.class_uid, 4003, "no DNS knowledge yet: {before:?}");
 
     env.put("kb/sources/examples/dns.jsonl", &dns(30)).await;
     let out = env.run().await.unwrap();
     let gate = published(&out).clone();
     assert!(gate.current_accuracy.is_some() && gate.passed, "{gate:?}");
-    let after = Classifier::new(Arc::new(env.serving().await), None, Config::default()).classify(dns_record);
+    let after = Classifier::new(Arc::new(env.serving().await), None, Config::default())
+        .classify(dns_record);
     assert_eq!(after.class_uid, 4003, "{after:?}");
 
     // An analyst says this appliance's shape is DNS activity: the next rebuild serves that.
     // (Its fields are unlike the labelled examples', so the held-back slice is unaffected
     // and the gate passes; an override that contradicts the examples is gated like any input.)
-    let fw = r#"{"unit":"nx-7","verb":"lookup","peer":"192.168.9.9","obj":"files.corp.example","n":1}"#;
+    let fw =
+        r#"{"unit":"nx-7","verb":"lookup","peer":"192.168.9.9","obj":"files.corp.example","n":1}"#;
     let o = MemOverrides(Mutex::new(Vec::new()));
     assert!(matches!(env.run_with(&o).await.unwrap(), Outcome::Unchanged { .. }));
-    o.0.lock().unwrap().push(Labeled { raw: fw.into(), class_uid: 4003, activity_id: Some(1), source: "override:alice".into() });
+    o.0.lock().unwrap().push(Labeled {
+        raw: fw.into(),
+        class_uid: 4003,
+        activity_id: Some(1),
+        source: "override:alice".into(),
+    });
     published(&env.run_with(&o).await.unwrap());
     let d = Classifier::new(Arc::new(env.serving().await), None, Config::default()).classify(fw);
     assert_eq!((d.class_uid, d.decided_by), (4003, DecidedBy::Override), "{d:?}");
@@ -233,17 +260,31 @@ async fn a_new_example_file_and_an_override_are_served_after_the_next_rebuild() 
 #[tokio::test]
 async fn racing_commits_one_wins_and_the_loser_starts_over() {
     let env = Env::new().await;
-    let r = Rebuilder { store: &env.store, overrides: &NoOverrides, embedder: None, cfg: env.cfg.clone() };
+    let r = Rebuilder {
+        store: &env.store,
+        overrides: &NoOverrides,
+        embedder: None,
+        cfg: env.cfg.clone(),
+    };
     let start = publish::read_pointer(&env.store, &env.cfg.pointer_key).await.unwrap();
-    let Prepared::Commit(a) = r.prepare(start.clone()).await.unwrap() else { panic!("A has nothing to commit") };
+    let Prepared::Commit(a) = r.prepare(start.clone()).await.unwrap() else {
+        panic!("A has nothing to commit")
+    };
     env.put("kb/sources/examples/dns.jsonl", &dns(30)).await;
-    let Prepared::Commit(b) = r.prepare(start).await.unwrap() else { panic!("B has nothing to commit") };
+    let Prepared::Commit(b) = r.prepare(start).await.unwrap() else {
+        panic!("B has nothing to commit")
+    };
     let (a_hash, b_hash) = (a.header.content_hash.clone(), b.header.content_hash.clone());
     assert_ne!(a_hash, b_hash);
 
     assert!(r.commit(*a).await.unwrap().is_some(), "A should win");
     assert!(r.commit(*b).await.unwrap().is_none(), "B read the same pointer: it must lose");
-    assert_eq!(env.versions().await.len(), 1, "the loser deletes the artifact it wrote: {:?}", env.versions().await);
+    assert_eq!(
+        env.versions().await.len(),
+        1,
+        "the loser deletes the artifact it wrote: {:?}",
+        env.versions().await
+    );
     assert_eq!(env.pointer().await.content_hash, a_hash);
     env.serving().await;
 
@@ -258,7 +299,15 @@ fn concurrent_runs_on_the_same_inputs_publish_one_version() {
     let env = tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(Env::new());
     let outcomes: Vec<Outcome> = std::thread::scope(|s| {
         let runs: Vec<_> = (0..2)
-            .map(|_| s.spawn(|| tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(env.run()).unwrap()))
+            .map(|_| {
+                s.spawn(|| {
+                    tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap()
+                        .block_on(env.run())
+                        .unwrap()
+                })
+            })
             .collect();
         runs.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -287,13 +336,19 @@ async fn broken_inputs_fail_naming_the_object_and_line_and_keep_the_current_vers
     let good = dns(3);
     env.put(key, &format!("{good}{{\"raw\": \"x\", \"class_uid\": \n")).await;
     let e = env.run().await.unwrap_err();
-    assert!(matches!(&e, RebuildError::BrokenInput { object, line: Some(4), .. } if object == key), "{e:?}");
+    assert!(
+        matches!(&e, RebuildError::BrokenInput { object, line: Some(4), .. } if object == key),
+        "{e:?}"
+    );
     assert!(e.to_string().contains(key) && e.to_string().contains("line 4"), "{e}");
     assert!(!e.is_retryable());
 
     env.put(key, "{\"class_uid\": 4003}\n").await;
     let e = env.run().await.unwrap_err().to_string();
-    assert!(e.contains(key) && e.contains("line 1") && e.contains("neither a labelled example"), "{e}");
+    assert!(
+        e.contains(key) && e.contains("line 1") && e.contains("neither a labelled example"),
+        "{e}"
+    );
 
     env.put(key, &good).await;
     env.store.put(key, vec![b'{', 0xff, b'}'], PutCondition::None).await.unwrap();
@@ -304,7 +359,10 @@ async fn broken_inputs_fail_naming_the_object_and_line_and_keep_the_current_vers
     let schema_key = "kb/sources/schema/ocsf-schema.json";
     env.put(schema_key, &SCHEMA[..SCHEMA.len() / 2]).await;
     let e = env.run().await.unwrap_err();
-    assert!(matches!(&e, RebuildError::BrokenInput { object, .. } if object == schema_key), "{e:?}");
+    assert!(
+        matches!(&e, RebuildError::BrokenInput { object, .. } if object == schema_key),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("not valid JSON"), "{e}");
     env.put(schema_key, r#"{"version": "1.8.0"}"#).await;
     let e = env.run().await.unwrap_err().to_string();
@@ -321,7 +379,10 @@ async fn broken_inputs_fail_naming_the_object_and_line_and_keep_the_current_vers
     assert_eq!(env.pointer_bytes().await, pointer, "a failed run moved the pointer");
     assert_eq!(env.versions().await, versions, "a failed run wrote an artifact");
     env.put(schema_key, SCHEMA).await;
-    assert!(matches!(env.run().await.unwrap(), Outcome::Unchanged { .. }), "repaired inputs equal the serving ones");
+    assert!(
+        matches!(env.run().await.unwrap(), Outcome::Unchanged { .. }),
+        "repaired inputs equal the serving ones"
+    );
 }
 
 /// A pack that maps every labelled record's exact field names and values to a wrong class:
@@ -357,26 +418,37 @@ async fn a_worse_candidate_is_refused_and_nothing_moves() {
 
     env.put("kb/sources/knowledge/bad-pack.jsonl", &poison_pack()).await;
     let out = env.run().await.unwrap();
-    let Outcome::Refused { gate, candidate_content_hash, .. } = &out else { panic!("expected a refusal, got {out:?}") };
+    let Outcome::Refused { gate, candidate_content_hash, .. } = &out else {
+        panic!("expected a refusal, got {out:?}")
+    };
     let (cand, cur) = (gate.candidate_accuracy.unwrap(), gate.current_accuracy.unwrap());
     assert!(cand + env.cfg.quality_margin < cur, "{gate:?}");
     assert!(!gate.passed);
     assert_eq!(gate.removed_from_candidate, gate.held_back);
-    assert_eq!(gate.removed_from_current, gate.held_back, "the current KB must not keep the answers");
+    assert_eq!(
+        gate.removed_from_current, gate.held_back,
+        "the current KB must not keep the answers"
+    );
     assert_eq!(env.pointer_bytes().await, pointer);
     assert_eq!(env.versions().await, versions);
     assert!(!env.versions().await.iter().any(|k| k.contains(candidate_content_hash.as_str())));
 
     // A margin wide enough lets it through: the gate compares, it does not judge alone.
     let lax = RebuildConfig { quality_margin: 1.0, ..env.cfg.clone() };
-    published(&Rebuilder { store: &env.store, overrides: &NoOverrides, embedder: None, cfg: lax }.run().await.unwrap());
+    published(
+        &Rebuilder { store: &env.store, overrides: &NoOverrides, embedder: None, cfg: lax }
+            .run()
+            .await
+            .unwrap(),
+    );
 }
 
 #[tokio::test]
 async fn retention_keeps_the_newest_n_and_never_the_serving_one() {
     let env = Env::new().await;
     let cfg = RebuildConfig { keep_versions: 2, ..env.cfg.clone() };
-    let keys: Vec<String> = (0..5).map(|i| publish::version_key(&cfg.versions_prefix, &format!("{i:064x}"))).collect();
+    let keys: Vec<String> =
+        (0..5).map(|i| publish::version_key(&cfg.versions_prefix, &format!("{i:064x}"))).collect();
     for k in &keys {
         env.put(k, "artifact").await;
         std::thread::sleep(std::time::Duration::from_millis(15));
@@ -397,7 +469,15 @@ async fn retention_keeps_the_newest_n_and_never_the_serving_one() {
     assert_eq!(deleted, vec![keys[1].clone(), keys[2].clone()]);
     let mut left = env.versions().await;
     left.sort();
-    assert_eq!(left, vec![keys[0].clone(), keys[3].clone(), keys[4].clone(), "kb/versions/notes.txt".to_string()]);
+    assert_eq!(
+        left,
+        vec![
+            keys[0].clone(),
+            keys[3].clone(),
+            keys[4].clone(),
+            "kb/versions/notes.txt".to_string()
+        ]
+    );
 
     // Through full runs: each publish keeps at most N (+ the serving one).
     let mut envc = Env::new().await;
@@ -419,7 +499,10 @@ fn holdout_is_deterministic_and_about_one_in_k() {
     let held = raws.iter().filter(|r| h.holds_back(r)).count();
     assert!((300..500).contains(&held), "{held}");
     assert!(raws.iter().all(|r| h.holds_back(r) == Holdout::new(5).holds_back(r)));
-    let ex: Vec<Labeled> = raws.iter().map(|r| Labeled { raw: r.clone(), class_uid: 1, activity_id: None, source: "s".into() }).collect();
+    let ex: Vec<Labeled> = raws
+        .iter()
+        .map(|r| Labeled { raw: r.clone(), class_uid: 1, activity_id: None, source: "s".into() })
+        .collect();
     let slice = h.slice(&ex, &ex[..100]);
     assert_eq!(slice.len(), held + ex[..100].iter().filter(|l| h.holds_back(&l.raw)).count());
 }
@@ -430,7 +513,13 @@ fn layout_and_config_checks() {
     assert_eq!(l.kind("kb/sources/schema/ocsf-1.8.0.json"), Some(SourceKind::Schema));
     assert_eq!(l.kind("kb/sources/examples/a/b.jsonl"), Some(SourceKind::Jsonl));
     assert_eq!(l.kind("kb/sources/knowledge/pack.jsonl"), Some(SourceKind::Jsonl));
-    for not in ["kb/sources/schema/old/x.json", "kb/sources/examples/README.md", "kb/sources/other/x.jsonl", "kb/current.json", "kb/versions/a.kb"] {
+    for not in [
+        "kb/sources/schema/old/x.json",
+        "kb/sources/examples/README.md",
+        "kb/sources/other/x.jsonl",
+        "kb/current.json",
+        "kb/versions/a.kb",
+    ] {
         assert_eq!(l.kind(not), None, "{not}");
     }
     assert!(RebuildConfig::default().validate().is_ok());
@@ -448,12 +537,21 @@ fn layout_and_config_checks() {
 
 #[test]
 fn inputs_hash_follows_content_order_of_overrides_and_model() {
-    let obj = |k: &str, b: &str| inputs::SourceObject { key: k.into(), bytes: b.as_bytes().to_vec() };
-    let lab = |raw: &str, c: u32| Labeled { raw: raw.into(), class_uid: c, activity_id: None, source: "override:a".into() };
+    let obj =
+        |k: &str, b: &str| inputs::SourceObject { key: k.into(), bytes: b.as_bytes().to_vec() };
+    let lab = |raw: &str, c: u32| Labeled {
+        raw: raw.into(),
+        class_uid: c,
+        activity_id: None,
+        source: "override:a".into(),
+    };
     let g = Gathered {
         prefix: "kb/sources/".into(),
         schemas: vec![obj("kb/sources/schema/s.json", "{}")],
-        jsonl: vec![obj("kb/sources/examples/a.jsonl", "a"), obj("kb/sources/examples/b.jsonl", "b")],
+        jsonl: vec![
+            obj("kb/sources/examples/a.jsonl", "a"),
+            obj("kb/sources/examples/b.jsonl", "b"),
+        ],
         overrides: vec![lab("x", 1), lab("x", 2)],
     };
     let h = g.inputs_hash(None);

@@ -27,14 +27,20 @@ impl Bm25 {
         for (i, toks) in docs.into_iter().enumerate() {
             let mut tf: HashMap<&str, u16> = HashMap::new();
             for t in toks {
-                *tf.entry(t.as_str()).or_default() = tf.get(t.as_str()).copied().unwrap_or(0).saturating_add(1);
+                *tf.entry(t.as_str()).or_default() =
+                    tf.get(t.as_str()).copied().unwrap_or(0).saturating_add(1);
             }
             for (t, n) in tf {
                 postings.entry(t.to_string()).or_default().push((i as u32, n));
             }
             doc_len.push(toks.len() as f32);
         }
-        let avg_len = if doc_len.is_empty() { 1.0 } else { doc_len.iter().sum::<f32>() / doc_len.len() as f32 }.max(1.0);
+        let avg_len = if doc_len.is_empty() {
+            1.0
+        } else {
+            doc_len.iter().sum::<f32>() / doc_len.len() as f32
+        }
+        .max(1.0);
         Bm25 { postings, doc_len, avg_len }
     }
 
@@ -119,7 +125,11 @@ mod tests {
 
     #[test]
     fn rare_matching_terms_rank_first() {
-        let docs = [toks("user logon failed password"), toks("network traffic source destination port"), toks("user created account")];
+        let docs = [
+            toks("user logon failed password"),
+            toks("network traffic source destination port"),
+            toks("user created account"),
+        ];
         let idx = Bm25::build(docs.iter().map(|d| d.as_slice()));
         let r = idx.scores(&toks("logon password user"), &|_| true);
         assert_eq!(r[0].0, 0);

@@ -34,22 +34,38 @@ pub struct Hit {
 
 /// Ranked documents for a query. `vector` is the query embedding (needed for dense modes);
 /// `allowed` hides documents (evaluation holds a source out this way).
-pub fn search(kb: &KnowledgeBase, terms: &[String], vector: Option<&[f32]>, mode: Mode, allowed: &dyn Fn(usize) -> bool) -> Vec<Hit> {
+pub fn search(
+    kb: &KnowledgeBase,
+    terms: &[String],
+    vector: Option<&[f32]>,
+    mode: Mode,
+    allowed: &dyn Fn(usize) -> bool,
+) -> Vec<Hit> {
     let lexical = if mode != Mode::Dense { kb.lexical.scores(terms, allowed) } else { Vec::new() };
     let dense = match (mode, vector) {
         (Mode::Lexical, _) | (_, None) => Vec::new(),
         (_, Some(q)) => dense_scores(kb, q, allowed),
     };
     match (lexical.is_empty(), dense.is_empty()) {
-        (_, true) => lexical.into_iter().take(DEPTH).map(|(doc, s)| Hit { doc, score: s, lexical: Some(s), dense: None }).collect(),
-        (true, false) if mode == Mode::Dense || lexical.is_empty() => {
-            dense.into_iter().take(DEPTH).map(|(doc, s)| Hit { doc, score: s, lexical: None, dense: Some(s) }).collect()
-        }
+        (_, true) => lexical
+            .into_iter()
+            .take(DEPTH)
+            .map(|(doc, s)| Hit { doc, score: s, lexical: Some(s), dense: None })
+            .collect(),
+        (true, false) if mode == Mode::Dense || lexical.is_empty() => dense
+            .into_iter()
+            .take(DEPTH)
+            .map(|(doc, s)| Hit { doc, score: s, lexical: None, dense: Some(s) })
+            .collect(),
         _ => fuse(&lexical, &dense),
     }
 }
 
-fn dense_scores(kb: &KnowledgeBase, q: &[f32], allowed: &dyn Fn(usize) -> bool) -> Vec<(usize, f32)> {
+fn dense_scores(
+    kb: &KnowledgeBase,
+    q: &[f32],
+    allowed: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, f32)> {
     let mut out: Vec<(usize, f32)> = (0..kb.docs().len())
         .filter(|&i| allowed(i))
         .filter_map(|i| kb.embedding(i).map(|v| (i, dot(q, v))))

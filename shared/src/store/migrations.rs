@@ -28,7 +28,11 @@ impl Migration {
 /// All migrations, in the order they must run. Append only: never edit a released one.
 pub const MIGRATIONS: &[Migration] = &[
     Migration { id: 1, name: "create events table", render: |t| ddl::create_events(&t.events) },
-    Migration { id: 2, name: "create overrides table", render: |t| ddl::create_overrides(&t.overrides) },
+    Migration {
+        id: 2,
+        name: "create overrides table",
+        render: |t| ddl::create_overrides(&t.overrides),
+    },
 ];
 
 #[cfg(test)]

@@ -39,7 +39,9 @@ pub enum StoreError {
     #[error("storage refused the request: {0}")]
     Rejected(String),
     /// A table or column name that cannot be used safely in SQL text.
-    #[error("invalid identifier {0:?}: use letters, digits and underscores, not starting with a digit")]
+    #[error(
+        "invalid identifier {0:?}: use letters, digits and underscores, not starting with a digit"
+    )]
     BadIdentifier(String),
 }
 
@@ -53,7 +55,11 @@ impl StoreError {
 pub trait EventSink: Send + Sync {
     /// Inserts `rows` as one statement. `dedup_token` identifies the content: a retried
     /// insert with the same token must not store the rows twice (see [`ddl`]).
-    fn insert_batch(&self, rows: &[EventRow], dedup_token: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_batch(
+        &self,
+        rows: &[EventRow],
+        dedup_token: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Analyst overrides joined with the raw records they correct, oldest first, so that a

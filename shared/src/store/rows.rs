@@ -101,7 +101,11 @@ mod tests {
         assert_eq!(t, dedup_token(&[row(b), row(a), row(a)]));
         let mut changed = row(a);
         changed.class_uid = 3002;
-        assert_eq!(t, dedup_token(&[changed, row(b)]), "a re-classification is still the same events");
+        assert_eq!(
+            t,
+            dedup_token(&[changed, row(b)]),
+            "a re-classification is still the same events"
+        );
         assert_ne!(t, dedup_token(&[row(a), row(b), row(c)]));
         assert_ne!(t, dedup_token(&[row(a)]));
         assert!(t.starts_with("ocsfmap-v1-") && t.len() == 11 + 32);

@@ -20,13 +20,15 @@ pub fn manifest_dir() -> PathBuf {
 }
 
 pub fn schema_path() -> PathBuf {
-    std::env::var_os("OCSF_SCHEMA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"))
+    std::env::var_os("OCSF_SCHEMA").map(PathBuf::from).unwrap_or_else(|| {
+        manifest_dir().join("../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json")
+    })
 }
 
 pub fn dev_dir() -> PathBuf {
-    std::env::var_os("OCSFMAP_DEV_DIR").map(PathBuf::from).unwrap_or_else(|| manifest_dir().join("../../shared/data/dev"))
+    std::env::var_os("OCSFMAP_DEV_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../../shared/data/dev"))
 }
 
 pub fn fixtures_path() -> PathBuf {
@@ -54,11 +56,14 @@ pub struct DevRecord {
 }
 
 pub fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Vec<T> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
+        })
         .collect()
 }
 
@@ -84,7 +89,8 @@ pub fn knowledge() -> kb::sources::Inputs {
 
 /// A mapper that names products from the knowledge pack.
 pub fn mapper(schema: &Schema) -> ocsfmap::event::Mapper {
-    ocsfmap::event::Mapper::new(schema).with_products(ocsfmap::event::Products::from_pack(&knowledge().pack))
+    ocsfmap::event::Mapper::new(schema)
+        .with_products(ocsfmap::event::Products::from_pack(&knowledge().pack))
 }
 
 /// A lexical knowledge base from `knowledge/` (about a second to build).
@@ -93,17 +99,31 @@ pub fn lexical_classifier(schema: &Schema) -> Classifier {
 }
 
 /// [`lexical_classifier`] with analysts' corrections in the KB.
-pub fn lexical_classifier_with(schema: &Schema, overrides: Vec<ocsfmap::kb::sources::Labeled>) -> Classifier {
+pub fn lexical_classifier_with(
+    schema: &Schema,
+    overrides: Vec<ocsfmap::kb::sources::Labeled>,
+) -> Classifier {
     lexical_classifier_from(schema, Vec::new(), overrides)
 }
 
 /// [`lexical_classifier`] with more labelled examples and analysts' corrections in the KB.
-pub fn lexical_classifier_from(schema: &Schema, examples: Vec<ocsfmap::kb::sources::Labeled>, overrides: Vec<ocsfmap::kb::sources::Labeled>) -> Classifier {
+pub fn lexical_classifier_from(
+    schema: &Schema,
+    examples: Vec<ocsfmap::kb::sources::Labeled>,
+    overrides: Vec<ocsfmap::kb::sources::Labeled>,
+) -> Classifier {
     let mut inputs = knowledge();
     inputs.examples.extend(examples);
     let body = kb::build(
         schema.clone(),
-        kb::BuildOptions { examples: inputs.examples, pack: inputs.pack, products: inputs.products, overrides, embedder: None, progress: None },
+        kb::BuildOptions {
+            examples: inputs.examples,
+            pack: inputs.pack,
+            products: inputs.products,
+            overrides,
+            embedder: None,
+            progress: None,
+        },
     )
     .expect("kb builds");
     let (bytes, _) = kb::artifact::to_bytes(&body).expect("kb serialises");
@@ -113,7 +133,12 @@ pub fn lexical_classifier_from(schema: &Schema, examples: Vec<ocsfmap::kb::sourc
 
 /// The classifier's decision (evidence, signature) with class and activity set to the label,
 /// so mapping is measured on the right class.
-pub fn labelled_decision(schema: &Schema, mut d: Decision, class_uid: u32, activity_id: Option<i64>) -> Decision {
+pub fn labelled_decision(
+    schema: &Schema,
+    mut d: Decision,
+    class_uid: u32,
+    activity_id: Option<i64>,
+) -> Decision {
     if let Some(c) = schema.class(class_uid) {
         let activity = activity_id.and_then(|a| c.activity(a)).or_else(|| c.activity(0));
         d.class_uid = c.uid;
@@ -180,7 +205,8 @@ pub fn leaves(v: &Value) -> Vec<(String, Value)> {
 /// The (attribute, value) pairs an event's mapping produced: its leaves whose path is one of
 /// the mapped attributes.
 pub fn produced_pairs(ev: &OcsfEvent) -> Vec<(String, Value)> {
-    let mapped: std::collections::BTreeSet<&str> = ev.mapped.iter().map(|m| &*m.attribute).collect();
+    let mapped: std::collections::BTreeSet<&str> =
+        ev.mapped.iter().map(|m| &*m.attribute).collect();
     leaves(&ev.event.to_value()).into_iter().filter(|(p, _)| mapped.contains(p.as_str())).collect()
 }
 
@@ -198,15 +224,26 @@ impl Counts {
         self.expected += o.expected;
     }
     pub fn precision(&self) -> f64 {
-        if self.produced == 0 { 1.0 } else { self.tp as f64 / self.produced as f64 }
+        if self.produced == 0 {
+            1.0
+        } else {
+            self.tp as f64 / self.produced as f64
+        }
     }
     pub fn recall(&self) -> f64 {
-        if self.expected == 0 { 1.0 } else { self.tp as f64 / self.expected as f64 }
+        if self.expected == 0 {
+            1.0
+        } else {
+            self.tp as f64 / self.expected as f64
+        }
     }
 }
 
 /// Multiset match of produced vs expected pairs.
-pub fn score(produced: &[(String, Value)], expected: &[(String, Value)]) -> (Counts, Vec<String>, Vec<String>) {
+pub fn score(
+    produced: &[(String, Value)],
+    expected: &[(String, Value)],
+) -> (Counts, Vec<String>, Vec<String>) {
     let mut left: Vec<Option<&(String, Value)>> = expected.iter().map(Some).collect();
     let mut tp = 0;
     let mut extra = Vec::new();
@@ -231,14 +268,21 @@ pub type BySource = BTreeMap<String, Counts>;
 /// an Apache date (`01/Jun/2024`), a ctime date, an auditd serial, or a 10+ digit epoch
 /// under a time-like JSON key.
 pub fn carries_timestamp(raw: &str) -> bool {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let b = raw.as_bytes();
     let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
     for i in 0..b.len() {
         let w = |n: usize| b.get(i..i + n).unwrap_or(&[]);
         // yyyy-mm-dd / yyyy/mm/dd
         let x = w(10);
-        if x.len() == 10 && digits(&x[..4]) && matches!(x[4], b'-' | b'/') && digits(&x[5..7]) && x[7] == x[4] && digits(&x[8..10]) {
+        if x.len() == 10
+            && digits(&x[..4])
+            && matches!(x[4], b'-' | b'/')
+            && digits(&x[5..7])
+            && x[7] == x[4]
+            && digits(&x[8..10])
+        {
             return true;
         }
         // Mon dd hh:mm:ss (day may be space padded) and dd/Mon/yyyy
@@ -253,7 +297,12 @@ pub fn carries_timestamp(raw: &str) -> bool {
                     return true;
                 }
             }
-            if i >= 3 && b[i - 1] == b'/' && digits(&b[i - 3..i - 1]) && rest.first() == Some(&b'/') && digits(rest.get(1..5).unwrap_or(&[])) {
+            if i >= 3
+                && b[i - 1] == b'/'
+                && digits(&b[i - 3..i - 1])
+                && rest.first() == Some(&b'/')
+                && digits(rest.get(1..5).unwrap_or(&[]))
+            {
                 return true;
             }
         }

@@ -17,7 +17,9 @@ use ocsfmap_tests::stack::{Stack, StackOptions};
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run().await {
@@ -30,12 +32,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = StackOptions::for_tests("dev");
     let exe = std::env::current_exe()?;
     opts.bin_dir = exe.parent().map(|p| p.to_path_buf());
-    opts.http_addr = std::env::var("OCSFMAP_DEV_ADDR").unwrap_or_else(|_| "127.0.0.1:9000".into()).parse()?;
+    opts.http_addr =
+        std::env::var("OCSFMAP_DEV_ADDR").unwrap_or_else(|_| "127.0.0.1:9000".into()).parse()?;
     if let Ok(key) = std::env::var("OCSFMAP_DEV_API_KEY") {
         opts.api_key = key;
     }
     opts.model_dir = std::env::var_os("OCSFMAP_MODEL_DIR").map(Into::into);
-    let secs: u64 = std::env::var("OCSFMAP_DEV_SCHEDULE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3600);
+    let secs: u64 = std::env::var("OCSFMAP_DEV_SCHEDULE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3600);
     opts.schedule = Some(Duration::from_secs(secs));
     opts.rebuild_timeout = Duration::from_secs(1800);
     let mode = if opts.model_dir.is_some() { "hybrid" } else { "lexical" };

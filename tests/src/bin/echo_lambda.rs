@@ -47,7 +47,9 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Value, AskedToFail> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    if let Some(code) = std::env::var("ECHO_LAMBDA_EXIT_AT_INIT").ok().and_then(|v| v.parse::<i32>().ok()) {
+    if let Some(code) =
+        std::env::var("ECHO_LAMBDA_EXIT_AT_INIT").ok().and_then(|v| v.parse::<i32>().ok())
+    {
         tracing::error!(code, "failing init on request");
         std::process::exit(code);
     }
