@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::path::PathBuf;
 
+use crate::failure::{Disposition, Failure};
+
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
     #[error("object {0} not found")]
@@ -18,9 +20,14 @@ pub enum BlobError {
     Other(String),
 }
 
-impl BlobError {
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, BlobError::Unavailable(_))
+impl Failure for BlobError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            BlobError::Unavailable(_) => Disposition::Retry,
+            BlobError::NotFound(_) | BlobError::PreconditionFailed(_) | BlobError::Other(_) => {
+                Disposition::Permanent
+            }
+        }
     }
 }
 

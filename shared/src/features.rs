@@ -260,7 +260,7 @@ fn is_identifier_value(v: &str) -> bool {
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
     // IPs, timestamps, UUIDs, hashes: mostly digits/hex with separators.
     let hexish = b.iter().all(|c| c.is_ascii_hexdigit() || b"-:./_TZ+ ".contains(c));
-    (hexish && digits * 2 >= b.len()) || (hexish && b.len() >= 16)
+    hexish && (digits * 2 >= b.len() || b.len() >= 16)
 }
 
 pub fn extract(record: &Record) -> Features {

@@ -8,6 +8,7 @@ pub mod embed;
 pub mod envelope;
 pub mod eval;
 pub mod event;
+pub mod failure;
 pub mod parse;
 pub mod schema;
 pub mod text;

@@ -2,7 +2,6 @@
 //! the real `knowledge/` and OCSF schema (skipped when the schema is absent). Records are our
 //! own, shaped like the products' output, with placeholder addresses and names.
 
-#[allow(dead_code)]
 mod event_support;
 
 use std::sync::OnceLock;

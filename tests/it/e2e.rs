@@ -57,12 +57,10 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// One request's body and headers, cycling through the four ways shippers send.
-fn request(
-    i: usize,
-    json: &[String],
-    text: &[String],
-    n: usize,
-) -> Result<(Vec<(&'static str, &'static str)>, Vec<u8>)> {
+/// Headers and body of one request.
+type Request = (Vec<(&'static str, &'static str)>, Vec<u8>);
+
+fn request(i: usize, json: &[String], text: &[String], n: usize) -> Result<Request> {
     let pick = |pool: &[String], k: usize| pool[(i * PER_REQUEST + k) % pool.len()].clone();
     Ok(match i % 4 {
         // Vector's http sink: NDJSON, gzip.

@@ -166,11 +166,11 @@ fn row(i: u64) -> Result<EventRow> {
             1_767_225_600_000_000_000 + i128::from(i) * 1_000_000,
         )?,
         kind: ["authentication", "network", "process"][(i % 3) as usize].to_string(),
-        note: (i % 4 == 0).then(|| format!("note {i}")),
+        note: i.is_multiple_of(4).then(|| format!("note {i}")),
         tags: (0..i % 3).map(|t| format!("t{t}")).collect(),
         uid: Uuid::from_u128(u128::from(i) << 64 | 0xfeed),
         score: i as f64 / 8.0,
-        ok: i % 2 == 0,
+        ok: i.is_multiple_of(2),
     })
 }
 

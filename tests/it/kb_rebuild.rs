@@ -443,7 +443,7 @@ async fn a_corrupt_input_fails_naming_it_and_the_current_version_stays() -> Resu
     rig.put_source(key, &format!("{good}\n{good}\n{{\"raw\": \"half a line\n")).await?;
     match rig.rebuild.invoke(s3_notification(&rig.bucket, key, false)?).await {
         Err(InvokeError::Function { error_type, error_message }) => {
-            ensure!(error_type == "BrokenInput", "{error_type}: {error_message}");
+            ensure!(error_type == "Permanent.BrokenInput", "{error_type}: {error_message}");
             ensure!(
                 error_message.contains(key) && error_message.contains("line 3"),
                 "{error_message}"
@@ -456,7 +456,7 @@ async fn a_corrupt_input_fails_naming_it_and_the_current_version_stays() -> Resu
     match rig.rebuild.invoke(s3_notification(&rig.bucket, SCHEMA_KEY, false)?).await {
         Err(InvokeError::Function { error_type, error_message }) => {
             ensure!(
-                error_type == "BrokenInput" && error_message.contains(SCHEMA_KEY),
+                error_type == "Permanent.BrokenInput" && error_message.contains(SCHEMA_KEY),
                 "{error_type}: {error_message}"
             );
         }
@@ -558,7 +558,8 @@ async fn unchanged_inputs_publish_nothing_and_non_inputs_are_ignored() -> Result
         ensure!(outcome(&out) == "ignored", "{ev} → {out}");
     }
     match rig.rebuild.invoke(json!({"hello": "world"})).await {
-        Err(InvokeError::Function { error_type, .. }) if error_type == "UnrecognisedEvent" => {}
+        Err(InvokeError::Function { error_type, .. })
+            if error_type == "Permanent.UnrecognisedEvent" => {}
         other => bail!("an unknown event must be an error, got {other:?}"),
     }
     let (after, after_etag) = rig.pointer().await?;

@@ -6,4 +6,5 @@ mod classify;
 mod e2e;
 mod harness;
 mod ingest;
+mod init;
 mod kb_rebuild;

@@ -28,20 +28,12 @@ impl Config {
         )?;
         let pointer_key = env.string_or("KB_POINTER_KEY", "kb/current.json");
         if pointer_key.starts_with('/') {
-            return Err(EnvError::invalid(
-                "KB_POINTER_KEY",
-                &pointer_key,
-                "an S3 key has no leading slash",
-            ));
+            return Err(EnvError::invalid("KB_POINTER_KEY", "an S3 key has no leading slash"));
         }
         let model_dir = env.get("OCSFMAP_MODEL_DIR").map(PathBuf::from);
         if let Some(dir) = &model_dir {
             if !dir.is_dir() {
-                return Err(EnvError::invalid(
-                    "OCSFMAP_MODEL_DIR",
-                    &dir.display().to_string(),
-                    "not a directory",
-                ));
+                return Err(EnvError::invalid("OCSFMAP_MODEL_DIR", "not a directory"));
             }
         }
         let review_threshold = env.f32_in(
@@ -52,11 +44,7 @@ impl Config {
         let default_threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads: usize = env.parse_or("CLASSIFY_THREADS", default_threads)?;
         if !(1..=64).contains(&threads) {
-            return Err(EnvError::invalid(
-                "CLASSIFY_THREADS",
-                &threads.to_string(),
-                "must be between 1 and 64",
-            ));
+            return Err(EnvError::invalid("CLASSIFY_THREADS", "must be between 1 and 64"));
         }
         let kb = KbHolderConfig {
             pointer_key,

@@ -35,23 +35,23 @@ impl ClickHouseConfig {
         let url =
             env.required("CLICKHOUSE_URL", "the ClickHouse HTTP endpoint, e.g. https://host:8443")?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(EnvError::invalid(
-                "CLICKHOUSE_URL",
-                &url,
-                "must start with http:// or https://",
-            ));
+            return Err(EnvError::invalid("CLICKHOUSE_URL", "must start with http:// or https://"));
         }
         let secret_arn = env.get("CLICKHOUSE_SECRET_ARN").map(str::to_string);
-        if let (Some(arn), Some(_)) = (&secret_arn, env.get("CLICKHOUSE_PASSWORD")) {
+        if secret_arn.is_some() && env.get("CLICKHOUSE_PASSWORD").is_some() {
             return Err(EnvError::invalid(
                 "CLICKHOUSE_SECRET_ARN",
-                arn,
                 "set either CLICKHOUSE_PASSWORD or CLICKHOUSE_SECRET_ARN, not both",
             ));
         }
         let ident = |name: &str, default: &str| -> Result<String, EnvError> {
             let v = env.string_or(name, default);
-            check_identifier(&v).map_err(|e| EnvError::invalid(name, &v, e.to_string()))?;
+            check_identifier(&v).map_err(|_| {
+                EnvError::invalid(
+                    name,
+                    "use letters, digits and underscores, not starting with a digit",
+                )
+            })?;
             Ok(v)
         };
         Ok(ClickHouseConfig {
@@ -66,6 +66,19 @@ impl ClickHouseConfig {
             },
             timeout: env.millis_or("CLICKHOUSE_TIMEOUT_MS", DEFAULT_TIMEOUT, 100..=300_000)?,
         })
+    }
+
+    /// Fills the password from `CLICKHOUSE_SECRET_ARN` when one is configured.
+    pub async fn resolve_secret(
+        &mut self,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<(), crate::secrets::SecretError> {
+        if let Some(arn) = self.password_secret_arn.clone() {
+            let password =
+                crate::secrets::fetch(aws, "CLICKHOUSE_SECRET_ARN", &arn, "password").await?;
+            self.password = Some(password);
+        }
+        Ok(())
     }
 
     /// A client for the configured database.
@@ -311,6 +324,7 @@ mod tests {
     #[test]
     fn transient_server_errors_are_retryable() {
         use clickhouse::error::Error as E;
+        use ocsfmap::failure::Failure;
         assert!(store_error(E::TimedOut).is_retryable());
         assert!(store_error(E::BadResponse("Code: 252. DB::Exception: Too many parts".into()))
             .is_retryable());

@@ -36,15 +36,24 @@ pub fn endpoint_overridden() -> bool {
 
 /// An S3 client from the standard AWS environment (region, credentials, endpoint override).
 pub async fn client_from_env() -> Client {
-    let shared = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    client(&aws_config::load_defaults(BehaviorVersion::latest()).await)
+}
+
+/// An S3 client from a function's SDK configuration (path-style behind an endpoint
+/// override).
+pub fn client(aws: &aws_config::SdkConfig) -> Client {
     let conf =
-        aws_sdk_s3::config::Builder::from(&shared).force_path_style(endpoint_overridden()).build();
+        aws_sdk_s3::config::Builder::from(aws).force_path_style(endpoint_overridden()).build();
     Client::from_conf(conf)
 }
 
 impl S3BlobStore {
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
         S3BlobStore { client, bucket: bucket.into() }
+    }
+
+    pub fn from_sdk_config(aws: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        Self::new(client(aws), bucket)
     }
 
     /// A store for `bucket` configured from the environment.

@@ -1,17 +1,19 @@
 //! Environment configuration, validated once at cold start.
 
 use ocsfmap::ingest::{auth::KeyError, ApiKey, AuthPolicy, ConfigError, Settings};
+use ocsfmap_edge::env::{Env, EnvError};
+use ocsfmap_edge::secrets::{self, SecretError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     #[error(transparent)]
     Settings(#[from] ConfigError),
+    #[error(transparent)]
+    Env(#[from] EnvError),
     #[error("{var}: {source}")]
     Key { var: &'static str, source: KeyError },
-    #[error("API_KEY and API_KEY_SECRET_ARN are both set; set only one")]
-    TwoKeys,
-    #[error("reading the API key from Secrets Manager ({arn}) failed: {detail}")]
-    Secret { arn: String, detail: String },
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 /// Where the API key comes from.
@@ -27,25 +29,28 @@ pub struct Config {
     pub key: KeySource,
 }
 
-fn env(var: &str) -> Option<String> {
-    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
-}
-
 impl Config {
-    pub fn from_env() -> Result<Self, InitError> {
-        let settings = Settings::from_lookup(|k| std::env::var(k).ok())?;
-        let queue_url = env("QUEUE_URL").ok_or(ConfigError::Missing { var: "QUEUE_URL" })?;
-        let key = match (env("API_KEY"), env("API_KEY_SECRET_ARN")) {
-            (Some(_), Some(_)) => return Err(InitError::TwoKeys),
-            (Some(k), None) => KeySource::Env(k),
-            (None, Some(arn)) => KeySource::Secret(arn.trim().to_string()),
+    pub fn from_env(env: &Env) -> Result<Self, InitError> {
+        let settings = Settings::from_lookup(|k| env.get(k).map(str::to_string))?;
+        let queue_url = env.required("QUEUE_URL", "the URL of the classification queue")?;
+        let key = match (env.get("API_KEY"), env.get("API_KEY_SECRET_ARN")) {
+            (Some(_), Some(_)) => {
+                return Err(EnvError::invalid(
+                    "API_KEY_SECRET_ARN",
+                    "API_KEY and API_KEY_SECRET_ARN are both set; set only one",
+                )
+                .into())
+            }
+            (Some(k), None) => KeySource::Env(k.to_string()),
+            (None, Some(arn)) => KeySource::Secret(arn.to_string()),
             (None, None) => KeySource::None,
         };
         Ok(Self { queue_url, settings, key })
     }
 }
 
-/// Builds the auth policy, fetching the secret when configured by reference.
+/// Builds the auth policy, fetching the secret when configured by reference. The secret is
+/// the key itself or a JSON object with an `api_key` field.
 pub async fn auth_policy(
     key: KeySource,
     allow_unauthenticated: bool,
@@ -53,29 +58,14 @@ pub async fn auth_policy(
 ) -> Result<AuthPolicy, InitError> {
     let (var, secret) = match key {
         KeySource::Env(k) => ("API_KEY", k),
-        KeySource::Secret(arn) => ("API_KEY_SECRET_ARN", fetch_secret(aws, &arn).await?),
+        KeySource::Secret(arn) => (
+            "API_KEY_SECRET_ARN",
+            secrets::fetch(aws, "API_KEY_SECRET_ARN", &arn, "api_key").await?,
+        ),
         KeySource::None if allow_unauthenticated => return Ok(AuthPolicy::Open),
         KeySource::None => return Ok(AuthPolicy::Unconfigured),
     };
     ApiKey::new(&secret).map(AuthPolicy::Key).map_err(|source| InitError::Key { var, source })
-}
-
-/// The secret is either the key itself or a JSON object with an `api_key` field.
-async fn fetch_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<String, InitError> {
-    let client = aws_sdk_secretsmanager::Client::new(aws);
-    let err = |detail: String| InitError::Secret { arn: arn.to_string(), detail };
-    let out = client
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|e| err(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
-    let text = out.secret_string().ok_or_else(|| err("the secret has no SecretString".into()))?;
-    Ok(key_from_secret(text))
-}
-
-fn key_from_secret(text: &str) -> String {
-    ocsfmap::text::secret_field(text, "api_key")
 }
 
 #[cfg(test)]
@@ -83,9 +73,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secret_can_be_plain_or_json() {
-        assert_eq!(key_from_secret("abc"), "abc");
-        assert_eq!(key_from_secret(r#"{"api_key":"xyz"}"#), "xyz");
-        assert_eq!(key_from_secret(r#"{"other":"xyz"}"#), r#"{"other":"xyz"}"#);
+    fn errors_name_the_variable_and_not_the_value() {
+        let base = [("QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/1/q")];
+        assert!(Config::from_env(&Env::from_pairs(base)).is_ok());
+        let err = |pairs: Vec<(&str, &str)>| {
+            Config::from_env(&Env::from_pairs(pairs)).err().map(|e| e.to_string()).unwrap()
+        };
+        assert!(err(vec![]).contains("QUEUE_URL"));
+        let e = err(vec![base[0], ("API_KEY", "k-0123456789abcdef"), ("API_KEY_SECRET_ARN", "a")]);
+        assert!(e.contains("API_KEY_SECRET_ARN") && !e.contains("k-0123456789abcdef"), "{e}");
+        let e = err(vec![base[0], ("MAX_BODY_BYTES", "lots-of-secret-bytes")]);
+        assert!(e.contains("MAX_BODY_BYTES") && !e.contains("secret"), "{e}");
     }
 }

@@ -1,53 +1,36 @@
 //! `ingest` Lambda: API Gateway (REST v1, HTTP API v2) and function URL requests to
-//! `POST /v1/logs` → records on the classification queue. All logic is in `ocsfmap::ingest`.
+//! `POST /v1/logs` → records on the classification queue. All logic is in `ocsfmap::ingest`;
+//! start-up, configuration and the SQS adapter come from `ocsfmap_edge`.
 
 mod config;
 mod event;
-mod sqs;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
 use lambda_runtime::{service_fn, LambdaEvent};
 use ocsfmap::ingest::{AuthPolicy, Ingestor};
+use ocsfmap_edge::aws::{sdk_config, Budget};
+use ocsfmap_edge::env::Env;
+use ocsfmap_edge::lambda::{self, BoxError};
+use ocsfmap_edge::sqs::SqsQueue;
 use serde_json::Value;
 
-use crate::config::Config;
-use crate::sqs::SqsQueue;
+use crate::config::{Config, InitError};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(true)
-        .init();
+async fn main() -> Result<(), BoxError> {
+    let ingestor = Arc::new(lambda::start("ingest", init()).await?);
+    lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| {
+        let ingestor = Arc::clone(&ingestor);
+        async move { handle(&ingestor, ev).await }
+    }))
+    .await
+}
 
-    let cfg = Config::from_env().inspect_err(|e| {
-        tracing::error!(error = %e, "ingest configuration is invalid");
-    })?;
-    // Bounded so that an unreachable queue turns into a 503 well inside the Lambda timeout;
-    // the shared delivery loop adds its own retries on top of the SDK's.
-    let aws = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .operation_timeout(Duration::from_secs(10))
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
-        .load()
-        .await;
-    let auth = config::auth_policy(cfg.key, cfg.settings.allow_unauthenticated, &aws)
-        .await
-        .inspect_err(|e| tracing::error!(error = %e, "ingest API key setup failed"))?;
+async fn init() -> Result<Ingestor<SqsQueue>, InitError> {
+    let cfg = Config::from_env(&Env::from_process())?;
+    let aws = sdk_config(Budget::REQUEST).await;
+    let auth = config::auth_policy(cfg.key, cfg.settings.allow_unauthenticated, &aws).await?;
     match &auth {
         AuthPolicy::Unconfigured => tracing::error!(
             "no API key configured (API_KEY or API_KEY_SECRET_ARN): every request will be refused"
@@ -57,25 +40,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
         AuthPolicy::Key(_) => {}
     }
-    tracing::info!(limits = ?cfg.settings.limits, "ingest ready");
-
+    tracing::info!(limits = ?cfg.settings.limits, "ingest configured");
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&aws), cfg.queue_url);
-    let ingestor = Arc::new(Ingestor::new(queue, cfg.settings, auth));
-    lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| {
-        let ingestor = Arc::clone(&ingestor);
-        async move { handle(&ingestor, ev).await }
-    }))
-    .await
+    Ok(Ingestor::new(queue, cfg.settings, auth))
 }
 
-async fn handle(
-    ingestor: &Ingestor<SqsQueue>,
-    ev: LambdaEvent<Value>,
-) -> Result<Value, lambda_runtime::Error> {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
+async fn handle(ingestor: &Ingestor<SqsQueue>, ev: LambdaEvent<Value>) -> Result<Value, BoxError> {
+    let now_ms = ocsfmap::pipeline::now_ms();
     let response = match event::to_request(ev.payload, &ev.context.request_id) {
         Ok((payload, req)) => {
             tracing::debug!(payload = payload.as_str(), request = ?req, "request received");

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ocsfmap::rebuild::RebuildConfig;
+use ocsfmap::rebuild::{RebuildConfig, RebuildError};
 use ocsfmap_edge::clickhouse::ClickHouseConfig;
 use ocsfmap_edge::env::{Env, EnvError};
 
@@ -25,6 +25,28 @@ pub enum ConfigError {
     Rebuild(String),
 }
 
+/// The variable each [`RebuildConfig`] field is read from, so that a setting the rebuild
+/// refuses is reported under the name the operator set.
+const VARIABLES: &[(&str, &str)] = &[
+    ("sources_prefix", "KB_SOURCES_PREFIX"),
+    ("versions_prefix", "KB_VERSIONS_PREFIX"),
+    ("pointer_key", "KB_POINTER_KEY"),
+    ("keep_versions", "KB_KEEP_VERSIONS"),
+    ("quality_margin", "KB_QUALITY_MARGIN"),
+    ("holdout_every", "KB_HOLDOUT_EVERY"),
+    ("max_attempts", "KB_MAX_ATTEMPTS"),
+];
+
+fn setting_error(e: RebuildError) -> ConfigError {
+    match e {
+        RebuildError::BadSetting { field, why } => {
+            let var = VARIABLES.iter().find(|(f, _)| *f == field).map_or(field, |(_, v)| *v);
+            ConfigError::Env(EnvError::invalid(var, why))
+        }
+        other => ConfigError::Rebuild(other.to_string()),
+    }
+}
+
 impl Config {
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
         let bucket = env.required(
@@ -41,7 +63,7 @@ impl Config {
             holdout_every: env.parse_or("KB_HOLDOUT_EVERY", d.holdout_every)?,
             max_attempts: env.parse_or("KB_MAX_ATTEMPTS", d.max_attempts)?,
         };
-        rebuild.validate().map_err(|e| ConfigError::Rebuild(e.to_string()))?;
+        rebuild.validate().map_err(setting_error)?;
         let clickhouse = match env.get("CLICKHOUSE_URL") {
             Some(_) => Some(ClickHouseConfig::from_env(env)?),
             None => None,
@@ -90,8 +112,10 @@ mod tests {
         assert!(
             err(&[("KB_BUCKET", "kb"), ("KB_KEEP_VERSIONS", "none")]).contains("KB_KEEP_VERSIONS")
         );
-        assert!(err(&[("KB_BUCKET", "kb"), ("KB_KEEP_VERSIONS", "0")]).contains("keep_versions"));
-        assert!(err(&[("KB_BUCKET", "kb"), ("KB_HOLDOUT_EVERY", "1")]).contains("holdout_every"));
+        assert!(err(&[("KB_BUCKET", "kb"), ("KB_KEEP_VERSIONS", "0")]).contains("KB_KEEP_VERSIONS"));
+        assert!(err(&[("KB_BUCKET", "kb"), ("KB_HOLDOUT_EVERY", "1")]).contains("KB_HOLDOUT_EVERY"));
+        assert!(err(&[("KB_BUCKET", "kb"), ("KB_VERSIONS_PREFIX", "kb")])
+            .contains("KB_VERSIONS_PREFIX"));
         assert!(err(&[("KB_BUCKET", "kb"), ("KB_SOURCES_PREFIX", "kb/")])
             .contains("outside the sources prefix"));
         assert!(

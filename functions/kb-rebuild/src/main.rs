@@ -16,10 +16,13 @@ use std::time::Instant;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use ocsfmap::blob::{BlobStore, FsBlobStore};
 use ocsfmap::embed::Embedder;
+use ocsfmap::failure::{Disposition, Failure};
 use ocsfmap::kb::sources::Labeled;
 use ocsfmap::rebuild::{NoOverrides, OverrideSource, RebuildError, Rebuilder, SourceLayout};
 use ocsfmap::store::StoreError;
+use ocsfmap_edge::aws::{sdk_config, Budget};
 use ocsfmap_edge::env::Env;
+use ocsfmap_edge::lambda::{self, diagnostic, BoxError};
 use ocsfmap_edge::overrides::ClickHouseOverrides;
 use ocsfmap_edge::s3::S3BlobStore;
 use serde_json::{json, Value};
@@ -27,12 +30,10 @@ use serde_json::{json, Value};
 use config::Config;
 use trigger::Trigger;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
 /// Overrides from ClickHouse when configured.
 enum Overrides {
     None(NoOverrides),
-    ClickHouse(ClickHouseOverrides),
+    ClickHouse(Box<ClickHouseOverrides>),
 }
 
 impl OverrideSource for Overrides {
@@ -75,7 +76,7 @@ impl<S: BlobStore> App<S> {
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
         let request_id = event.context.request_id.clone();
         let trigger = trigger::parse(&event.payload)
-            .map_err(|e| diagnostic("UnrecognisedEvent", e.to_string()))?;
+            .map_err(|e| diagnostic(Disposition::Permanent, "UnrecognisedEvent", e))?;
         let (label, changed) = match &trigger {
             Trigger::Scheduled { rule } => {
                 tracing::info!(%request_id, rule = rule.as_deref().unwrap_or(""), "scheduled rebuild");
@@ -102,11 +103,11 @@ impl<S: BlobStore> App<S> {
         };
         let started = Instant::now();
         let outcome = self.rebuilder().run().await.map_err(|e| {
-            tracing::error!(%request_id, error = %e, retryable = e.is_retryable(), "rebuild failed; the current version keeps serving");
-            diagnostic(error_type(&e), e.to_string())
+            tracing::error!(%request_id, error = %e, disposition = ?e.disposition(), "rebuild failed; the current version keeps serving");
+            diagnostic(e.disposition(), error_kind(&e), &e)
         })?;
-        let mut v =
-            serde_json::to_value(&outcome).map_err(|e| diagnostic("Internal", e.to_string()))?;
+        let mut v = serde_json::to_value(&outcome)
+            .map_err(|e| diagnostic(Disposition::Permanent, "Internal", e))?;
         if let Some(o) = v.as_object_mut() {
             o.insert("trigger".into(), json!(label));
             o.insert("changed".into(), json!(changed));
@@ -116,11 +117,8 @@ impl<S: BlobStore> App<S> {
     }
 }
 
-fn diagnostic(error_type: &str, error_message: String) -> Diagnostic {
-    Diagnostic { error_type: error_type.to_string(), error_message }
-}
-
-fn error_type(e: &RebuildError) -> &'static str {
+/// The part of the Lambda error type after the disposition (`Permanent.BrokenInput`).
+fn error_kind(e: &RebuildError) -> &'static str {
     match e {
         RebuildError::BrokenInput { .. }
         | RebuildError::NoSchema { .. }
@@ -131,14 +129,14 @@ fn error_type(e: &RebuildError) -> &'static str {
     }
 }
 
-async fn lambda() -> Result<(), BoxError> {
+async fn init() -> Result<App<S3BlobStore>, BoxError> {
     let mut cfg = Config::from_env(&Env::from_process())?;
+    let aws = sdk_config(Budget::JOB).await;
     if let Some(ch) = cfg.clickhouse.as_mut() {
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        ocsfmap_edge::secrets::resolve_clickhouse_password(ch, &aws).await?;
+        ch.resolve_secret(&aws).await?;
     }
     let overrides = match &cfg.clickhouse {
-        Some(ch) => Overrides::ClickHouse(ClickHouseOverrides::from_config(ch)?),
+        Some(ch) => Overrides::ClickHouse(Box::new(ClickHouseOverrides::from_config(ch)?)),
         None => {
             tracing::warn!(
                 "no CLICKHOUSE_URL: knowledge bases are built without analyst overrides"
@@ -147,9 +145,13 @@ async fn lambda() -> Result<(), BoxError> {
         }
     };
     let embedder = load_embedder(&cfg)?;
-    let store = S3BlobStore::from_env(cfg.bucket.clone()).await;
-    tracing::info!(bucket = %cfg.bucket, sources = %cfg.rebuild.sources_prefix, pointer = %cfg.rebuild.pointer_key, "kb-rebuild ready");
-    let app = App { cfg, store, overrides, embedder };
+    let store = S3BlobStore::from_sdk_config(&aws, cfg.bucket.clone());
+    tracing::info!(bucket = %cfg.bucket, sources = %cfg.rebuild.sources_prefix, pointer = %cfg.rebuild.pointer_key, "kb-rebuild configured");
+    Ok(App { cfg, store, overrides, embedder })
+}
+
+async fn lambda() -> Result<(), BoxError> {
+    let app = lambda::start("kb-rebuild", init()).await?;
     let app = &app;
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| app.handle(ev))).await
 }
@@ -179,11 +181,13 @@ async fn local(dir: &str) -> Result<(), BoxError> {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    ocsfmap_edge::telemetry::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
         [] => lambda().await,
-        [cmd, dir] if cmd == "local" => local(dir).await,
+        [cmd, dir] if cmd == "local" => {
+            ocsfmap_edge::telemetry::init();
+            local(dir).await
+        }
         _ => Err("usage: kb-rebuild (as a Lambda function) | kb-rebuild local <dir laid out like the bucket>".into()),
     };
     if let Err(e) = &result {

@@ -228,12 +228,12 @@ impl Builder {
                 }
                 Ev::from(v)
             }
-            Conv::Url => match url_part(&t.path, v) {
+            Conv::Url => match url_part(t.path, v) {
                 Some(s) => Ev::from(s),
                 None => return false,
             },
             Conv::Outcome => {
-                if &*t.path == "status_id" {
+                if t.path == "status_id" {
                     Ev::from(outcome_id(v))
                 } else {
                     Ev::from(v)

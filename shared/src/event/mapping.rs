@@ -125,7 +125,7 @@ impl Plan {
     }
 
     pub fn target(&self, path: &str) -> Option<&Target> {
-        self.text_targets.iter().find(|t| &*t.path == path)
+        self.text_targets.iter().find(|t| t.path == path)
     }
 
     /// [`Plan::fits`] for a record whose value classes are `classes` (compared first: a

@@ -92,7 +92,7 @@ pub fn severity_id(scale: Scale, value: &str) -> Option<i64> {
         },
         Scale::TenPoint => match n {
             x if x < 0.0 => return None,
-            x if x == 0.0 => INFORMATIONAL,
+            0.0 => INFORMATIONAL,
             x if x < 4.0 => LOW,
             x if x < 7.0 => MEDIUM,
             x if x < 9.0 => HIGH,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 
 use super::config::DeliveryPolicy;
+use crate::failure::{Disposition, Failure};
 
 /// One SendMessageBatch entry. `id` is unique within the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,15 @@ pub enum QueueError {
     /// The queue does not exist, access is denied, the request is invalid: retrying won't help.
     #[error("{0}")]
     Permanent(String),
+}
+
+impl Failure for QueueError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            QueueError::Transient(_) => Disposition::Retry,
+            QueueError::Permanent(_) => Disposition::Permanent,
+        }
+    }
 }
 
 /// A message queue that takes batches of up to ten entries.

@@ -10,6 +10,7 @@ use crate::blob::{BlobError, BlobStore};
 use crate::classify::{self, Classifier};
 use crate::embed::Embedder;
 use crate::event::Mapper;
+use crate::failure::{Disposition, Failure};
 use crate::kb::artifact;
 use crate::kb::pointer::Pointer;
 
@@ -50,6 +51,19 @@ pub enum KbUnavailable {
     BadPointer { key: String, reason: String },
     #[error("knowledge base artifact {key} cannot be loaded: {reason}")]
     BadArtifact { key: String, reason: String },
+}
+
+impl Failure for KbUnavailable {
+    fn disposition(&self) -> Disposition {
+        match self {
+            // A rebuild or a publish can fix these without touching this function.
+            KbUnavailable::NotPublished { .. } => Disposition::Retry,
+            KbUnavailable::Store(e) => e.disposition(),
+            KbUnavailable::BadPointer { .. } | KbUnavailable::BadArtifact { .. } => {
+                Disposition::Permanent
+            }
+        }
+    }
 }
 
 struct State {
@@ -116,7 +130,7 @@ impl<S: BlobStore> KbHolder<S> {
             Err(BlobError::NotFound(_)) => {
                 return Err(KbUnavailable::NotPublished { key: key.clone() })
             }
-            Err(e) if st.active.is_none() => return self.from_disk_cache(st, e).await,
+            Err(e) if st.active.is_none() => return self.serve_disk_cache(st, e).await,
             Err(e) => return Err(KbUnavailable::Store(e)),
         };
         let pointer: Pointer = serde_json::from_slice(&blob.bytes)
@@ -200,7 +214,7 @@ impl<S: BlobStore> KbHolder<S> {
 
     /// At start-up with the store unreachable: serve what a previous process in this
     /// execution environment cached, if anything.
-    async fn from_disk_cache(
+    async fn serve_disk_cache(
         &self,
         st: &mut State,
         store_err: BlobError,

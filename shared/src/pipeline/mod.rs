@@ -18,6 +18,7 @@ pub use rows::{build_row, build_rows, WorkerPanicked};
 
 use crate::blob::BlobStore;
 use crate::envelope::Envelope;
+use crate::failure::{Disposition, Failure};
 use crate::store::{dedup_token, EventSink, StoreError};
 
 #[derive(Debug, Clone)]
@@ -46,8 +47,19 @@ impl Default for ProcessorConfig {
 pub enum FailureReason {
     /// Not a batch: fails on every delivery until it reaches the dead-letter queue.
     Malformed(String),
-    /// Its rows were not stored: retrying later should succeed.
-    Storage(String),
+    /// Its rows were not stored. Every such message is reported failed whatever the
+    /// disposition (deleting it would lose its records); the disposition tells the operator
+    /// whether redelivery can fix it or the dead-letter queue is where it will end.
+    Storage { reason: String, disposition: Disposition },
+}
+
+impl FailureReason {
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            FailureReason::Malformed(_) => Disposition::Permanent,
+            FailureReason::Storage { disposition, .. } => *disposition,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +88,14 @@ pub struct Outcome {
 pub enum PipelineError {
     #[error(transparent)]
     NoKnowledgeBase(#[from] KbUnavailable),
+}
+
+impl Failure for PipelineError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            PipelineError::NoKnowledgeBase(e) => e.disposition(),
+        }
+    }
 }
 
 pub struct Processor<S, K> {
@@ -143,8 +163,15 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
         .await;
         let (rows, duplicates) = match built {
             Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Ok(fail_all(out, &good, e.to_string())),
-            Err(e) => return Ok(fail_all(out, &good, format!("classification task failed: {e}"))),
+            Ok(Err(e)) => return Ok(fail_all(out, &good, e.to_string(), Disposition::Permanent)),
+            Err(e) => {
+                return Ok(fail_all(
+                    out,
+                    &good,
+                    format!("classification task failed: {e}"),
+                    Disposition::Permanent,
+                ))
+            }
         };
         out.duplicates = duplicates;
 
@@ -161,6 +188,7 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
                 out,
                 &good,
                 "no time left before the invocation deadline to insert".into(),
+                Disposition::Retry,
             ));
         }
         let started = Instant::now();
@@ -195,16 +223,21 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
                     "insert failed: every message of the insert is reported failed and will be redelivered"
                 );
                 out.dedup_token = Some(token);
-                Ok(fail_all(out, &good, e.to_string()))
+                Ok(fail_all(out, &good, e.to_string(), e.disposition()))
             }
         }
     }
 }
 
-fn fail_all(mut out: Outcome, good: &[&QueueMessage], reason: String) -> Outcome {
+fn fail_all(
+    mut out: Outcome,
+    good: &[&QueueMessage],
+    reason: String,
+    disposition: Disposition,
+) -> Outcome {
     out.failures.extend(good.iter().map(|m| ItemFailure {
         message_id: m.id.clone(),
-        reason: FailureReason::Storage(reason.clone()),
+        reason: FailureReason::Storage { reason: reason.clone(), disposition },
     }));
     out
 }

@@ -170,6 +170,7 @@ async fn no_knowledge_base_fails_the_batch_as_retryable() {
         "{err}"
     );
     assert!(err.to_string().contains("kb/current.json"), "{err}");
+    assert_eq!(err.disposition(), Disposition::Retry);
     assert!(r.processor.sink().inserts.lock().unwrap().is_empty());
 }
 
@@ -245,7 +246,7 @@ async fn a_storage_failure_fails_every_inserted_message_and_the_retry_has_the_sa
     let out = r.processor.process(&messages, None).await.unwrap();
     assert_eq!(out.failures.len(), 2);
     assert!(out.failures.iter().all(
-        |f| matches!(&f.reason, FailureReason::Storage(m) if m.contains("connection refused"))
+        |f| matches!(&f.reason, FailureReason::Storage { reason: m, disposition: Disposition::Retry } if m.contains("connection refused"))
     ));
     assert_eq!(out.stored_messages, 0);
     let first_token = out.dedup_token.clone().unwrap();
@@ -255,6 +256,17 @@ async fn a_storage_failure_fails_every_inserted_message_and_the_retry_has_the_sa
     let out = r.processor.process(&[messages[1].clone(), messages[0].clone()], None).await.unwrap();
     assert!(out.failures.is_empty());
     assert_eq!(out.dedup_token.unwrap(), first_token);
+}
+
+#[tokio::test]
+async fn a_refused_insert_is_reported_failed_as_permanent() {
+    let r = rig(Duration::ZERO);
+    publish(&r.store.inner, &testutil::mini_body(vec![])).await;
+    *r.processor.sink().fail.lock().unwrap() =
+        Some(StoreError::Rejected("Code: 16. No such column".into()));
+    let out = r.processor.process(&[msg("m1", vec![env(LOGIN, None)])], None).await.unwrap();
+    assert_eq!(out.failures.len(), 1, "nothing is deleted from the queue");
+    assert_eq!(out.failures[0].reason.disposition(), Disposition::Permanent);
 }
 
 #[tokio::test]
@@ -270,7 +282,7 @@ async fn a_slow_store_is_cut_short_before_the_deadline() {
         r.processor.process(&[msg("m1", vec![env(LOGIN, None)])], Some(deadline)).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
-        matches!(&out.failures[0].reason, FailureReason::Storage(m) if m.contains("timed out")),
+        matches!(&out.failures[0].reason, FailureReason::Storage { reason: m, disposition: Disposition::Retry } if m.contains("timed out")),
         "{:?}",
         out.failures
     );
@@ -281,7 +293,9 @@ async fn a_slow_store_is_cut_short_before_the_deadline() {
         .process(&[msg("m2", vec![env(LOGIN, None)])], Some(Instant::now()))
         .await
         .unwrap();
-    assert!(matches!(&out.failures[0].reason, FailureReason::Storage(m) if m.contains("deadline")));
+    assert!(
+        matches!(&out.failures[0].reason, FailureReason::Storage { reason: m, disposition: Disposition::Retry } if m.contains("deadline"))
+    );
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use crate::blob::{BlobError, BlobStore};
 use crate::embed::{EmbedError, Embedder};
+use crate::failure::{Disposition, Failure};
 use crate::kb::sources::Labeled;
 use crate::kb::{self, artifact, BuildOptions, KbError};
 pub use crate::store::OverrideSource;
@@ -69,41 +70,39 @@ impl Default for RebuildConfig {
 impl RebuildConfig {
     /// Checks values a typo could make dangerous (deleting everything, gating nothing).
     pub fn validate(&self) -> Result<(), RebuildError> {
-        let bad = |what: String| Err(RebuildError::Config(what));
-        for (name, p) in
-            [("sources prefix", &self.sources_prefix), ("versions prefix", &self.versions_prefix)]
-        {
+        let bad = |field: &'static str, why: String| Err(RebuildError::BadSetting { field, why });
+        for (field, name, p) in [
+            ("sources_prefix", "sources prefix", &self.sources_prefix),
+            ("versions_prefix", "versions prefix", &self.versions_prefix),
+        ] {
             if p.is_empty() || !p.ends_with('/') {
-                return bad(format!(
-                    "the {name} must be a non-empty folder ending in `/`, got {p:?}"
-                ));
+                return bad(field, format!("the {name} must be a non-empty folder ending in `/`"));
             }
         }
         if self.pointer_key.is_empty() || self.pointer_key.ends_with('/') {
-            return bad(format!("the pointer key must name an object, got {:?}", self.pointer_key));
+            return bad("pointer_key", "the pointer key must name an object".into());
         }
-        if self.pointer_key.starts_with(&self.sources_prefix)
-            || self.versions_prefix.starts_with(&self.sources_prefix)
-        {
-            return bad("the pointer and the versions must live outside the sources prefix (a write there would trigger a rebuild)".into());
+        let outside = "the pointer and the versions must live outside the sources prefix (a write there would trigger a rebuild)";
+        if self.pointer_key.starts_with(&self.sources_prefix) {
+            return bad("pointer_key", outside.into());
+        }
+        if self.versions_prefix.starts_with(&self.sources_prefix) {
+            return bad("versions_prefix", outside.into());
         }
         if self.keep_versions == 0 {
-            return bad("keep_versions must be at least 1".into());
+            return bad("keep_versions", "must be at least 1".into());
         }
         if !(0.0..=1.0).contains(&self.quality_margin) {
-            return bad(format!(
-                "the quality margin is a share of accuracy in [0, 1], got {}",
-                self.quality_margin
-            ));
+            return bad("quality_margin", "a share of accuracy, between 0 and 1".into());
         }
         if self.holdout_every < 2 {
-            return bad(format!(
-                "holdout_every must be at least 2 (1 would hold back every record), got {}",
-                self.holdout_every
-            ));
+            return bad(
+                "holdout_every",
+                "must be at least 2 (1 would hold back every record)".into(),
+            );
         }
         if self.max_attempts == 0 {
-            return bad("max_attempts must be at least 1".into());
+            return bad("max_attempts", "must be at least 1".into());
         }
         Ok(())
     }
@@ -122,6 +121,10 @@ impl OverrideSource for NoOverrides {
 pub enum RebuildError {
     #[error("configuration: {0}")]
     Config(String),
+    /// A setting of [`RebuildConfig`] is unusable; `field` is its name there, so the
+    /// caller can name the variable or flag it came from.
+    #[error("{field}: {why}")]
+    BadSetting { field: &'static str, why: String },
     /// A source object is unusable; `object` is its key, `line` the JSONL line when known.
     #[error("broken KB input {object}{}: {what}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
     BrokenInput { object: String, line: Option<usize>, what: String },
@@ -141,14 +144,14 @@ pub enum RebuildError {
     Contention { pointer_key: String, attempts: u32 },
 }
 
-impl RebuildError {
-    /// Worth retrying later (transient store trouble, contention); broken inputs are not.
-    pub fn is_retryable(&self) -> bool {
+/// Worth retrying later: transient store trouble and contention; broken inputs are not.
+impl Failure for RebuildError {
+    fn disposition(&self) -> Disposition {
         match self {
-            RebuildError::Blob(e) => e.is_retryable(),
-            RebuildError::Overrides(e) => e.is_retryable(),
-            RebuildError::Contention { .. } => true,
-            _ => false,
+            RebuildError::Blob(e) => e.disposition(),
+            RebuildError::Overrides(e) => e.disposition(),
+            RebuildError::Contention { .. } => Disposition::Retry,
+            _ => Disposition::Permanent,
         }
     }
 }
@@ -199,7 +202,9 @@ pub struct Plan {
     pub gate: GateReport,
 }
 
-/// What [`Rebuilder::prepare`] decided.
+/// What [`Rebuilder::prepare`] decided. One exists per rebuild run, so the size of the
+/// unboxed variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Prepared {
     /// Nothing to write (unchanged inputs, or refused by the gate).
     Done(Outcome),

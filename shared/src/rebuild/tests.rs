@@ -531,7 +531,7 @@ fn layout_and_config_checks() {
         RebuildConfig { pointer_key: "kb/sources/current.json".into(), ..Default::default() },
     ];
     for c in bad {
-        assert!(matches!(c.validate(), Err(RebuildError::Config(_))), "{c:?}");
+        assert!(matches!(c.validate(), Err(RebuildError::BadSetting { .. })), "{c:?}");
     }
 }
 

@@ -14,6 +14,7 @@ use std::future::Future;
 pub use migrations::{Migration, MIGRATIONS};
 pub use rows::{dedup_token, EventRow, OverrideRow};
 
+use crate::failure::{Disposition, Failure};
 use crate::kb::sources::Labeled;
 
 /// Names of the tables the service writes and reads (configurable per deployment).
@@ -45,9 +46,12 @@ pub enum StoreError {
     BadIdentifier(String),
 }
 
-impl StoreError {
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
+impl Failure for StoreError {
+    fn disposition(&self) -> Disposition {
+        match self {
+            StoreError::Unavailable(_) => Disposition::Retry,
+            StoreError::Rejected(_) | StoreError::BadIdentifier(_) => Disposition::Permanent,
+        }
     }
 }
 
