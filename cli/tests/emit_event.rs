@@ -17,10 +17,12 @@ fn schema_path() -> PathBuf {
 #[test]
 fn emit_event_prints_schema_valid_events() {
     let schema_file = schema_path();
-    if !schema_file.exists() {
-        eprintln!("skipping: OCSF schema {} not present", schema_file.display());
-        return;
-    }
+    assert!(
+        schema_file.exists(),
+        "missing test asset: the OCSF schema at {}; run the tests with scripts/test, or \
+         eval \"$(scripts/fetch-assets)\" first",
+        schema_file.display()
+    );
     let bin = env!("CARGO_BIN_EXE_ocsfmap");
     let dir = std::env::temp_dir().join(format!("ocsfmap-emit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -26,8 +26,8 @@ fn main() {
     let show_errors = args.iter().any(|a| a == "--errors");
     let mut error_counts: BTreeMap<String, usize> = BTreeMap::new();
 
-    let Some(schema) = load_schema() else { return };
-    let Some(records) = dev_records() else { return };
+    let schema = load_schema();
+    let records = dev_records();
     let clf = lexical_classifier(&schema);
     let mapper = support::mapper(&schema);
     let mut out = events_out

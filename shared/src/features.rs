@@ -8,6 +8,7 @@
 use std::hash::{Hash, Hasher};
 
 use crate::parse::{Format, Record, ValueKind};
+use crate::signature::Signature;
 use crate::text;
 
 /// Field-name tokens that mark a field whose value says *what happened*.
@@ -62,7 +63,7 @@ pub struct Features {
     /// Text for the dense model: discriminators first, then field names and short values.
     pub dense_text: String,
     /// Shape of the record: field names plus discriminating values (see [`signature`]).
-    pub signature: u64,
+    pub signature: Signature,
 }
 
 impl Features {
@@ -329,7 +330,7 @@ pub fn signature(
     keys: &[String],
     discriminators: &[(String, String)],
     message: Option<&str>,
-) -> u64 {
+) -> Signature {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format.as_str().hash(&mut h);
     let mut sorted: Vec<&String> = keys.iter().collect();
@@ -343,7 +344,7 @@ pub fn signature(
     if let Some(m) = message {
         message_template(m, 4).hash(&mut h);
     }
-    h.finish()
+    Signature(h.finish())
 }
 
 /// First `n` purely alphabetic words of a message, lowercased.

@@ -1,6 +1,10 @@
 //! ocsfmap engine: everything the CLI and the Lambda functions share.
 //!
-//! No AWS or ClickHouse types live here; the functions adapt their events to these types.
+//! No AWS SDK or ClickHouse client types live here; the functions adapt their events to
+//! these types. The ClickHouse SQL does live here, as text ([`store::ddl`],
+//! [`store::migrations`]): the table layout is part of the domain (analysts query it, the
+//! review queue reads it), so it is written and tested next to the row model, and the edge
+//! only sends it. See ARCHITECTURE.md.
 
 pub mod alloc;
 pub mod blob;
@@ -19,7 +23,10 @@ pub mod ingest;
 pub mod kb;
 pub mod pipeline;
 pub mod rebuild;
+pub mod routes;
 pub mod search;
+pub mod signature;
+pub mod sink;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -423,11 +423,8 @@ mod tests {
 
     /// The schema server's export (PyPI `ocsf-json-schema`), when `OCSF_SCHEMA` names it.
     #[test]
-    fn loads_the_server_export_when_available() {
-        let Some(path) = std::env::var_os("OCSF_SCHEMA") else {
-            eprintln!("skipping: OCSF_SCHEMA not set");
-            return;
-        };
+    fn loads_the_server_export() {
+        let path = crate::testutil::schema_export();
         let s = Schema::load(Path::new(&path)).unwrap();
         assert!(s.categories.contains_key("network"), "categories: {:?}", s.categories.keys());
         let http = s.class(4002).unwrap();
@@ -436,15 +433,14 @@ mod tests {
         assert!(s.active_classes().any(|c| c.uid == 3002));
     }
 
-    /// The real compiled 1.8.0 file from the shared data folder, when present.
+    /// The real compiled 1.8.0 file from the shared data folder.
     #[test]
     fn loads_the_real_compiled_schema() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json");
-        if !path.exists() {
-            eprintln!("skipping: {} not present", path.display());
-            return;
-        }
+        let path = crate::testutil::require(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/data/ocsf-schema/ocsf-schema-1.8.0.json"),
+            "the compiled OCSF 1.8.0 schema of the shared data folder",
+        );
         let s = Schema::load(&path).unwrap();
         assert_eq!(s.version, "1.8.0");
         assert_eq!(s.classes.len(), 83);

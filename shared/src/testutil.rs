@@ -1,6 +1,6 @@
 //! Small fixtures for unit tests: a schema with a handful of classes and a KB built from it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::kb::sources::Labeled;
 use crate::kb::{self, BuildOptions, KbBody};
@@ -21,6 +21,38 @@ pub const MINI_SCHEMA: &str = r#"{
   },
   "objects": {}
 }"#;
+
+/// `path`, or a failure naming `what` and how to get it: a test never skips.
+pub fn require(path: &Path, what: &str) -> PathBuf {
+    assert!(
+        path.exists(),
+        "missing test asset: {what} at {}; run the tests with scripts/test (it fetches the \
+         schema and the model), or eval \"$(scripts/fetch-assets)\" first",
+        path.display()
+    );
+    path.to_path_buf()
+}
+
+/// A variable naming a test asset, required like [`require`].
+fn required_var(var: &str, what: &str) -> PathBuf {
+    let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        panic!(
+            "missing test asset: {what} ({var} is not set); run the tests with scripts/test, \
+             or eval \"$(scripts/fetch-assets)\" first"
+        )
+    });
+    require(&path, what)
+}
+
+/// The schema server's OCSF export (PyPI `ocsf-json-schema`), `$OCSF_SCHEMA`.
+pub fn schema_export() -> PathBuf {
+    required_var("OCSF_SCHEMA", "the OCSF schema export")
+}
+
+/// all-MiniLM-L6-v2, `$OCSFMAP_MODEL_DIR`.
+pub fn model_dir() -> PathBuf {
+    required_var("OCSFMAP_MODEL_DIR", "the all-MiniLM-L6-v2 model")
+}
 
 pub fn mini_schema() -> Schema {
     Schema::from_slice(MINI_SCHEMA.as_bytes(), Path::new("mini.json")).expect("mini schema")

@@ -8,18 +8,13 @@ use std::sync::OnceLock;
 
 use ocsfmap::classify::{Classifier, Decision};
 
-fn classifier() -> Option<&'static Classifier> {
-    static CLF: OnceLock<Option<Classifier>> = OnceLock::new();
-    CLF.get_or_init(|| event_support::load_schema().map(|s| event_support::lexical_classifier(&s)))
-        .as_ref()
+fn classifier() -> &'static Classifier {
+    static CLF: OnceLock<Classifier> = OnceLock::new();
+    CLF.get_or_init(|| event_support::lexical_classifier(&event_support::load_schema()))
 }
 
-fn classify(raw: &str) -> Option<Decision> {
-    let Some(c) = classifier() else {
-        eprintln!("skipping: OCSF schema absent");
-        return None;
-    };
-    Some(c.classify(raw))
+fn classify(raw: &str) -> Decision {
+    classifier().classify(raw)
 }
 
 fn cloudtrail(event_source: &str, event_name: &str, read_only: bool) -> String {
@@ -34,7 +29,7 @@ fn cloudtrail(event_source: &str, event_name: &str, read_only: bool) -> String {
 #[test]
 fn an_unnamed_cloudtrail_call_is_api_activity() {
     for name in ["CreateRoute", "CreateNetworkAclEntry", "ModifyImageAttribute"] {
-        let Some(d) = classify(&cloudtrail("ec2.amazonaws.com", name, false)) else { return };
+        let d = classify(&cloudtrail("ec2.amazonaws.com", name, false));
         assert_eq!(d.class_uid, 6003, "{name}: {:?}", d.candidates);
     }
 }
@@ -43,17 +38,11 @@ fn an_unnamed_cloudtrail_call_is_api_activity() {
 /// Create/Read/Update/Delete, rather than the activity of other calls' examples.
 #[test]
 fn an_unnamed_call_takes_its_own_verb_or_other() {
-    let Some(d) = classify(&cloudtrail("rds.amazonaws.com", "RebootDBInstance", false)) else {
-        return;
-    };
+    let d = classify(&cloudtrail("rds.amazonaws.com", "RebootDBInstance", false));
     assert_eq!((d.class_uid, d.activity_id), (6003, 99));
-    let Some(d) = classify(&cloudtrail("s3.amazonaws.com", "PutBucketVersioning", false)) else {
-        return;
-    };
+    let d = classify(&cloudtrail("s3.amazonaws.com", "PutBucketVersioning", false));
     assert_eq!((d.class_uid, d.activity_id), (6003, 3), "Put of a configuration is an update");
-    let Some(d) = classify(&cloudtrail("ec2.amazonaws.com", "TerminateInstances", false)) else {
-        return;
-    };
+    let d = classify(&cloudtrail("ec2.amazonaws.com", "TerminateInstances", false));
     assert_eq!((d.class_uid, d.activity_id), (6003, 4));
 }
 
@@ -62,7 +51,7 @@ fn an_unnamed_call_takes_its_own_verb_or_other() {
 #[test]
 fn an_unlisted_slack_audit_action_is_api_activity() {
     let raw = r#"{"id":"a1b2c3d4-0000-4000-8000-000000000001","date_create":1709559000,"action":"barrier_deleted","actor":{"type":"user","user":{"id":"W0EXAMPLE1","name":"admin","email":"admin@example.com","team":"T0EXAMPLE"}},"entity":{"type":"barrier","barrier":{"id":"B0EXAMPLE","primary_usergroup":"S0EXAMPLE"}},"context":{"location":{"type":"enterprise","id":"E0EXAMPLE","name":"example","domain":"example"},"ua":"Mozilla/5.0","ip_address":"198.51.100.20"}}"#;
-    let Some(d) = classify(raw) else { return };
+    let d = classify(raw);
     assert_eq!(d.class_uid, 6003, "{:?}", d.candidates);
 }
 
@@ -73,7 +62,7 @@ fn ufw_audit_lines_are_traffic() {
     let audit = "Mar  5 09:00:02 web03 kernel: [UFW AUDIT] IN=eth0 OUT= MAC=52:54:00:00:00:01:52:54:00:00:00:02:08:00 SRC=203.0.113.70 DST=10.0.0.20 LEN=60 TOS=0x00 PREC=0x00 TTL=50 ID=1 DF PROTO=TCP SPT=50000 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0";
     let block = "Mar  5 09:00:03 web03 kernel: [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:00:00:01:52:54:00:00:00:02:08:00 SRC=203.0.113.71 DST=10.0.0.20 LEN=60 TOS=0x00 PREC=0x00 TTL=50 ID=2 DF PROTO=TCP SPT=50001 DPT=3389 WINDOW=64240 RES=0x00 SYN URGP=0";
     for (raw, activity) in [(audit, 6), (block, 5)] {
-        let Some(d) = classify(raw) else { return };
+        let d = classify(raw);
         assert_eq!((d.class_uid, d.activity_id), (4001, activity), "{raw} {:#?}", d.evidence);
     }
 }
@@ -84,7 +73,7 @@ fn ufw_audit_lines_are_traffic() {
 #[test]
 fn windows_filtering_platform_listen_is_network_listen() {
     let raw = r#"{"EventID":5154,"Channel":"Security","SourceName":"Microsoft-Windows-Security-Auditing","Hostname":"ws01.example.com","ProcessId":"1044","Application":"\\device\\harddiskvolume2\\windows\\system32\\svchost.exe","SourceAddress":"::","SourcePort":"3389","Protocol":"6","FilterRTID":"70490","LayerName":"%%14609","Message":"The Windows Filtering Platform has permitted an application or service to listen on a port for incoming connections."}"#;
-    let Some(d) = classify(raw) else { return };
+    let d = classify(raw);
     assert_eq!((d.class_uid, d.activity_id), (4001, 7), "{:?}", d.candidates);
 }
 
@@ -93,12 +82,12 @@ fn windows_filtering_platform_listen_is_network_listen() {
 #[test]
 fn a_numeric_event_id_of_another_product_does_not_decide() {
     let raw = "LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=192.0.2.30^dst=198.51.100.40^spt=5555^dpt=445^proto=tcp^cat=Suspicious SMB Activity^sev=6";
-    let Some(d) = classify(raw) else { return };
+    let d = classify(raw);
     assert_ne!(d.class_uid, 0, "{:?}", d.evidence);
     assert!(d.evidence.iter().all(|e| !e.title.contains("Kernel-Power")), "{:?}", d.evidence);
     // Windows records still meet the entry naming their event id.
     let win = r#"{"EventID":4625,"Channel":"Security","SourceName":"Microsoft-Windows-Security-Auditing","Hostname":"ws02.example.com","TargetUserName":"bob","TargetDomainName":"EXAMPLE","LogonType":"3","Status":"0xc000006d","IpAddress":"203.0.113.5","Message":"An account failed to log on."}"#;
-    let Some(d) = classify(win) else { return };
+    let d = classify(win);
     assert_eq!((d.class_uid, d.activity_id), (3002, 1), "{:?}", d.evidence);
 }
 
@@ -113,10 +102,7 @@ fn gcp_audit(service: &str, method: &str, principal: &str) -> String {
 /// Access Management), stayed there until corrections to the whole-log class carried the log.
 #[test]
 fn corrections_to_a_logs_whole_log_class_carry_its_other_events() {
-    let Some(schema) = event_support::load_schema() else {
-        eprintln!("skipping: OCSF schema absent");
-        return;
-    };
+    let schema = event_support::load_schema();
     let set_iam = gcp_audit("cloudresourcemanager.googleapis.com", "SetIamPolicy", "dana");
     let before = event_support::lexical_classifier(&schema).classify(&set_iam);
     assert_eq!(before.class_uid, 3005, "the pack's entry for the method: {:?}", before.candidates);
@@ -144,7 +130,7 @@ fn corrections_to_a_logs_whole_log_class_carry_its_other_events() {
 #[test]
 fn an_http_connect_is_not_a_database_connect() {
     let raw = r#"192.0.2.10 - - [04/Mar/2024:10:17:44 +0000] "CONNECT example.com:443 HTTP/1.1" 400 166 "-" "-""#;
-    let Some(d) = classify(raw) else { return };
+    let d = classify(raw);
     assert_eq!(d.class_uid, 4002, "{:?}", d.evidence);
 }
 
@@ -153,10 +139,7 @@ fn an_http_connect_is_not_a_database_connect() {
 /// outweighed everything else the line says.
 #[test]
 fn a_shared_generated_name_does_not_decide() {
-    let Some(schema) = event_support::load_schema() else {
-        eprintln!("skipping: OCSF schema absent");
-        return;
-    };
+    let schema = event_support::load_schema();
     let name = "probe-run-Qx7LmPzKwRt4VbHsNq2JtYc";
     let web = ocsfmap::kb::sources::Labeled {
         raw: format!(
@@ -207,7 +190,7 @@ fn an_unnamed_cloudtrail_sign_in_is_authentication() {
         ),
     ];
     for (raw, class) in cases {
-        let Some(d) = classify(&raw) else { return };
+        let d = classify(&raw);
         assert_eq!(d.class_uid, class, "{raw}: {:?}", d.evidence);
     }
 }
@@ -236,7 +219,7 @@ fn documented_sharing_factor_and_invitation_events() {
         (slack.to_string(), 2004, Some(1)),
     ];
     for (raw, class, activity) in cases {
-        let Some(d) = classify(&raw) else { return };
+        let d = classify(&raw);
         assert_eq!(d.class_uid, class, "{raw}: {:?}", d.evidence);
         if let Some(a) = activity {
             assert_eq!(d.activity_id, a, "{raw}");

@@ -13,8 +13,7 @@ use ocsfmap::kb;
 use ocsfmap::search::Mode;
 
 fn without_product(product: &str) -> Classifier {
-    let schema = event_support::load_schema()
-        .expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
+    let schema = event_support::load_schema();
     let inputs = event_support::knowledge();
     let body = kb::build(
         schema,
@@ -83,8 +82,7 @@ fn unknown_sshd_authentication_lines_are_authentication() {
 /// retrieval alone.
 #[test]
 fn class_statistics_and_schema_text_help_an_unknown_product() {
-    let schema = event_support::load_schema()
-        .expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
+    let schema = event_support::load_schema();
     let inputs = event_support::knowledge();
     let data = event_support::manifest_dir().join("../../shared/data");
     let dev = kb::sources::read_paths(&[data.join("dev"), data.join("dev2")])
@@ -143,8 +141,7 @@ fn class_statistics_and_schema_text_help_an_unknown_product() {
 /// finding wording: the subject cue does not outvote a correction of the same event.
 #[test]
 fn a_correction_outweighs_the_subject_cue() {
-    let schema = event_support::load_schema()
-        .expect("the OCSF schema (scripts/fetch-assets, or OCSF_SCHEMA)");
+    let schema = event_support::load_schema();
     let record = |extra: &str| {
         format!(
             r#"{{"eventVersion":"1.09","userIdentity":{{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/ops","accountId":"111122223333","userName":"ops"}},"eventTime":"2024-03-04T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2.15.0","requestParameters":{{"userName":"ops"}}{extra},"eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#

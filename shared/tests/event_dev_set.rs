@@ -15,7 +15,7 @@ const RECEIVED: i64 = 1_735_689_600_000;
 
 #[test]
 fn every_dev_record_becomes_a_valid_event_and_the_caches_change_nothing() {
-    let (Some(schema), Some(records)) = (load_schema(), dev_records()) else { return };
+    let (schema, records) = (load_schema(), dev_records());
     let clf = lexical_classifier(&schema);
     let mapper = mapper(&schema);
     let mut invalid = Vec::new();
@@ -116,7 +116,7 @@ fn every_dev_record_becomes_a_valid_event_and_the_caches_change_nothing() {
 }
 
 fn fixture_scores(fx: &[Fixture]) -> (Counts, usize) {
-    let schema = load_schema().expect("schema");
+    let schema = load_schema();
     let clf = lexical_classifier(&schema);
     let mapper = mapper(&schema);
     let mut all = Counts::default();
@@ -143,10 +143,7 @@ fn fixture_scores(fx: &[Fixture]) -> (Counts, usize) {
 
 #[test]
 fn field_mapping_matches_the_hand_checked_events() {
-    if load_schema().is_none() || !fixtures_path().exists() {
-        eprintln!("skipping: schema or fixtures absent");
-        return;
-    }
+    require(&fixtures_path(), "the hand-checked events");
     let fx = fixtures();
     let (c, sources) = fixture_scores(&fx);
     eprintln!(
@@ -162,10 +159,7 @@ fn field_mapping_matches_the_hand_checked_events() {
 
 #[test]
 fn field_mapping_on_held_out_events() {
-    if load_schema().is_none() || !heldout_path().exists() {
-        eprintln!("skipping: schema or held-out fixtures absent");
-        return;
-    }
+    require(&heldout_path(), "the held-out hand-checked events");
     let fx = heldout();
     let (c, sources) = fixture_scores(&fx);
     eprintln!(

@@ -7,9 +7,9 @@ mod event_support;
 use std::sync::OnceLock;
 
 /// Loaded once: property tests build many events.
-fn load_schema() -> Option<&'static ocsfmap::schema::Schema> {
-    static SCHEMA: OnceLock<Option<ocsfmap::schema::Schema>> = OnceLock::new();
-    SCHEMA.get_or_init(event_support::load_schema).as_ref()
+fn load_schema() -> &'static ocsfmap::schema::Schema {
+    static SCHEMA: OnceLock<ocsfmap::schema::Schema> = OnceLock::new();
+    SCHEMA.get_or_init(event_support::load_schema)
 }
 use ocsfmap::classify::{DecidedBy, Decision};
 use ocsfmap::event::{self, ErrorKind, EventContext};
@@ -29,7 +29,7 @@ fn kinds(errors: &[event::ValidationError]) -> Vec<(String, ErrorKind)> {
 
 #[test]
 fn finds_each_kind_of_error() {
-    let Some(schema) = load_schema() else { return };
+    let schema = load_schema();
     assert!(
         event::validate(schema, 4001, &network_event()).is_empty(),
         "{:?}",
@@ -99,14 +99,14 @@ fn decision(schema: &ocsfmap::schema::Schema, class_uid: u32, activity_id: i64) 
         evidence: Vec::new(),
         decided_by: DecidedBy::Override,
         format: Format::Json,
-        signature: String::new(),
+        signature: Default::default(),
         cached: false,
     }
 }
 
 #[test]
 fn builds_map_fields_and_keep_the_rest() {
-    let Some(schema) = load_schema() else { return };
+    let schema = load_schema();
     let raw = r#"{"timestamp":"2024-06-01T10:00:00+02:00","src_ip":"192.0.2.7","src_port":"51000","dest_ip":"198.51.100.9","dest_port":"443","proto":"tcp","severity":"high","vendor_blob":"x"}"#;
     let record = ocsfmap::parse::parse(raw);
     let ctx = EventContext {
@@ -142,7 +142,7 @@ fn builds_map_fields_and_keep_the_rest() {
 
 #[test]
 fn a_value_the_attribute_cannot_hold_stays_unmapped() {
-    let Some(schema) = load_schema() else { return };
+    let schema = load_schema();
     let raw = r#"{"src_ip":"not an address","src_port":"99999","dst_ip":"10.0.0.2"}"#;
     let record = ocsfmap::parse::parse(raw);
     let ev = event::build_raw(
@@ -159,7 +159,7 @@ fn a_value_the_attribute_cannot_hold_stays_unmapped() {
 
 #[test]
 fn missing_required_objects_are_repaired_and_counted() {
-    let Some(schema) = load_schema() else { return };
+    let schema = load_schema();
     // Authentication requires a user; this record names none.
     let raw = r#"{"time":"2024-06-01T00:00:00Z","src_ip":"192.0.2.7"}"#;
     let record = ocsfmap::parse::parse(raw);
@@ -228,7 +228,7 @@ proptest! {
         fields in proptest::collection::vec((arb_key(), arb_value()), 0..12),
         class_pick in 0usize..1000,
     ) {
-        let Some(schema) = load_schema() else { return Ok(()) };
+        let schema = load_schema();
         let classes: Vec<&ocsfmap::schema::Class> = schema.active_classes().collect();
         let class = classes[class_pick % classes.len()];
         let record = Record { format: Format::Json, fields: fields.into_iter().map(|(key, (value, kind))| Field { key, value, kind }).collect() };
@@ -243,7 +243,7 @@ proptest! {
 
     #[test]
     fn validation_never_panics(v in arb_json(), class_pick in 0usize..1000) {
-        let Some(schema) = load_schema() else { return Ok(()) };
+        let schema = load_schema();
         let uid = schema.classes[class_pick % schema.classes.len()].uid;
         let _ = event::validate(schema, uid, &v);
     }

@@ -25,7 +25,9 @@ async fn init_error(function: &'static str, vars: &[(&str, &str)]) -> Result<Str
 
 #[tokio::test]
 async fn each_function_reports_a_bad_variable_by_name_without_its_value() -> Result<()> {
-    let cases: [(&str, Vec<(&str, &str)>, &str); 4] = [
+    // (function, its environment, the variable the error must name)
+    type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str);
+    let cases: [Case; 4] = [
         ("ingest", vec![], "QUEUE_URL"),
         (
             "ingest",

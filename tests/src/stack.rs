@@ -1,8 +1,9 @@
 //! The whole pipeline on this machine: the three real function binaries under the Runtime
 //! API harness, wired the way the deployed stack wires them, on LocalStack and ClickHouse.
 //!
-//! - an HTTP gateway on 127.0.0.1 turns `POST /v1/logs` into an API Gateway HTTP API (v2)
-//!   event for `ingest` and its response back into HTTP (what API Gateway does);
+//! - an HTTP gateway on 127.0.0.1 serves the route table (`ocsfmap::routes`): each route's
+//!   request becomes an API Gateway HTTP API (v2) event for the function the table names,
+//!   and its response goes back as HTTP (what API Gateway does); other paths are 404;
 //! - an event source mapping loop receives the classification queue's messages (up to 10 per
 //!   batch, like `BatchSize`), invokes `classify` and deletes what it did not report as
 //!   failed (`ReportBatchItemFailures`); SQS redrives the rest to the DLQ itself;
@@ -11,6 +12,7 @@
 //!
 //! Used by the end-to-end test and by `scripts/dev` (binary `dev-stack`).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -230,7 +232,8 @@ impl Stack {
         let ingest = Arc::new(ingest);
         let classify = Arc::new(classify);
         let kb_rebuild = Arc::new(kb_rebuild);
-        let mut tasks = vec![tokio::spawn(gateway(listener, ingest.clone(), stats.clone()))];
+        let functions: Functions = Arc::new(HashMap::from([("ingest", ingest.clone())]));
+        let mut tasks = vec![tokio::spawn(gateway(listener, functions, stats.clone()))];
         tasks.push(tokio::spawn(classify_loop(
             sqs.clone(),
             queue.queue.clone(),
@@ -418,16 +421,28 @@ pub fn scheduled_event() -> Value {
 
 // --- the gateway ------------------------------------------------------------------
 
-async fn gateway(listener: TcpListener, ingest: Arc<FunctionProcess>, stats: Arc<Stats>) {
+/// The functions behind the gateway, by the names the route table uses.
+type Functions = Arc<HashMap<&'static str, Arc<FunctionProcess>>>;
+
+async fn gateway(listener: TcpListener, functions: Functions, stats: Arc<Stats>) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else { continue };
-        let ingest = ingest.clone();
+        let functions = functions.clone();
         let stats = stats.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let ingest = ingest.clone();
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let functions = functions.clone();
                 let stats = stats.clone();
-                async move { Ok::<_, Infallible>(forward(req, peer, &ingest, &stats).await) }
+                async move {
+                    // As API Gateway does: routes of the table only, anything else a 404.
+                    let route = ocsfmap::routes::resolve(req.method().as_str(), req.uri().path());
+                    let function = route.ok().and_then(|r| functions.get(r.function.as_str()));
+                    let reply = match function {
+                        Some(f) => forward(req, peer, f, &stats).await,
+                        None => reply(404, r#"{"message":"Not Found"}"#),
+                    };
+                    Ok::<_, Infallible>(reply)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -446,11 +461,11 @@ fn reply(status: u16, body: impl Into<Bytes>) -> Reply {
     r
 }
 
-/// One HTTP request → the v2 event API Gateway would send → ingest → HTTP response.
+/// One HTTP request → the v2 event API Gateway would send → the function → HTTP response.
 async fn forward(
     req: Request<Incoming>,
     peer: SocketAddr,
-    ingest: &FunctionProcess,
+    function: &FunctionProcess,
     stats: &Stats,
 ) -> Reply {
     stats.http_requests.fetch_add(1, Ordering::Relaxed);
@@ -506,10 +521,10 @@ async fn forward(
         "body": body_field,
         "isBase64Encoded": is_b64,
     });
-    let resp = match ingest.invoke(event).await {
+    let resp = match function.invoke(event).await {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!(error = %e, "ingest invocation failed");
+            tracing::warn!(error = %e, "function invocation failed");
             return reply(502, json!({"message": "Internal Server Error"}).to_string());
         }
     };

@@ -21,7 +21,7 @@ use ocsfmap::pipeline::{
     build_rows, KbHolder, KbHolderConfig, Processor, ProcessorConfig, QueueMessage,
 };
 use ocsfmap::schema::Schema;
-use ocsfmap::store::{dedup_token, EventSink};
+use ocsfmap::sink::{dedup_token, EventSink};
 use ocsfmap_edge::clickhouse::{migrate, ClickHouseConfig, ClickHouseSink};
 use ocsfmap_edge::env::Env;
 
@@ -174,7 +174,7 @@ async fn main() -> R<()> {
     let (rows, _) = build_rows(&active, envs.clone(), threads, 0).map_err(|e| e.to_string())?;
     let classify_cold = t.elapsed();
     let t = Instant::now();
-    sink.insert_batch(&rows, &dedup_token(&rows)).await?;
+    sink.write_batch(&rows, &dedup_token(&rows)).await?;
     let insert = t.elapsed();
     drop(rows);
 

@@ -7,7 +7,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use ocsfmap::blob::BlobStore;
 use ocsfmap::failure::Disposition;
 use ocsfmap::pipeline::{FailureReason, Processor, QueueMessage};
-use ocsfmap::store::EventSink;
+use ocsfmap::sink::EventSink;
 use ocsfmap_edge::lambda::{diagnostic, failure_diagnostic};
 
 /// Processes one SQS batch. Failed messages are listed by id (`ReportBatchItemFailures`);

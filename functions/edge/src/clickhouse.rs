@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use clickhouse::Client;
-use ocsfmap::store::{check_identifier, ddl, EventRow, EventSink, StoreError, Tables, MIGRATIONS};
+use ocsfmap::classify::DecidedBy;
+use ocsfmap::sink::{ClassifiedEvent, EventSink};
+use ocsfmap::store::{check_identifier, ddl, StoreError, Tables, MIGRATIONS};
 use serde::{Deserialize, Serialize};
 
 use crate::env::{Env, EnvError};
@@ -154,15 +156,15 @@ struct EventRecord<'a> {
     ocsf_event: &'a str,
 }
 
-impl<'a> From<&'a EventRow> for EventRecord<'a> {
-    fn from(r: &'a EventRow) -> Self {
+impl<'a> From<&'a ClassifiedEvent> for EventRecord<'a> {
+    fn from(r: &'a ClassifiedEvent) -> Self {
         EventRecord {
             event_id: r.event_id,
             received_at: r.received_at_ms,
             event_time: r.event_time_ms,
             classified_at: r.classified_at_ms,
             source: &r.source,
-            format: &r.format,
+            format: r.format.as_str(),
             class_uid: r.class_uid,
             class_name: &r.class_name,
             category_uid: r.category_uid,
@@ -170,13 +172,22 @@ impl<'a> From<&'a EventRow> for EventRecord<'a> {
             type_uid: r.type_uid,
             confidence: r.confidence,
             needs_review: r.needs_review,
-            decided_by: &r.decided_by,
+            decided_by: decided_by_name(r.decided_by),
             candidates: &r.candidates,
-            signature: r.signature,
+            signature: r.signature.0,
             kb_version: &r.kb_version,
             raw: &r.raw,
             ocsf_event: &r.ocsf_event,
         }
+    }
+}
+
+/// The `decided_by` column's values.
+fn decided_by_name(d: DecidedBy) -> &'static str {
+    match d {
+        DecidedBy::Override => "override",
+        DecidedBy::Search => "search",
+        DecidedBy::Nothing => "nothing",
     }
 }
 
@@ -197,7 +208,11 @@ impl ClickHouseSink {
 }
 
 impl EventSink for ClickHouseSink {
-    async fn insert_batch(&self, rows: &[EventRow], dedup_token: &str) -> Result<(), StoreError> {
+    async fn write_batch(
+        &self,
+        rows: &[ClassifiedEvent],
+        dedup_token: &str,
+    ) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -294,7 +309,7 @@ mod tests {
 
         let cases: [(&[(&str, &str)], &str); 6] = [
             (&[], "CLICKHOUSE_URL is required"),
-            (&[("CLICKHOUSE_URL", "ch:8123")], "CLICKHOUSE_URL=\"ch:8123\""),
+            (&[("CLICKHOUSE_URL", "ch:8123")], "CLICKHOUSE_URL is invalid"),
             (&[("CLICKHOUSE_URL", "http://ch"), ("EVENTS_TABLE", "ev-1")], "EVENTS_TABLE"),
             (
                 &[("CLICKHOUSE_URL", "http://ch"), ("CLICKHOUSE_DATABASE", "a;b")],

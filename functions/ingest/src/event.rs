@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(req.query_param("source"), Some("okta"));
         assert!(req.header("x-api-key").is_some());
         assert!(!req.body_is_base64);
-        assert!(req.check_route().is_ok());
+        assert!(req.route_for("ingest").is_ok());
     }
 
     #[test]
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(kind, Payload::HttpV2);
         assert!(req.body_is_base64);
         assert_eq!(req.header("content-encoding"), Some("gzip"));
-        assert!(req.check_route().is_ok());
+        assert!(req.route_for("ingest").is_ok());
         assert!(!req.request_id.is_empty() && req.request_id != "fallback");
     }
 

@@ -24,6 +24,7 @@ use crate::features::{self, Features};
 use crate::kb::{Doc, DocKind, KnowledgeBase};
 use crate::parse::{self, Format, Record};
 use crate::search::{self, Hit, Mode};
+use crate::signature::Signature;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -80,8 +81,8 @@ pub struct Decision {
     pub evidence: Vec<Evidence>,
     pub decided_by: DecidedBy,
     pub format: Format,
-    /// Shape signature, hex.
-    pub signature: String,
+    /// Shape signature (hex in JSON).
+    pub signature: Signature,
     /// True when this decision came from the shape cache.
     #[serde(default)]
     pub cached: bool,
@@ -91,7 +92,7 @@ pub struct Classifier<K = Arc<KnowledgeBase>> {
     kb: K,
     embedder: Option<Arc<Embedder>>,
     cfg: Config,
-    cache: Mutex<lru::LruCache<u64, Decision>>,
+    cache: Mutex<lru::LruCache<Signature, Decision>>,
     /// class → activity → count over labelled documents (fallback activity).
     activity_prior: HashMap<u32, HashMap<i64, usize>>,
 }
@@ -639,7 +640,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// [`Classifier::rank`]).
     fn decide(&self, format: Format, f: &Features) -> Decision {
         let allowed = &|_: usize| true;
-        let signature = format!("{:016x}", f.signature);
+        let signature = f.signature;
         let event_terms = f.event_terms();
         let shape_only = || {
             QueryShape::new(&self.kb, &event_terms, &f.key_tokens, f.discriminator_pairs(), allowed)
@@ -776,7 +777,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         evidence: Vec<Evidence>,
         decided_by: DecidedBy,
         hits: &[Hit],
-        signature: String,
+        signature: Signature,
     ) -> Decision {
         let schema = self.kb.schema();
         let class = schema.class(class_uid).or_else(|| schema.class(0));

@@ -163,13 +163,10 @@ mod tests {
     use super::*;
     use crate::embed::dot;
 
-    /// Runs when the model is available (`OCSFMAP_MODEL_DIR`), as it is under the test command.
+    /// Needs the model (`OCSFMAP_MODEL_DIR`, which the test command fetches and sets).
     #[test]
     fn similar_sentences_are_closer() {
-        let Some(dir) = std::env::var_os("OCSFMAP_MODEL_DIR") else {
-            eprintln!("skipping: OCSFMAP_MODEL_DIR not set");
-            return;
-        };
+        let dir = crate::testutil::model_dir();
         let e = Embedder::load(Path::new(&dir)).unwrap();
         let v = e
             .embed_batch(&[

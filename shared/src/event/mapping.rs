@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use super::fasthash::{mix_bytes, SEED};
 use super::keys::{self, Cand, Conv, KeyWords};
 use super::rules;
 use super::severity::{self, Scale};
@@ -135,11 +134,6 @@ impl Plan {
             && self.keys.len() == record.fields.len()
             && self.keys.iter().zip(&record.fields).all(|(k, f)| **k == *f.key)
     }
-}
-
-/// Hash of a text (a signature that is not hex).
-pub(crate) fn fingerprint_str(s: &str) -> u64 {
-    mix_bytes(SEED, s.as_bytes())
 }
 
 /// Paths text extraction may fill (resolved per class; missing ones are skipped).

@@ -220,13 +220,7 @@ impl Mapper {
     }
 
     fn plan_for(&self, record: &Record, decision: &Decision) -> Arc<mapping::Plan> {
-        // Without a signature the shape is unknown: plan afresh rather than share a plan.
-        if decision.signature.is_empty() {
-            return Arc::new(mapping::plan(&self.schema, record, decision, &self.products));
-        }
-        // The decision's signature is hex; hashing its text would do, parsing is cheaper.
-        let signature = u64::from_str_radix(&decision.signature, 16)
-            .unwrap_or_else(|_| mapping::fingerprint_str(&decision.signature));
+        let signature = decision.signature.0;
         let key =
             PlanKey { signature, class_uid: decision.class_uid, activity_id: decision.activity_id };
         // Value classes on the stack for records of up to 64 fields.

@@ -620,32 +620,17 @@ mod tests {
         assert_eq!(pairs, PROFILE_ATTRIBUTES.iter().map(|(_, a)| a.len()).sum::<usize>());
     }
 
-    /// The official 1.8.0 export shipped with the external checker's package
-    /// (`scripts/validate-ocsf-events.py --print-schema-path`), or `$OCSF_OFFICIAL_SCHEMA`.
-    fn official() -> Option<serde_json::Value> {
-        let path = std::env::var_os("OCSF_OFFICIAL_SCHEMA").map(std::path::PathBuf::from).or_else(
-            || {
-                let cache = std::env::var_os("OCSFMAP_CACHE")
-                    .map(std::path::PathBuf::from)
-                    .or_else(|| {
-                        std::env::var_os("HOME")
-                            .map(|h| std::path::PathBuf::from(h).join(".cache/ocsfmap"))
-                    })?;
-                let lib = cache.join("venvs/ocsf-validate/lib");
-                let py = std::fs::read_dir(&lib).ok()?.flatten().next()?.path();
-                Some(py.join("site-packages/ocsf_json_schema/ocsf/1.8.0.json"))
-            },
-        )?;
-        let text = std::fs::read_to_string(&path).ok()?;
-        serde_json::from_str(&text).ok()
+    /// The official 1.8.0 export (PyPI `ocsf-json-schema`, what `$OCSF_SCHEMA` names under
+    /// the test command).
+    fn official() -> serde_json::Value {
+        let path = crate::testutil::schema_export();
+        let text = std::fs::read_to_string(&path).expect("the schema export reads");
+        serde_json::from_str(&text).expect("the schema export is JSON")
     }
 
     #[test]
     fn tables_match_the_official_export() {
-        let Some(off) = official() else {
-            eprintln!("skipping: official OCSF 1.8.0 export not found (run scripts/validate-ocsf-events.py once)");
-            return;
-        };
+        let off = official();
         let classes = off["classes"].as_object().expect("classes");
         for c in classes.values() {
             let uid = c["uid"].as_u64().expect("uid") as u32;

@@ -1,6 +1,7 @@
 //! The HTTP request as ingest sees it, independent of which API Gateway payload carried it.
 
 use super::response::IngestError;
+use crate::routes::{self, Route, RouteError};
 
 /// One HTTP request. The function crate fills it from API Gateway v1/v2 or function URL events.
 #[derive(Clone, Default)]
@@ -44,8 +45,6 @@ impl std::fmt::Debug for HttpRequest {
     }
 }
 
-/// The only route this function serves.
-pub const ROUTE: &str = "/v1/logs";
 /// Header naming the record source when the query has no `source=`.
 pub const SOURCE_HEADER: &str = "x-ocsfmap-source";
 const MAX_SOURCE_CHARS: usize = 128;
@@ -61,16 +60,19 @@ impl HttpRequest {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// `POST /v1/logs` (with or without a stage prefix or trailing slash), else 404/405.
-    pub fn check_route(&self) -> Result<(), IngestError> {
-        let path = self.path.trim_end_matches('/');
-        if !(path == ROUTE || path.ends_with(ROUTE)) {
-            return Err(IngestError::NotFound { path: truncate(&self.path, 200) });
+    /// The route of the table ([`crate::routes`]) this request is for, when `function`
+    /// serves it; else 404, or 405 naming the methods the path allows.
+    pub fn route_for(&self, function: &str) -> Result<&'static Route, IngestError> {
+        match routes::resolve(&self.method, &self.path) {
+            Ok(r) if r.function == function => Ok(r),
+            Ok(_) | Err(RouteError::NotFound) => {
+                Err(IngestError::NotFound { path: truncate(&self.path, 200) })
+            }
+            Err(RouteError::MethodNotAllowed { allowed }) => Err(IngestError::MethodNotAllowed {
+                method: truncate(&self.method, 20),
+                allowed: allowed.join(", "),
+            }),
         }
-        if !self.method.eq_ignore_ascii_case("POST") {
-            return Err(IngestError::MethodNotAllowed { method: truncate(&self.method, 20) });
-        }
-        Ok(())
     }
 
     /// The source hint from `?source=` or the `x-ocsfmap-source` header, if any.
@@ -102,11 +104,13 @@ mod tests {
 
     #[test]
     fn routes() {
-        assert!(req("POST", "/v1/logs").check_route().is_ok());
-        assert!(req("post", "/prod/v1/logs/").check_route().is_ok());
-        assert_eq!(req("GET", "/v1/logs").check_route().unwrap_err().status(), 405);
-        assert_eq!(req("POST", "/v2/logs").check_route().unwrap_err().status(), 404);
-        assert_eq!(req("POST", "/v1/logsx").check_route().unwrap_err().status(), 404);
+        assert!(req("POST", "/v1/logs").route_for("ingest").is_ok());
+        assert!(req("post", "/prod/v1/logs/").route_for("ingest").is_ok());
+        assert_eq!(req("GET", "/v1/logs").route_for("ingest").unwrap_err().status(), 405);
+        assert_eq!(req("POST", "/v2/logs").route_for("ingest").unwrap_err().status(), 404);
+        assert_eq!(req("POST", "/v1/logsx").route_for("ingest").unwrap_err().status(), 404);
+        // A route of the table that another function serves is not found here.
+        assert_eq!(req("POST", "/v1/logs").route_for("review").unwrap_err().status(), 404);
     }
 
     #[test]

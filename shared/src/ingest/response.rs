@@ -35,8 +35,8 @@ pub struct Rejection {
 pub enum IngestError {
     #[error("no route for {path}; send records with POST /v1/logs")]
     NotFound { path: String },
-    #[error("method {method} is not allowed; send records with POST /v1/logs")]
-    MethodNotAllowed { method: String },
+    #[error("method {method} is not allowed here; allowed: {allowed}")]
+    MethodNotAllowed { method: String, allowed: String },
     #[error("missing API key; send it in the x-api-key header or as Authorization: Bearer <key>")]
     MissingApiKey,
     #[error("the API key is not valid for this endpoint")]
@@ -144,8 +144,8 @@ impl IngestError {
             IngestError::MissingApiKey => {
                 headers.push(("www-authenticate".into(), "Bearer".into()));
             }
-            IngestError::MethodNotAllowed { .. } => {
-                headers.push(("allow".into(), "POST".into()));
+            IngestError::MethodNotAllowed { allowed, .. } => {
+                headers.push(("allow".into(), allowed.clone()));
             }
             _ => {}
         }

@@ -63,7 +63,7 @@ impl<Q: Queue> Ingestor<Q> {
         received_at_ms: i64,
     ) -> Result<Outcome, IngestError> {
         let limits = &self.settings.limits;
-        req.check_route()?;
+        req.route_for("ingest")?;
         self.auth.check(req)?;
         let source = req.source_hint()?;
         let format = content::body_format(req.header("content-type"))?;

@@ -17,6 +17,7 @@ pub use docs::{build, BuildOptions};
 
 use crate::schema::Schema;
 use crate::search::lexical::Bm25;
+use crate::signature::Signature;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,7 +40,7 @@ pub struct Doc {
     pub terms: Vec<String>,
     pub dense_text: String,
     /// Shape signature of an example or override record.
-    pub signature: Option<u64>,
+    pub signature: Option<Signature>,
     /// Field-name tokens of an example or override record (shape similarity to a query).
     pub key_tokens: Vec<String>,
     /// Discriminating `field=value` pairs of an example or override record, lower case.
@@ -70,7 +71,7 @@ pub struct KnowledgeBase {
     pub body: KbBody,
     pub(crate) lexical: Bm25,
     /// Override signature → (class, activity); the latest override of a shape wins.
-    pub(crate) overrides: HashMap<u64, (u32, Option<i64>)>,
+    pub(crate) overrides: HashMap<Signature, (u32, Option<i64>)>,
     /// Indices of the whole-log pack entries ([`Doc::any_event`]), a handful among thousands.
     whole_log: Vec<usize>,
     /// Indices of the analysts' corrections.

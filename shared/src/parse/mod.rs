@@ -54,24 +54,64 @@ pub const TRUNCATED_KEY: &str = "_truncated";
 /// Longest single name (JSON key, XML element, SD-ID) used inside a built key.
 pub(crate) const MAX_SEGMENT: usize = 256;
 
-/// The format a record was recognised as.
+/// The format a record was recognised as. One spelling everywhere: [`Format::as_str`] is
+/// what JSON output, the stored `format` column and logs carry (the aliases read what the
+/// CLI printed before the spellings were unified).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Format {
+    #[serde(rename = "json")]
     Json,
+    #[serde(rename = "syslog_rfc3164", alias = "syslog3164")]
     Syslog3164,
+    #[serde(rename = "syslog_rfc5424", alias = "syslog5424")]
     Syslog5424,
+    #[serde(rename = "cef")]
     Cef,
+    #[serde(rename = "leef")]
     Leef,
+    #[serde(rename = "kv", alias = "key_value")]
     KeyValue,
+    #[serde(rename = "windows_xml")]
     WindowsXml,
+    #[serde(rename = "csv")]
     Csv,
+    #[serde(rename = "tsv")]
     Tsv,
+    #[serde(rename = "zeek_tsv", alias = "zeek")]
     Zeek,
+    #[serde(rename = "w3c")]
     W3c,
+    #[serde(rename = "access_common")]
     AccessCommon,
+    #[serde(rename = "access_combined")]
     AccessCombined,
+    #[serde(rename = "text")]
     Text,
+}
+
+impl Format {
+    pub const ALL: [Format; 14] = [
+        Format::Json,
+        Format::Syslog3164,
+        Format::Syslog5424,
+        Format::Cef,
+        Format::Leef,
+        Format::KeyValue,
+        Format::WindowsXml,
+        Format::Csv,
+        Format::Tsv,
+        Format::Zeek,
+        Format::W3c,
+        Format::AccessCommon,
+        Format::AccessCombined,
+        Format::Text,
+    ];
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Format {
@@ -219,4 +259,23 @@ pub(crate) fn clip(s: &str, max: usize) -> &str {
         end -= 1;
     }
     s.get(..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::Format;
+
+    #[test]
+    fn one_spelling_for_json_storage_and_logs() {
+        for f in Format::ALL {
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(json, format!("\"{}\"", f.as_str()), "{f:?}");
+            assert_eq!(serde_json::from_str::<Format>(&json).unwrap(), f);
+            assert_eq!(f.to_string(), f.as_str());
+        }
+        // What the CLI printed before the spellings were unified still reads.
+        for (old, f) in [("syslog3164", Format::Syslog3164), ("key_value", Format::KeyValue)] {
+            assert_eq!(serde_json::from_str::<Format>(&format!("\"{old}\"")).unwrap(), f);
+        }
+    }
 }

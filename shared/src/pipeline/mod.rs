@@ -19,7 +19,8 @@ pub use rows::{build_row, build_rows, WorkerPanicked};
 use crate::blob::BlobStore;
 use crate::envelope::Envelope;
 use crate::failure::{Disposition, Failure};
-use crate::store::{dedup_token, EventSink, StoreError};
+use crate::sink::{dedup_token, EventSink};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone)]
 pub struct ProcessorConfig {
@@ -192,7 +193,7 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
             ));
         }
         let started = Instant::now();
-        let result = match tokio::time::timeout(budget, self.sink.insert_batch(&rows, &token)).await
+        let result = match tokio::time::timeout(budget, self.sink.write_batch(&rows, &token)).await
         {
             Ok(r) => r,
             Err(_) => Err(StoreError::Unavailable(format!("insert timed out after {budget:?}"))),

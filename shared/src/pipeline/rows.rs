@@ -1,18 +1,17 @@
-//! One envelope → one stored row: parse, classify, build the OCSF event.
+//! One envelope → one classified event: parse, classify, build the OCSF event.
 
 use std::collections::HashSet;
 
-use crate::classify::DecidedBy;
 use crate::envelope::Envelope;
 use crate::event::EventContext;
 use crate::parse;
-use crate::store::EventRow;
+use crate::sink::ClassifiedEvent;
 
 use super::kb_holder::ActiveKb;
 
 /// Classifies `env` with the active knowledge base. Never fails: a record nothing matches
 /// still becomes a row (class 0, flagged for review).
-pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> EventRow {
+pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> ClassifiedEvent {
     let record = parse::parse(&env.raw);
     let d = kb.classifier.classify_record(&record);
     let ctx = EventContext {
@@ -27,13 +26,13 @@ pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> EventR
     if let Some(obj) = built.event.as_object_mut() {
         obj.remove("raw_data");
     }
-    EventRow {
+    ClassifiedEvent {
         event_id: env.event_id,
         received_at_ms: env.received_at,
         event_time_ms,
         classified_at_ms,
         source: env.source.clone().unwrap_or_default(),
-        format: d.format.as_str().to_string(),
+        format: d.format,
         class_uid: d.class_uid,
         class_name: d.class_name,
         category_uid: d.category_uid,
@@ -41,20 +40,12 @@ pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> EventR
         type_uid: d.type_uid,
         confidence: d.confidence,
         needs_review: d.needs_review,
-        decided_by: decided_by_name(d.decided_by).to_string(),
+        decided_by: d.decided_by,
         candidates: d.candidates.iter().map(|c| (c.class_uid, c.score)).collect(),
-        signature: u64::from_str_radix(&d.signature, 16).unwrap_or(0),
+        signature: d.signature,
         kb_version: kb.version().to_string(),
         raw: env.raw.clone(),
         ocsf_event: built.event.to_json(),
-    }
-}
-
-fn decided_by_name(d: DecidedBy) -> &'static str {
-    match d {
-        DecidedBy::Override => "override",
-        DecidedBy::Search => "search",
-        DecidedBy::Nothing => "nothing",
     }
 }
 
@@ -66,14 +57,14 @@ pub fn build_rows(
     envelopes: Vec<Envelope>,
     threads: usize,
     classified_at_ms: i64,
-) -> Result<(Vec<EventRow>, usize), WorkerPanicked> {
+) -> Result<(Vec<ClassifiedEvent>, usize), WorkerPanicked> {
     let before = envelopes.len();
     let mut seen = HashSet::with_capacity(before);
     let envelopes: Vec<Envelope> =
         envelopes.into_iter().filter(|e| seen.insert(e.event_id)).collect();
     let duplicates = before - envelopes.len();
     let threads = threads.clamp(1, 64);
-    let mut rows: Vec<EventRow> = if threads == 1 || envelopes.len() < 64 {
+    let mut rows: Vec<ClassifiedEvent> = if threads == 1 || envelopes.len() < 64 {
         envelopes.iter().map(|e| build_row(kb, e, classified_at_ms)).collect()
     } else {
         let chunk = envelopes.len().div_ceil(threads);

@@ -11,7 +11,7 @@ use crate::envelope::{Batch, Envelope};
 use crate::kb::artifact;
 use crate::kb::pointer::Pointer;
 use crate::kb::KbBody;
-use crate::store::EventRow;
+use crate::sink::ClassifiedEvent;
 use crate::testutil;
 
 const POINTER: &str = "kb/current.json";
@@ -72,13 +72,13 @@ impl BlobStore for &'static Flaky {
 
 #[derive(Default)]
 struct MemSink {
-    inserts: Mutex<Vec<(Vec<EventRow>, String)>>,
+    inserts: Mutex<Vec<(Vec<ClassifiedEvent>, String)>>,
     fail: Mutex<Option<StoreError>>,
     delay: Mutex<Option<Duration>>,
 }
 
 impl EventSink for MemSink {
-    async fn insert_batch(&self, rows: &[EventRow], token: &str) -> Result<(), StoreError> {
+    async fn write_batch(&self, rows: &[ClassifiedEvent], token: &str) -> Result<(), StoreError> {
         let delay = *self.delay.lock().unwrap();
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
@@ -205,7 +205,7 @@ async fn good_messages_land_in_one_insert_and_a_malformed_one_fails_alone() {
     let inserts = r.processor.sink().inserts.lock().unwrap();
     assert_eq!(inserts.len(), 1, "one insert per batch");
     let (rows, token) = &inserts[0];
-    assert_eq!(token, &crate::store::dedup_token(rows));
+    assert_eq!(token, &crate::sink::dedup_token(rows));
     assert!(rows.windows(2).all(|w| w[0].event_id < w[1].event_id), "rows sorted by event id");
     let by_id = |id| rows.iter().find(|r| r.event_id == id).unwrap();
     let login = by_id(a[0].event_id);
@@ -312,7 +312,10 @@ async fn a_new_version_is_picked_up_and_an_unreachable_store_keeps_the_current_o
     let out = r.processor.process(&[msg("m2", vec![env(DENY, None)])], None).await.unwrap();
     assert_eq!(out.kb_version.as_deref(), Some(v2.version()));
     let rows = r.processor.sink().inserts.lock().unwrap()[1].0.clone();
-    assert_eq!((rows[0].class_uid, rows[0].decided_by.as_str()), (6003, "override"));
+    assert_eq!(
+        (rows[0].class_uid, rows[0].decided_by),
+        (6003, crate::classify::DecidedBy::Override)
+    );
 
     // an unchanged pointer costs no artifact download
     let gets = r.store.gets.load(Ordering::SeqCst);
@@ -408,6 +411,6 @@ fn build_rows_threads_agree_with_one_thread() {
     let (four, d4) = build_rows(&active, envs, 4, 7).unwrap();
     assert_eq!((d1, d4), (0, 0));
     assert_eq!(one.len(), 300);
-    let key = |r: &EventRow| (r.event_id, r.class_uid, r.activity_id);
+    let key = |r: &ClassifiedEvent| (r.event_id, r.class_uid, r.activity_id);
     assert_eq!(one.iter().map(key).collect::<Vec<_>>(), four.iter().map(key).collect::<Vec<_>>());
 }

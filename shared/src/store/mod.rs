@@ -1,9 +1,10 @@
 //! Where classified events and analyst overrides are stored, as the engine sees it.
 //!
-//! The row model ([`EventRow`], [`OverrideRow`]), the ClickHouse DDL as SQL text with the
-//! reasoning behind each physical choice ([`ddl`]), the ordered migrations ([`migrations`]),
-//! and the ports the edge implements with a real ClickHouse client ([`EventSink`],
-//! [`OverrideSource`]). No ClickHouse type appears here.
+//! The override row ([`OverrideRow`]), the ClickHouse DDL as SQL text with the reasoning
+//! behind each physical choice ([`ddl`]), the ordered migrations ([`migrations`]), and the
+//! port the edge implements with a real ClickHouse client ([`OverrideSource`]). Classified
+//! events leave through [`crate::sink`]. The SQL lives here on purpose (see the crate
+//! docs); no ClickHouse client type does.
 
 pub mod ddl;
 pub mod migrations;
@@ -12,7 +13,7 @@ mod rows;
 use std::future::Future;
 
 pub use migrations::{Migration, MIGRATIONS};
-pub use rows::{dedup_token, EventRow, OverrideRow};
+pub use rows::OverrideRow;
 
 use crate::failure::{Disposition, Failure};
 use crate::kb::sources::Labeled;
@@ -53,17 +54,6 @@ impl Failure for StoreError {
             StoreError::Rejected(_) | StoreError::BadIdentifier(_) => Disposition::Permanent,
         }
     }
-}
-
-/// Accepts classified events. One call is one INSERT.
-pub trait EventSink: Send + Sync {
-    /// Inserts `rows` as one statement. `dedup_token` identifies the content: a retried
-    /// insert with the same token must not store the rows twice (see [`ddl`]).
-    fn insert_batch(
-        &self,
-        rows: &[EventRow],
-        dedup_token: &str,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Analyst overrides joined with the raw records they correct, oldest first, so that a

@@ -35,14 +35,22 @@ pub fn fixtures_path() -> PathBuf {
     manifest_dir().join("tests/fixtures/events/expected.jsonl")
 }
 
-/// The schema, or `None` (with a message) when the data folder is absent.
-pub fn load_schema() -> Option<Schema> {
-    let p = schema_path();
-    if !p.exists() {
-        eprintln!("skipping: OCSF schema {} not present", p.display());
-        return None;
-    }
-    Some(Schema::load(&p).expect("schema loads"))
+/// The OCSF schema. A missing one fails the test and says how to get it: no test skips.
+pub fn load_schema() -> Schema {
+    let p = require(&schema_path(), "the OCSF schema export (OCSF_SCHEMA)");
+    Schema::load(&p).expect("schema loads")
+}
+
+/// `path`, or a failure naming `what` and how to get it.
+pub fn require(path: &Path, what: &str) -> PathBuf {
+    assert!(
+        path.exists(),
+        "missing test asset: {what} at {}; run the tests with scripts/test (it fetches the \
+         schema and the model), or eval \"$(scripts/fetch-assets)\" first; the dev data sets \
+         are the shared data folder beside the repository (../shared/data)",
+        path.display()
+    );
+    path.to_path_buf()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,20 +75,16 @@ pub fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Vec<T> {
         .collect()
 }
 
-/// Dev corpus plus negatives, or `None` when absent.
-pub fn dev_records() -> Option<Vec<DevRecord>> {
+/// Dev corpus plus negatives.
+pub fn dev_records() -> Vec<DevRecord> {
     let dir = dev_dir();
-    let corpus = dir.join("corpus.jsonl");
-    if !corpus.exists() {
-        eprintln!("skipping: dev set {} not present", corpus.display());
-        return None;
-    }
+    let corpus = require(&dir.join("corpus.jsonl"), "the dev set (OCSFMAP_DEV_DIR)");
     let mut out: Vec<DevRecord> = read_jsonl(&corpus);
     let neg = dir.join("negatives.jsonl");
     if neg.exists() {
         out.extend(read_jsonl::<DevRecord>(&neg));
     }
-    Some(out)
+    out
 }
 
 pub fn knowledge() -> kb::sources::Inputs {

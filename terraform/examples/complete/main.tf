@@ -1,5 +1,7 @@
 # A complete deployment of ocsfmap from the three zips that
-#   cargo lambda build --release --arm64 --output-format zip -p ingest -p classify -p kb-rebuild
+#   cargo lambda build --release --arm64 --output-format zip -p ingest
+#   cargo lambda build --release --arm64 --output-format zip -p classify -p kb-rebuild
+# (ingest on its own, so it does not link the classifier's ML stack), or scripts/cross-build --zip
 # writes (README "Deploy with Terraform"). Every module input is passed through, so this root
 # takes the same settings as the SAM template's parameters.
 
