@@ -32,6 +32,12 @@ pub struct Args {
     /// What to print per record: the decision, or the OCSF event (as `classify` stores it).
     #[arg(long, value_enum, default_value_t = Emit::Decision)]
     pub emit: Emit,
+    /// Add `explain` to each decision: every candidate class's score term by term (retrieval
+    /// share, class statistics, schema text, missing-subject penalty), the documents behind
+    /// it with the weight each got and the rule that set it, the regime's weights and the
+    /// calibration's inputs.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +49,9 @@ pub enum Emit {
 pub fn run(a: Args) -> Result<()> {
     if !(0.0..=1.0).contains(&a.review_threshold) {
         bail!("--review-threshold must be between 0 and 1");
+    }
+    if a.explain && a.emit == Emit::Event {
+        bail!("--explain explains decisions: use it with --emit decision");
     }
     let kb = Arc::new(ocsfmap::kb::artifact::load(&a.kb)?);
     let embedder = if matches!(a.mode, ModeArg::Lexical) {
@@ -95,6 +104,11 @@ pub fn run(a: Args) -> Result<()> {
                     source: None,
                 };
                 out.write_all(m.build_raw(&raw, &record, &d, &ctx).event.to_json().as_bytes())?;
+            }
+            None if a.explain => {
+                let mut v = serde_json::to_value(&d)?;
+                v["explain"] = serde_json::to_value(clf.explain(&record))?;
+                serde_json::to_writer(&mut out, &v)?
             }
             None => serde_json::to_writer(&mut out, &d)?,
         }

@@ -48,7 +48,27 @@ fn emit_event_prints_schema_valid_events() {
         .output()
         .unwrap();
     assert!(out.status.success(), "classify: {}", String::from_utf8_lossy(&out.stderr));
+    let explained = Command::new(bin)
+        .args(["classify", "--mode", "lexical", "--explain", "--kb"])
+        .arg(&kb)
+        .arg("--input")
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(explained.status.success(), "{}", String::from_utf8_lossy(&explained.stderr));
     let _ = std::fs::remove_dir_all(&dir);
+    // Each decision carries its explanation, whose best class is the decision's.
+    for line in String::from_utf8(explained.stdout).unwrap().lines() {
+        let d: serde_json::Value = serde_json::from_str(line).unwrap();
+        let e = &d["explain"];
+        assert_eq!(e["decided_by"], d["decided_by"], "{d}");
+        if d["decided_by"] == "search" {
+            assert_eq!(e["classes"][0]["class_uid"], d["class_uid"], "{d}");
+            let t = &e["classes"][0]["terms"];
+            assert!(t["retrieval"].is_number() && t["total"].is_number(), "{t}");
+            assert!(e["calibration"]["inputs"]["lead"].is_number(), "{e}");
+        }
+    }
 
     let schema = ocsfmap::schema::Schema::load(&schema_file).unwrap();
     let lines: Vec<String> = std::fs::read_to_string(&input)

@@ -17,8 +17,8 @@ pub struct ClickHouseConfig {
     pub url: String,
     pub user: Option<String>,
     pub password: Option<String>,
-    /// A Secrets Manager secret holding the password, resolved by the function at init
-    /// (the edge crate does not call Secrets Manager itself).
+    /// A Secrets Manager secret holding the password, resolved at init
+    /// ([`ClickHouseConfig::resolve_secret`]).
     pub password_secret_arn: Option<String>,
     pub database: String,
     pub tables: Tables,

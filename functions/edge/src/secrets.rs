@@ -3,8 +3,9 @@
 //! '{"password": ...}'` and RDS-style rotation produce). Errors name the variable and the
 //! ARN, never the secret.
 
+/// Names the variable, not its value (the rule for every configuration error).
 #[derive(Debug, thiserror::Error)]
-#[error("{var}={arn}: {detail}")]
+#[error("{var}: reading the secret failed: {detail}")]
 pub struct SecretError {
     pub var: &'static str,
     pub arn: String,

@@ -1,6 +1,7 @@
 //! Logging for the functions: one JSON object per line on stdout (CloudWatch Logs keeps each
-//! line as an event and Logs Insights reads the fields), level from `AWS_LAMBDA_LOG_LEVEL`
-//! (set by Lambda's advanced logging controls) or `RUST_LOG`, default `info`.
+//! line as an event and Logs Insights reads the fields), level from `RUST_LOG` (the stacks'
+//! `LogLevel` parameter), else `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls),
+//! else `info`.
 
 use tracing_subscriber::EnvFilter;
 

@@ -58,7 +58,7 @@ fn load_embedder(cfg: &Config) -> Result<Option<Arc<Embedder>>, BoxError> {
         return Ok(None);
     };
     let e = Embedder::load(dir)
-        .map_err(|e| format!("loading the embedding model from {}: {e}", dir.display()))?;
+        .map_err(|e| format!("OCSFMAP_MODEL_DIR: loading the embedding model failed: {e}"))?;
     tracing::info!(model = e.model_id(), dir = %dir.display(), "embedding model loaded");
     Ok(Some(Arc::new(e)))
 }

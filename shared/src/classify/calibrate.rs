@@ -101,12 +101,36 @@ pub struct Evidence<'a> {
     pub lacking: &'a [u32],
 }
 
+/// One class's part of the final score ([`combine`]), term by term: what `--explain` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Terms {
+    pub class_uid: u32,
+    /// ln of the class's share of retrieval's score; a class retrieval did not find counts
+    /// as [`RETRIEVAL_FLOOR`] of the winner's score.
+    pub retrieval: f32,
+    /// Retrieval found documents of this class.
+    pub retrieved: bool,
+    /// The statistics' weight × the class's mean log-likelihood (0 when the weight is 0).
+    pub stats: f32,
+    /// The schema text's weight × ln((text score + 1) / (best text score + 1)).
+    pub text: f32,
+    /// [`super::cues::MISSING_SUBJECT`] when the record lacks the class's subject, else 0.
+    pub penalty: f32,
+    /// retrieval + stats + text − penalty.
+    pub total: f32,
+}
+
 /// Final class scores, best first: `ln(share of retrieval's score) + w.stats × mean
 /// log-likelihood + w.text × ln((text score + 1) / (best text score + 1))`, less
 /// [`super::cues::MISSING_SUBJECT`] for the classes whose subject the record lacks. A class
 /// retrieval did not find counts as [`RETRIEVAL_FLOOR`] of the winner's score. With both
 /// weights 0 only retrieval's classes take part.
 pub fn combine(e: &Evidence, w: Weights) -> Vec<(u32, f32)> {
+    terms(e, w).iter().map(|t| (t.class_uid, t.total)).collect()
+}
+
+/// [`combine`] with each class's terms, best first.
+pub fn terms(e: &Evidence, w: Weights) -> Vec<Terms> {
     let top = e.retrieval.first().map_or(0.0, |r| r.1).max(1e-6);
     let floor = top * RETRIEVAL_FLOOR;
     let total: f32 = e.retrieval.iter().map(|r| r.1.max(floor)).sum::<f32>().max(1e-6);
@@ -114,33 +138,39 @@ pub fn combine(e: &Evidence, w: Weights) -> Vec<(u32, f32)> {
         list.binary_search_by_key(&c, |s| s.0).ok().map(|i| list[i].1)
     };
     let best_text = e.text.iter().map(|t| t.1).fold(0.0f32, f32::max);
-    let others = |c: u32| {
-        let mut s = 0.0;
+    let class_terms = |c: u32, retrieval: f32, retrieved: bool| {
+        let (mut stats, mut text, mut others) = (0.0, 0.0, 0.0);
         if w.stats > 0.0 {
-            s += w.stats * lookup(e.stats, c).unwrap_or(f32::MIN / 4.0);
+            stats = w.stats * lookup(e.stats, c).unwrap_or(f32::MIN / 4.0);
+            others += stats;
         }
         if w.text > 0.0 {
-            s += w.text * ((lookup(e.text, c).unwrap_or(0.0) + 1.0) / (best_text + 1.0)).ln();
+            text = w.text * ((lookup(e.text, c).unwrap_or(0.0) + 1.0) / (best_text + 1.0)).ln();
+            others += text;
         }
-        s
+        let mut total = retrieval + others;
+        let mut penalty = 0.0;
+        if e.lacking.contains(&c) {
+            penalty = super::cues::MISSING_SUBJECT;
+            total -= penalty;
+        }
+        Terms { class_uid: c, retrieval, retrieved, stats, text, penalty, total }
     };
-    let mut out: Vec<(u32, f32)> =
-        e.retrieval.iter().map(|&(c, s)| (c, (s.max(floor) / total).ln() + others(c))).collect();
+    let mut out: Vec<Terms> = e
+        .retrieval
+        .iter()
+        .map(|&(c, s)| class_terms(c, (s.max(floor) / total).ln(), true))
+        .collect();
     if w.stats > 0.0 || w.text > 0.0 {
         let base = (floor / total).ln();
         let classes = if e.stats.is_empty() { e.text } else { e.stats };
         for &(c, _) in classes {
             if !e.retrieval.iter().any(|r| r.0 == c) {
-                out.push((c, base + others(c)));
+                out.push(class_terms(c, base, false));
             }
         }
     }
-    for (c, s) in out.iter_mut() {
-        if e.lacking.contains(c) {
-            *s -= super::cues::MISSING_SUBJECT;
-        }
-    }
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.sort_by(|a, b| b.total.total_cmp(&a.total).then(a.class_uid.cmp(&b.class_uid)));
     out
 }
 

@@ -11,6 +11,7 @@ mod activity;
 pub mod calibrate;
 pub(crate) mod class_model;
 pub(crate) mod cues;
+pub mod explain;
 pub(crate) mod schema_text;
 
 use std::collections::{HashMap, HashSet};
@@ -290,8 +291,32 @@ impl Family {
 
 /// How much a retrieved document counts for a record of shape `q`.
 fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
+    doc_weight_why(d, q).0
+}
+
+/// Which rule set a document's weight ([`doc_weight`]), for `--explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightRule {
+    /// An analyst's correction, boosted by how much it looks like the record.
+    Override,
+    /// The pack's entry for the record's whole log, which speaks for its unnamed events.
+    WholeLogEntry,
+    /// Another document while the record is decided by its whole log.
+    WholeLogOther,
+    /// The document names the record's event.
+    EventMatch,
+    /// A record of the same log about another event.
+    OtherEventSameLog,
+    /// The document's kind weight only.
+    Kind,
+}
+
+/// [`doc_weight`] and the rule that set it: one function for scoring and explaining.
+fn doc_weight_why(d: &Doc, q: &QueryShape) -> (f32, WeightRule) {
     if d.kind == DocKind::Override {
-        return OVERRIDE_OTHER_SHAPE + OVERRIDE_SHAPE_BOOST * q.similarity(d);
+        let w = OVERRIDE_OTHER_SHAPE + OVERRIDE_SHAPE_BOOST * q.similarity(d);
+        return (w, WeightRule::Override);
     }
     let w = kind_weight(d.kind);
     // An event nothing names, or a log the analysts map as a whole: the pack's entry for the
@@ -299,21 +324,25 @@ fn doc_weight(d: &Doc, q: &QueryShape) -> f32 {
     // document is about another event type, or written for the other convention, and says little.
     if q.by_whole_log() && d.kind != DocKind::Class {
         let log_entry = q.convention.is_none_or(|c| d.class_uid == c) && q.log_entry(d);
-        return w * if log_entry { EVENT_MATCH } else { UNSEEN_EVENT_OTHER };
+        return if log_entry {
+            (w * EVENT_MATCH, WeightRule::WholeLogEntry)
+        } else {
+            (w * UNSEEN_EVENT_OTHER, WeightRule::WholeLogOther)
+        };
     }
     match &q.event_term {
         Some(t) if d.kind != DocKind::Class => {
             // A number or a short name (`4625`, `connect`) names the record's event only
             // when the document is about the record's log.
             if d.terms.iter().any(|x| x == t) && (!features::is_local_term(t) || q.same_log(d)) {
-                w * EVENT_MATCH
+                (w * EVENT_MATCH, WeightRule::EventMatch)
             } else if d.kind == DocKind::Example && q.key_jaccard(d) >= 0.5 {
-                w * OTHER_EVENT_SAME_LOG
+                (w * OTHER_EVENT_SAME_LOG, WeightRule::OtherEventSameLog)
             } else {
-                w
+                (w, WeightRule::Kind)
             }
         }
-        _ => w,
+        _ => (w, WeightRule::Kind),
     }
 }
 
@@ -661,6 +690,29 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                 signature,
             );
         }
+        self.with_ranking(f, |r| match r {
+            Some(r) => self.decide_ranked(format, f, &r),
+            None => self.finish(
+                format,
+                f,
+                &shape_only(),
+                0,
+                None,
+                0.0,
+                vec![Candidate { class_uid: 0, score: 1.0 }],
+                Vec::new(),
+                DecidedBy::Nothing,
+                &[],
+                signature,
+            ),
+        })
+    }
+
+    /// Runs `k` on the record's [`Ranking`] (the one scoring path), `None` when no document
+    /// matches: shared by deciding and explaining.
+    fn with_ranking<T>(&self, f: &Features, k: impl FnOnce(Option<Ranking<'_>>) -> T) -> T {
+        let allowed = &|_: usize| true;
+        let event_terms = f.event_terms();
         let terms = f.lexical_terms();
         let vector = match &self.embedder {
             Some(e) if self.cfg.mode != Mode::Lexical => match e.embed(&f.dense_text) {
@@ -680,22 +732,11 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             vector: vector.as_deref(),
             filtered: false,
         };
-        let Some(r) = self.rank(&q, allowed) else {
-            let cands = vec![Candidate { class_uid: 0, score: 1.0 }];
-            return self.finish(
-                format,
-                f,
-                &shape_only(),
-                0,
-                None,
-                0.0,
-                cands,
-                Vec::new(),
-                DecidedBy::Nothing,
-                &[],
-                signature,
-            );
-        };
+        k(self.rank(&q, allowed))
+    }
+
+    fn decide_ranked(&self, format: Format, f: &Features, r: &Ranking) -> Decision {
+        let signature = f.signature;
         let scores: Vec<f32> = r.ranked.iter().map(|(_, s)| *s).collect();
         let probs = calibrate::softmax(&scores);
         let candidates: Vec<Candidate> = r
@@ -707,7 +748,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             .collect();
         let (class_uid, _) = r.ranked[0];
         let confidence = calibrate::confidence(
-            &self.calibration_inputs(&r),
+            &self.calibration_inputs(r),
             &probs,
             self.kb.body.calibrator.as_ref(),
         );

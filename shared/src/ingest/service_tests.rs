@@ -142,6 +142,25 @@ async fn request_level_errors() {
     assert!(queued(ing.queue()).is_empty());
 }
 
+/// The key is checked before the body is decoded or decompressed: without it, a body that
+/// decoding would refuse (bad base64, a gzip bomb) gets 401, not 400 or 413, and costs no
+/// decompression.
+#[tokio::test]
+async fn authentication_comes_before_any_decoding() {
+    let ing = ingestor(MemoryQueue::default());
+    let bomb = gzip_b64(&vec![b'a'; 80 * 1024 * 1024]);
+    for (body, base64) in [("%%% not base64 %%%".to_string(), true), (bomb, true)] {
+        let mut req = post("application/json", &body);
+        req.body_is_base64 = base64;
+        req.headers.push(("Content-Encoding".into(), "gzip".into()));
+        req.headers.retain(|(k, _)| k != "X-Api-Key");
+        assert_eq!(run(&ing, &req).await.0, 401);
+        req.headers.push(("X-Api-Key".into(), "wrong-key-0123456789".into()));
+        assert_eq!(run(&ing, &req).await.0, 403);
+    }
+    assert!(queued(ing.queue()).is_empty());
+}
+
 #[tokio::test]
 async fn queue_down_is_503_with_failed_indexes() {
     let ing = ingestor(MemoryQueue { down: true, ..Default::default() });

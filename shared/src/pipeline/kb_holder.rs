@@ -43,7 +43,7 @@ impl ActiveKb {
 /// coming back, fixes it.
 #[derive(Debug, thiserror::Error)]
 pub enum KbUnavailable {
-    #[error("no knowledge base published: pointer {key} does not exist (run kb-rebuild or `ocsfmap kb publish`)")]
+    #[error("no knowledge base published: pointer {key} does not exist (run kb-rebuild)")]
     NotPublished { key: String },
     #[error("knowledge base store unreachable and no version loaded yet: {0}")]
     Store(BlobError),
@@ -56,12 +56,13 @@ pub enum KbUnavailable {
 impl Failure for KbUnavailable {
     fn disposition(&self) -> Disposition {
         match self {
-            // A rebuild or a publish can fix these without touching this function.
-            KbUnavailable::NotPublished { .. } => Disposition::Retry,
             KbUnavailable::Store(e) => e.disposition(),
-            KbUnavailable::BadPointer { .. } | KbUnavailable::BadArtifact { .. } => {
-                Disposition::Permanent
-            }
+            // kb-rebuild (scheduled, or triggered by a source change) publishes a KB, and
+            // replaces an unreadable pointer or an artifact of another format version,
+            // without this function changing.
+            KbUnavailable::NotPublished { .. }
+            | KbUnavailable::BadPointer { .. }
+            | KbUnavailable::BadArtifact { .. } => Disposition::Retry,
         }
     }
 }

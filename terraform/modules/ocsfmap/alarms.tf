@@ -20,7 +20,7 @@ locals {
   function_alarms = {
     ingest       = { function = aws_lambda_function.ingest.function_name, what = "ingest invocations failed (init errors such as a bad variable or unreadable secret, crashes, timeouts)." }
     classify     = { function = aws_lambda_function.classify.function_name, what = "classify invocations failed as a whole (no KB published, init error, timeout); per-message failures show in the backlog and DLQ alarms." }
-    "kb-rebuild" = { function = aws_lambda_function.kb_rebuild.function_name, what = "kb-rebuild failed (BrokenInput names the source object and line; Unavailable means S3 or ClickHouse was unreachable). The previous KB keeps serving." }
+    "kb-rebuild" = { function = aws_lambda_function.kb_rebuild.function_name, what = "kb-rebuild failed (Permanent.BrokenInput names the source object and line; Retry.Unavailable means S3 or ClickHouse was unreachable). The previous KB keeps serving." }
   }
 }
 
