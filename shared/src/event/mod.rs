@@ -9,6 +9,7 @@
 //! what `serde_json::Value` would write; [`Ev::to_value`] gives the `Value` when one is needed.
 
 mod assemble;
+mod concepts;
 mod extract;
 mod fasthash;
 mod index;
