@@ -9,9 +9,14 @@ product identity table `knowledge/products.jsonl`: every pack `product` is in
 some row's `pack`, every example `source` in exactly one row's `examples`,
 every dev-set `source` in some row's `dev` (when the dev files are present),
 ids unique, and no listed name that does not exist.
+Every example `raw` is scanned for values that are not documented placeholders
+(issue #20; rules in knowledge/README.md, "Placeholders only"): real-looking
+secrets (AWS keys, private key blocks, JWTs, GitHub/Slack/Google tokens,
+password=/secret=/token= values), public IPv4/IPv6 addresses outside the
+documentation and private ranges, and e-mail addresses outside the
+documentation domains. Each such value is an error.
 
-Exit status is non-zero when any error is found. Warnings (e.g. a public IPv4
-address that is not a documentation or private address) do not fail the run.
+Exit status is non-zero when any error is found. Warnings do not fail the run.
 
 Usage: scripts/check-knowledge.py [--schema PATH] [--knowledge DIR]
                                   [--min-examples N] [--dev GLOB ...] [--report]
@@ -54,18 +59,246 @@ IDENTIFY_KEYS = ("fields", "values", "patterns")
 OPTIONAL_EMPTY = {"notes"}  # must be present, may be ""
 SLUG = re.compile(r"^pack/[a-z0-9][a-z0-9._-]*$")
 AREA = re.compile(r"^[a-z0-9][a-z0-9_-]*\.jsonl$")
-# An IPv4 literal not glued to a version string such as "Chrome/120.0.0.0".
-IPV4 = re.compile(r"(?<![\w./-])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.])")
+# --- Placeholder scan of example records (issue #20) ------------------------------------
+# Every example `raw` must hold only documented placeholders: no real-looking secrets, no
+# public IP addresses, no e-mail addresses outside the documentation domains. The rules are
+# documented in knowledge/README.md ("Placeholders only"); each finding is an error.
+
+# A full dotted quad bounded by non-digit, non-dot characters (a trailing "." ending a sentence
+# is fine), so version strings and OIDs (10.0.19041.1, 1.2.840.113549.1.1.1) never match.
+IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?!\d|\.\d)")
+# A run of hex groups and colons (optionally ending in a dotted quad), not glued to a word.
+IPV6 = re.compile(r"(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}))"
+                  r"(?![\w:]|\.\d)")
+# Colon-separated byte strings (MAC/EUI-64 addresses, certificate serials): every group two hex digits.
+HEX_BYTES = re.compile(r"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})+$")
+# A dotted quad labelled as a version, OID or build ("AppVersion":"2.4.58.0",
+# AttributeSyntaxOID'>2.5.5.9, "#Software: SGOS 7.3.14.1"): the label word, then at most
+# 12 characters that do not end the field; or a "v" prefix (v1.2.3.4).
+VERSION_LABEL = re.compile(
+    r"(?:(?<![A-Za-z])(?i:version|oid|build|firmware|software)|Version|OID|Build|Firmware|Software)"
+    r"[^,;{}\[\]\n<=]{0,12}$|(?<![A-Za-z])[vV]$")
+# A browser product/version token inside a User-Agent (Chrome/122.0.0.0): "<Product>/" right
+# before the quad and "Mozilla/" earlier in the same field (no quote, tab or newline between).
+UA_PRODUCT = re.compile(r"[A-Za-z][\w.-]*/$")
+UA_FIELD = re.compile(r"Mozilla/\d[^\"\t\n]*$")
 # Addresses fine to appear in example data: documentation, private, special.
 ALLOWED_NETS = [
     ipaddress.ip_network(n)
     for n in (
-        "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # RFC 5737
-        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
-        "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/32",
-        "224.0.0.0/4", "240.0.0.0/4", "198.18.0.0/15",  # multicast, reserved/netmasks
+        "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # RFC 5737 documentation
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918 private
+        "100.64.0.0/10",  # RFC 6598 CGNAT
+        "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",  # loopback, link-local, "this network"
+        "224.0.0.0/4", "240.0.0.0/4",  # multicast; reserved, incl. 255.255.255.255 and netmasks
+        "198.18.0.0/15",  # RFC 2544 benchmarking
+        "2001:db8::/32", "3fff::/20",  # RFC 3849, RFC 9637 documentation
+        "fc00::/7", "fe80::/10", "ff00::/8",  # unique local, link-local, multicast
+        "::1/128", "::/128",  # loopback, unspecified
     )
 ]
+
+# E-mail address: local part, "@", dot-separated labels ending in an alphabetic TLD (so
+# SD-IDs such as junos@2636.1.1.1.2.129 are not addresses). Matched case-insensitively.
+EMAIL = re.compile(
+    r"(?<![\w.%+-])([A-Za-z0-9][A-Za-z0-9._%+-]*)@"
+    r"((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63})(?![\w-]|\.[A-Za-z0-9])")
+EMAIL_DOMAINS = {"example.com", "example.net", "example.org"}  # and their subdomains
+EMAIL_TLDS = {"example", "test", "invalid", "localhost"}  # RFC 2606 / RFC 6761 reserved TLDs
+# "name@unit.service" is a systemd template unit, not an address.
+SYSTEMD_UNITS = {"service", "socket", "timer", "target", "mount", "automount", "path", "slice",
+                 "scope", "device", "swap"}
+# "name@domain" SSH algorithm and extension names (RFC 4251 section 6), e.g.
+# aes256-gcm@openssh.com, curve25519-sha256@libssh.org: lower-case names at these domains.
+SSH_NAME_DOMAINS = {"openssh.com", "libssh.org"}
+SSH_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+# AWS access key ids; the documented placeholders end in EXAMPLE (AKIAIOSFODNN7EXAMPLE).
+AWS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])")
+# AWS secret access keys: 40 base64 characters. Flagged when the value is mixed case and
+# either follows a "secret" label within 40 characters or contains "/" or "+" (not a path).
+# The documented placeholder is wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY (anything with EXAMPLE).
+AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+SECRET_LABEL = re.compile(r"(?i)secret[^\n]{0,40}$")
+PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----")
+KEY_MATERIAL = re.compile(r"[A-Za-z0-9+/=]{32,}")
+JWT = re.compile(r"(?<![\w-])(eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*)")
+API_TOKENS = [
+    ("GitHub token", re.compile(r"(?<![\w])(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")),
+    ("Slack token", re.compile(r"(?<![\w-])(xox[abposr]-[A-Za-z0-9-]{10,})")),
+    ("Slack webhook", re.compile(r"(hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/-]{20,})")),
+    ("Google API key", re.compile(r"(?<![\w-])(AIza[0-9A-Za-z_-]{30,})")),
+]
+# Generic credentials: a key whose last word is a secret word, then "=" or ":", then a value.
+# Keys are split into words at "_", "-", "." and camelCase humps, so password_changed,
+# passwordResetRequired, PasswordLastSet, secretId, token_id, tokenHash, TokenElevationType
+# are not credentials. PWD (the working directory in sudo/env lines) is not a secret word.
+SECRET_WORDS = {"password", "passwd", "passphrase", "pass", "secret", "token", "apikey"}
+SECRET_KEY_PAIRS = {"api", "access", "secret", "private", "auth", "signing", "encryption", "master",
+                    "client", "subscription"}  # ... followed by "key"
+CRED_KEY = r"[A-Za-z][\w.-]*"
+CREDENTIAL = re.compile(
+    # <Data Name='Password'>value</Data>, <password>value</password>
+    r"Name=\\?['\"](?P<k3>" + CRED_KEY + r")\\?['\"]>(?P<v5>[^<]*)<"
+    r"|<(?P<k4>" + CRED_KEY + r")>(?P<v6>[^<]*)</(?P=k4)>"
+    # "key": "value" / 'key'='value' (JSON, also escaped inside JSON strings)
+    r"|(?P<q>\\?[\"'])(?P<k1>" + CRED_KEY + r")(?P=q)\s*[:=]\s*"
+    r"(?:(?P<vq>\\?[\"'])(?P<v1>.*?)(?P=vq)|(?P<v2>[^\s\"',;&|}\]<>)]*))"
+    # key=value, key: value (key=value logs, URL query strings, headers). A bare ":" needs a
+    # space after it and none before, so "passwd:chauthtok" (PAM service:type) and prose such as
+    # "reason = Invalid password : local database" are not credentials.
+    r"|(?<![\w.\\-])(?P<k2>" + CRED_KEY + r")(?:\s*=\s*|:\s+)"
+    r"(?:(?P<vq3>\\?[\"'])(?P<v3>.*?)(?P=vq3)|(?P<v4>[^\s\"',;&|}\]<>)]*))")
+URL_USERINFO = re.compile(r"[A-Za-z][\w+.-]*://[^/\s:@\"']+:(?P<v>[^/\s@\"']+)@")
+AUTH_HEADER = re.compile(r"(?i)authorization\\?[\"']?\s*[:=]\s*\\?[\"']?(?:bearer|basic|token)\s+"
+                         r"(?P<v>[^\s\"'\\]+)")
+PLACEHOLDER_WORDS = ("redacted", "hidden", "masked", "removed", "omitted", "placeholder", "example",
+                     "changeme", "dummy", "fake", "sample", "notset", "not_set", "filtered",
+                     "sanitized", "xxx", "***")
+PLACEHOLDER_VALUES = {"null", "none", "nil", "n/a", "na", "true", "false", "yes", "no", "on", "off",
+                      "set", "unset", "required", "0", "1"}
+PLACEHOLDER_SHAPE = re.compile(
+    r"^(?:[*xX\u2022#.?_-]*|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\$\{[^}]*\}|\$[A-Za-z_]\w*|%[^%]+%|%%\d+"
+    r"|\([^)]*\))$")
+JSON_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def key_words(key):
+    """Lower-case words of a key name: split at _ - . and camelCase humps."""
+    return [w.lower() for part in re.split(r"[_.\-]+", key) for w in CAMEL.findall(part)]
+
+
+def is_secret_key(key):
+    words = key_words(key)
+    if not words:
+        return False
+    if words[-1] in SECRET_WORDS:
+        return True
+    return len(words) >= 2 and words[-1] == "key" and words[-2] in SECRET_KEY_PAIRS
+
+
+def is_placeholder_value(value):
+    """A credential value that is obviously not a real secret."""
+    v = value.strip().strip("\\").strip()
+    low = v.lower()
+    return (PLACEHOLDER_SHAPE.match(v) is not None or low in PLACEHOLDER_VALUES
+            or any(w in low for w in PLACEHOLDER_WORDS))
+
+
+def ip_allowed(ip):
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    return any(ip.version == net.version and ip in net for net in ALLOWED_NETS)
+
+
+def email_allowed(local, domain):
+    d = domain.lower()
+    labels = d.split(".")
+    if d in EMAIL_DOMAINS or any(d.endswith("." + base) for base in EMAIL_DOMAINS):
+        return True
+    if labels[-1] in EMAIL_TLDS:
+        return True
+    if labels[-1] in SYSTEMD_UNITS:
+        return True  # postgresql@15-main.service: a systemd unit instance
+    if d in SSH_NAME_DOMAINS and SSH_NAME.match(local):
+        return True  # aes256-gcm@openssh.com: an SSH algorithm name
+    return False
+
+
+def scan_placeholders(text):
+    """Yield (kind, message) for every value in `text` that is not a documented placeholder."""
+    seen = set()
+
+    def once(kind, value, msg):
+        if (kind, value) not in seen:
+            seen.add((kind, value))
+            return [(kind, msg)]
+        return []
+
+    # IPv6 first, so the dotted quad of ::ffff:a.b.c.d is judged once, as the mapped address.
+    v6_spans = []
+    for m in IPV6.finditer(text):
+        s = m.group(1)
+        if HEX_BYTES.match(s):
+            continue  # MAC address, certificate serial or fingerprint
+        try:
+            ip = ipaddress.IPv6Address(s)
+        except ValueError:
+            continue  # times (10:15:22), SCSI ids (6:0:0:0) and the like
+        v6_spans.append(m.span(1))
+        if not ip_allowed(ip):
+            yield from once("ipv6", s, f"public IPv6 {s}; use 2001:db8::/32 "
+                                       "(or a private/link-local address)")
+    for m in IPV4.finditer(text):
+        s = m.group(1)
+        if any(a <= m.start(1) < b for a, b in v6_spans):
+            continue
+        try:
+            ip = ipaddress.IPv4Address(s)
+        except ValueError:
+            continue  # not an address: an octet above 255
+        before = text[max(0, m.start(1) - 300):m.start(1)]
+        if VERSION_LABEL.search(before[-40:]):
+            continue  # "AppVersion":"2.4.58.0", AttributeSyntaxOID'>2.5.5.9
+        if UA_PRODUCT.search(before[-40:]) and UA_FIELD.search(before):
+            continue  # User-Agent product token: Chrome/122.0.0.0
+        if not ip_allowed(ip):
+            yield from once("ipv4", s, f"public IPv4 {s}; use 192.0.2.0/24, 198.51.100.0/24 or "
+                                       "203.0.113.0/24 (or a private address)")
+    for m in EMAIL.finditer(text):
+        local, domain = m.group(1), m.group(2)
+        if not email_allowed(local, domain):
+            yield from once("email", m.group(0), f"e-mail address {m.group(0)} outside the documentation "
+                                                  "domains; use example.com/.net/.org")
+    for m in AWS_KEY_ID.finditer(text):
+        if not m.group(1).endswith("EXAMPLE"):
+            yield from once("aws-key-id", m.group(1), f"AWS access key id {m.group(1)}; use one ending "
+                                                       "in EXAMPLE (AKIAIOSFODNN7EXAMPLE)")
+    for m in AWS_SECRET.finditer(text):
+        s = m.group(1)
+        if "EXAMPLE" in s.upper() or not (re.search(r"[A-Z]", s) and re.search(r"[a-z]", s)):
+            continue
+        labelled = SECRET_LABEL.search(text[max(0, m.start() - 48):m.start()]) is not None
+        looks_b64 = re.search(r"[/+]", s) and re.search(r"\d", s) and not s.startswith("/") and "//" not in s
+        if labelled or looks_b64:
+            yield from once("aws-secret-key", s, f"AWS secret access key {s[:8]}...; use "
+                                                 "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    for m in PRIVATE_KEY.finditer(text):
+        body = text[m.end():m.end() + 400].split("-----END", 1)[0]
+        body = body.replace("\\n", "").replace("\n", "").replace("\r", "").replace(" ", "")
+        if KEY_MATERIAL.search(body) and "EXAMPLE" not in body.upper():
+            yield from once("private-key", m.start(), f"private key block ({m.group(1)}); "
+                                                       "leave the body out or write EXAMPLE")
+    for m in JWT.finditer(text):
+        if "EXAMPLE" not in m.group(1).upper():
+            yield from once("jwt", m.group(1), f"JWT {m.group(1)[:16]}...; write a placeholder "
+                                                "such as <jwt> or eyJ...EXAMPLE")
+    for kind, rx in API_TOKENS:
+        for m in rx.finditer(text):
+            if "EXAMPLE" not in m.group(1).upper():
+                yield from once("api-token", m.group(1), f"{kind} {m.group(1)[:12]}...; "
+                                                           "write one containing EXAMPLE")
+    for m in CREDENTIAL.finditer(text):
+        key = m.group("k1") or m.group("k2") or m.group("k3") or m.group("k4")
+        if not is_secret_key(key):
+            continue
+        value = next((v for v in (m.group(g) for g in ("v1", "v2", "v3", "v4", "v5", "v6"))
+                      if v is not None), "")
+        if value.strip().startswith(("{", "[")) and m.group("v1") is None and m.group("v3") is None:
+            continue  # "credentials":{...}: a structure, not a value
+        if m.group("v2") is not None and JSON_NUMBER.match(value):
+            continue  # "pass":11 (kube-bench): a JSON number is a count, not a credential
+        if not is_placeholder_value(value):
+            yield from once("credential", (key, value),
+                            f"credential {key}={value[:24]!r}; use a placeholder such as "
+                            "<redacted>, ******** or EXAMPLE")
+    for rx in (URL_USERINFO, AUTH_HEADER):
+        for m in rx.finditer(text):
+            if not is_placeholder_value(m.group("v")):
+                yield from once("credential", m.group(0), f"credential in {m.group(0)[:32]!r}...; use a "
+                                                           "placeholder such as <redacted> or EXAMPLE")
 
 
 def load_schema(path):
@@ -88,6 +321,7 @@ class Checker:
         self.classes = classes
         self.errors = []
         self.warnings = []
+        self.findings = Counter()  # placeholder-scan errors by kind
 
     def err(self, where, msg):
         self.errors.append(f"{where}: {msg}")
@@ -126,19 +360,10 @@ class Checker:
                 ok = False
         return ok
 
-    def check_ips(self, where, text):
-        for m in IPV4.finditer(text):
-            try:
-                ip = ipaddress.ip_address(m.group(1))
-            except ValueError:
-                continue
-            if "version" in text[max(0, m.start() - 24):m.start()].lower():
-                continue  # "agentVersion": "23.4.2.14"
-            octets = [int(o) for o in m.group(1).split(".")]
-            if (octets[0] < 10 and max(octets) < 100) or octets[2:] == [0, 0]:
-                continue  # version numbers and OIDs such as 2.4.58.0, 2.5.5.9, 122.0.0.0
-            if not any(ip in net for net in ALLOWED_NETS):
-                self.warn(where, f"public IPv4 {ip}; prefer RFC 5737 or private addresses")
+    def check_placeholders(self, where, text):
+        for kind, msg in scan_placeholders(text):
+            self.findings[kind] += 1
+            self.err(where, msg)
 
     def check_pack_line(self, where, obj):
         if not self.check_keys(where, obj, PACK_KEYS):
@@ -167,7 +392,7 @@ class Checker:
                 json.loads(raw)
             except ValueError as e:
                 self.err(where, f"raw looks like JSON but does not parse: {e}")
-        self.check_ips(where, raw)
+        self.check_placeholders(where, raw)
         self.check_class(where, obj["class_uid"], obj["activity_id"], False)
 
 
@@ -367,6 +592,10 @@ def main():
         print(f"warning: {w}", file=sys.stderr)
     for e in checker.errors:
         print(f"error: {e}", file=sys.stderr)
+    if checker.findings:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(checker.findings.items()))
+        print(f"placeholder scan: {sum(checker.findings.values())} findings in examples ({kinds})",
+              file=sys.stderr)
     print(f"products={len(products)} pack_lines={pack_lines} example_lines={ex_lines} "
           f"classes_with_examples={sum(1 for u in active if ex_classes.get(u))}/{len(active)} "
           f"errors={len(checker.errors)} warnings={len(checker.warnings)}")
