@@ -51,12 +51,10 @@ pub fn build(a: BuildArgs) -> Result<()> {
     let body = kb::build(
         schema,
         BuildOptions {
-            examples: inputs.examples,
-            pack: inputs.pack,
-            products: inputs.products,
             overrides,
             embedder: embedder.as_ref(),
             progress: Some(&progress),
+            ..inputs.into()
         },
     )?;
     pb.finish_and_clear();

@@ -448,28 +448,7 @@ mod tests {
     use crate::testutil::{labeled, mini_schema};
 
     fn body() -> KbBody {
-        let examples = vec![
-            labeled(
-                r#"{"eventName":"ConsoleLogin","userName":"alice","sourceIPAddress":"192.0.2.1"}"#,
-                3002,
-                1,
-                "a",
-            ),
-            labeled(
-                r#"{"eventName":"DeleteBucket","bucketName":"b","sourceIPAddress":"192.0.2.1"}"#,
-                6003,
-                4,
-                "a",
-            ),
-            labeled(
-                r#"{"action":"deny","src_ip":"192.0.2.9","dst_ip":"198.51.100.2","dst_port":22,"protocol":"tcp"}"#,
-                4001,
-                5,
-                "b",
-            ),
-        ];
-        crate::kb::build(mini_schema(), crate::kb::BuildOptions { examples, ..Default::default() })
-            .unwrap()
+        crate::testutil::mini_body(Vec::new())
     }
 
     /// The strict fold hides the held-out source's records, the pack entries and examples of

@@ -15,16 +15,7 @@ use ocsfmap::search::Mode;
 fn without_product(product: &str) -> Classifier {
     let schema = event_support::load_schema();
     let inputs = event_support::knowledge();
-    let body = kb::build(
-        schema,
-        kb::BuildOptions {
-            examples: inputs.examples,
-            pack: inputs.pack,
-            products: inputs.products,
-            ..Default::default()
-        },
-    )
-    .expect("kb builds");
+    let body = kb::build(schema, inputs.into()).expect("kb builds");
     assert!(
         body.docs.iter().any(|d| d.products.iter().any(|p| p == product)),
         "no document is about {product}: the fold would hide nothing"

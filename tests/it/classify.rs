@@ -51,16 +51,7 @@ fn build_kb(overrides: Vec<Labeled>) -> Result<Vec<u8>> {
         format!("schema {} (set OCSF_SCHEMA)", binaries::schema_path().display())
     })?;
     let inputs = read_paths(&[binaries::workspace_root().join("knowledge")])?;
-    let body = kb::build(
-        schema,
-        BuildOptions {
-            examples: inputs.examples,
-            pack: inputs.pack,
-            products: inputs.products,
-            overrides,
-            ..BuildOptions::default()
-        },
-    )?;
+    let body = kb::build(schema, BuildOptions { overrides, ..inputs.into() })?;
     Ok(artifact::to_bytes(&body)?.0)
 }
 

@@ -16,7 +16,7 @@ use ocsfmap::blob::{BlobStore, FsBlobStore, PutCondition};
 use ocsfmap::envelope::{Batch, Envelope};
 use ocsfmap::kb::pointer::Pointer;
 use ocsfmap::kb::sources::read_paths;
-use ocsfmap::kb::{self, artifact, BuildOptions};
+use ocsfmap::kb::{self, artifact};
 use ocsfmap::pipeline::{
     build_rows, KbHolder, KbHolderConfig, Processor, ProcessorConfig, QueueMessage,
 };
@@ -106,15 +106,7 @@ async fn main() -> R<()> {
         ),
     )))?;
     let inputs = read_paths(&[workspace().join("knowledge")])?;
-    let body = kb::build(
-        schema,
-        BuildOptions {
-            examples: inputs.examples,
-            pack: inputs.pack,
-            products: inputs.products,
-            ..BuildOptions::default()
-        },
-    )?;
+    let body = kb::build(schema, inputs.into())?;
     let (bytes, header) = artifact::to_bytes(&body)?;
     let store_dir = tempfile::tempdir()?;
     let cache_dir = tempfile::tempdir()?;

@@ -23,6 +23,20 @@ pub struct BuildOptions<'a> {
     pub progress: Option<&'a dyn Fn(usize, usize)>,
 }
 
+/// What was read from knowledge files ([`super::sources::read_paths`]), with no overrides,
+/// model or progress: callers add those with struct update syntax
+/// (`BuildOptions { overrides, ..inputs.into() }`), so a new input kind is threaded once.
+impl From<super::sources::Inputs> for BuildOptions<'_> {
+    fn from(i: super::sources::Inputs) -> Self {
+        BuildOptions {
+            examples: i.examples,
+            pack: i.pack,
+            products: i.products,
+            ..Default::default()
+        }
+    }
+}
+
 /// Builds the KB body. Examples and overrides naming a class the schema does not have (or a
 /// deprecated one) are skipped with a warning rather than failing the build.
 pub fn build(schema: Schema, opts: BuildOptions<'_>) -> Result<KbBody, EmbedError> {

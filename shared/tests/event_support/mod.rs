@@ -118,18 +118,8 @@ pub fn lexical_classifier_from(
 ) -> Classifier {
     let mut inputs = knowledge();
     inputs.examples.extend(examples);
-    let body = kb::build(
-        schema.clone(),
-        kb::BuildOptions {
-            examples: inputs.examples,
-            pack: inputs.pack,
-            products: inputs.products,
-            overrides,
-            embedder: None,
-            progress: None,
-        },
-    )
-    .expect("kb builds");
+    let body = kb::build(schema.clone(), kb::BuildOptions { overrides, ..inputs.into() })
+        .expect("kb builds");
     let (bytes, _) = kb::artifact::to_bytes(&body).expect("kb serialises");
     let kb: KnowledgeBase = kb::artifact::from_bytes(&bytes, "memory").expect("kb loads");
     Classifier::new(Arc::new(kb), None, Config { mode: Mode::Lexical, ..Config::default() })
