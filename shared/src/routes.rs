@@ -16,8 +16,11 @@ use serde::Deserialize;
 pub enum Auth {
     /// The log shippers' API key (`x-api-key` or `Authorization: Bearer`).
     IngestKey,
-    /// An analyst's credential for the review API.
+    /// An analyst's credential for the review API (a JWT in AWS, the review key locally).
     ReviewCredential,
+    /// No credential: the review page's static files and its sign-in settings, which hold
+    /// nothing secret and must load before anyone has signed in.
+    Public,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -66,14 +69,20 @@ fn resolve_in<'t>(routes: &'t [Route], method: &str, path: &str) -> Result<&'t R
     if matching.is_empty() {
         return Err(RouteError::NotFound);
     }
-    // The longest route wins when a stage prefix could make two routes match.
+    // When two routes match (a parameter segment, or a stage prefix that makes `/review/x`
+    // look like `/{stage}/review/x`), the one with more literal segments wins, then the
+    // longer one: `/v1/review/config` over `/v1/review/{signature}` over `/review/{asset}`.
     let best = matching
         .iter()
         .filter(|r| r.method.eq_ignore_ascii_case(method))
-        .max_by_key(|r| r.path.len());
+        .max_by_key(|r| (literal_segments(&r.path), r.path.split('/').count()));
     best.copied().ok_or_else(|| RouteError::MethodNotAllowed {
         allowed: matching.iter().map(|r| r.method.clone()).collect(),
     })
+}
+
+fn literal_segments(route: &str) -> usize {
+    route.split('/').filter(|s| !s.is_empty() && !s.starts_with('{')).count()
 }
 
 /// Whether the request path ends with the route's segments.
@@ -121,7 +130,8 @@ mod tests {
         let t = table();
         assert!(!t.is_empty());
         for r in t {
-            assert!(r.path.starts_with("/v1/"), "{r:?}");
+            // The API is versioned; only the page's own files sit outside `/v1/`.
+            assert!(r.path.starts_with("/v1/") || r.auth == Auth::Public, "{r:?}");
             assert!(
                 ["GET", "POST", "PUT", "DELETE", "PATCH"].contains(&r.method.as_str()),
                 "{r:?}"
@@ -161,5 +171,18 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(resolve_in(&t, "DELETE", "/v1/corrections/a/b"), Err(RouteError::NotFound));
+    }
+
+    #[test]
+    fn literal_segments_win_over_parameters_and_stage_prefixes() {
+        let r = |m, p| resolve(m, p).map(|r| r.path.as_str());
+        assert_eq!(r("GET", "/v1/review/config"), Ok("/v1/review/config"));
+        assert_eq!(r("GET", "/v1/review/00a1b2c3d4e5f607"), Ok("/v1/review/{signature}"));
+        assert_eq!(r("GET", "/prod/v1/review/00a1b2c3d4e5f607"), Ok("/v1/review/{signature}"));
+        assert_eq!(r("GET", "/review/app.js"), Ok("/review/{asset}"));
+        assert_eq!(r("GET", "/prod/review"), Ok("/review"));
+        assert_eq!(r("GET", "/v1/review"), Ok("/v1/review"));
+        assert_eq!(resolve("GET", "/v1/review").unwrap().auth, Auth::ReviewCredential);
+        assert_eq!(resolve("GET", "/review").unwrap().auth, Auth::Public);
     }
 }
