@@ -32,7 +32,11 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let tables = Tables { events: a.events_table.clone(), overrides: a.overrides_table.clone() };
+    let tables = Tables {
+        events: a.events_table.clone(),
+        overrides: a.overrides_table.clone(),
+        ..Tables::default()
+    };
     if a.print_sql {
         for m in MIGRATIONS {
             println!("-- {}: {}\n{};\n", m.id, m.name, m.sql(&tables)?);

@@ -23,6 +23,7 @@ pub mod ingest;
 pub mod kb;
 pub mod pipeline;
 pub mod rebuild;
+pub mod review;
 pub mod routes;
 pub mod search;
 pub mod signature;

@@ -8,3 +8,4 @@ mod harness;
 mod ingest;
 mod init;
 mod kb_rebuild;
+mod review;

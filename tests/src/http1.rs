@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 
 #[derive(Debug)]
 #[cfg_attr(not(test), allow(dead_code))]
-pub(crate) struct Response {
+pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -22,7 +22,7 @@ impl Response {
 }
 
 /// Sends one request to `host:port` and reads the whole response.
-pub(crate) async fn request(
+pub async fn request(
     authority: &str,
     method: &str,
     path: &str,
@@ -33,7 +33,7 @@ pub(crate) async fn request(
 }
 
 /// [`request`] with extra request headers.
-pub(crate) async fn request_with_headers(
+pub async fn request_with_headers(
     authority: &str,
     method: &str,
     path: &str,

@@ -17,7 +17,7 @@
 
 pub mod binaries;
 pub mod clickhouse;
-mod http1;
+pub mod http1;
 pub mod localstack;
 pub mod names;
 pub mod poll;

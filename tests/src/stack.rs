@@ -1,4 +1,4 @@
-//! The whole pipeline on this machine: the three real function binaries under the Runtime
+//! The whole pipeline on this machine: the four real function binaries under the Runtime
 //! API harness, wired the way the deployed stack wires them, on LocalStack and ClickHouse.
 //!
 //! - an HTTP gateway on 127.0.0.1 serves the route table (`ocsfmap::routes`): each route's
@@ -8,7 +8,10 @@
 //!   batch, like `BatchSize`), invokes `classify` and deletes what it did not report as
 //!   failed (`ReportBatchItemFailures`); SQS redrives the rest to the DLQ itself;
 //! - the bucket's notifications for `kb/sources/` go to a queue whose messages invoke
-//!   `kb-rebuild` (the S3 trigger), and an optional timer sends it the scheduled event.
+//!   `kb-rebuild` (the S3 trigger), and an optional timer sends it the scheduled event;
+//! - `review`'s rebuild requests go to their own queue, read like the event source mapping
+//!   with a batching window: the first message opens the window, everything received until
+//!   it closes is one `kb-rebuild` invocation (`MaximumBatchingWindowInSeconds`).
 //!
 //! Used by the end-to-end test and by `scripts/dev` (binary `dev-stack`).
 
@@ -65,6 +68,10 @@ pub struct StackOptions {
     /// Address of the HTTP gateway (`127.0.0.1:0`: any free port).
     pub http_addr: SocketAddr,
     pub api_key: String,
+    /// The review API's key (the local stand-in for an analyst's token).
+    pub review_key: String,
+    /// The rebuild requests' batching window.
+    pub rebuild_debounce: Duration,
     /// Directory holding the `ingest`, `classify` and `kb-rebuild` binaries; `None` builds
     /// them (test profile) on first use.
     pub bin_dir: Option<PathBuf>,
@@ -90,6 +97,8 @@ impl StackOptions {
             name_prefix: name_prefix.to_string(),
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             api_key: "local-stack-key-0123456789".to_string(),
+            review_key: "local-review-key-0123456789".to_string(),
+            rebuild_debounce: Duration::from_secs(5),
             bin_dir: None,
             schema: crate::binaries::schema_path(),
             knowledge: root.join("knowledge"),
@@ -110,6 +119,9 @@ pub struct Stats {
     pub classify_errors: AtomicU64,
     pub rebuild_invocations: AtomicU64,
     pub rebuild_errors: AtomicU64,
+    /// kb-rebuild invocations made for review's rebuild requests, and the requests they took.
+    pub requested_rebuilds: AtomicU64,
+    pub rebuild_requests: AtomicU64,
 }
 
 /// A running pipeline. Dropping it stops the loops and the function processes; the bucket,
@@ -118,9 +130,11 @@ pub struct Stack {
     pub endpoint: String,
     pub http_addr: SocketAddr,
     pub api_key: String,
+    pub review_key: String,
     pub bucket: String,
     pub queue: QueueWithDlq,
     pub kb_events: Queue,
+    pub rebuild_requests: Queue,
     pub database: String,
     pub clickhouse_url: String,
     pub stats: Arc<Stats>,
@@ -129,6 +143,7 @@ pub struct Stack {
     pub ingest: Arc<FunctionProcess>,
     pub classify: Arc<FunctionProcess>,
     pub kb_rebuild: Arc<FunctionProcess>,
+    pub review: Arc<FunctionProcess>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -146,6 +161,17 @@ impl Stack {
                 .await?;
         let kb_events =
             localstack::create_queue(&sqs, &format!("{}-kb-events", opts.name_prefix)).await?;
+        let rebuild_requests =
+            localstack::create_queue(&sqs, &format!("{}-rebuild-requests", opts.name_prefix))
+                .await?;
+        // Longer than a rebuild, as the stacks set it (6x kb-rebuild's timeout): a request
+        // must not come back while the run it started is still building.
+        sqs.set_queue_attributes()
+            .queue_url(&rebuild_requests.url)
+            .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, "900")
+            .send()
+            .await
+            .map_err(aws_err("SQS SetQueueAttributes"))?;
 
         let clickhouse_url = crate::clickhouse::url();
         let database = crate::names::unique_ident(&opts.name_prefix.replace('-', "_"));
@@ -220,6 +246,25 @@ impl Stack {
             .await?
             .with_timeout(Duration::from_secs(120));
 
+        let mut env = common.clone();
+        let cache = std::env::temp_dir().join(crate::names::unique("stack-review-kb-cache"));
+        env.extend([
+            ("KB_BUCKET".into(), bucket.clone()),
+            ("KB_CACHE_DIR".into(), cache.display().to_string()),
+            ("REVIEW_AUTH".into(), "key".into()),
+            ("REVIEW_API_KEY".into(), opts.review_key.clone()),
+            (
+                "REVIEW_CURSOR_KEY".into(),
+                format!("{}-cursor-signing-key-0123456789", opts.name_prefix),
+            ),
+            ("REBUILD_QUEUE_URL".into(), rebuild_requests.url.clone()),
+        ]);
+        let review = Arc::new(
+            FunctionProcess::spawn(bin("review").await?, env)
+                .await?
+                .with_timeout(Duration::from_secs(60)),
+        );
+
         // Notifications only now: the initial uploads must not trigger rebuilds.
         notify_sources(&s3, &bucket, &kb_events).await?;
 
@@ -232,7 +277,8 @@ impl Stack {
         let ingest = Arc::new(ingest);
         let classify = Arc::new(classify);
         let kb_rebuild = Arc::new(kb_rebuild);
-        let functions: Functions = Arc::new(HashMap::from([("ingest", ingest.clone())]));
+        let functions: Functions =
+            Arc::new(HashMap::from([("ingest", ingest.clone()), ("review", review.clone())]));
         let mut tasks = vec![tokio::spawn(gateway(listener, functions, stats.clone()))];
         tasks.push(tokio::spawn(classify_loop(
             sqs.clone(),
@@ -247,15 +293,25 @@ impl Stack {
             kb_rebuild.clone(),
             opts.schedule,
             stats.clone(),
+            stopped.clone(),
+        )));
+        tasks.push(tokio::spawn(requested_rebuild_loop(
+            sqs.clone(),
+            rebuild_requests.clone(),
+            kb_rebuild.clone(),
+            opts.rebuild_debounce,
+            stats.clone(),
             stopped,
         )));
         Ok(Stack {
             endpoint: format!("http://{http_addr}/v1/logs"),
             http_addr,
             api_key: opts.api_key,
+            review_key: opts.review_key,
             bucket,
             queue,
             kb_events,
+            rebuild_requests,
             database,
             clickhouse_url,
             stats,
@@ -264,9 +320,39 @@ impl Stack {
             ingest,
             classify,
             kb_rebuild,
+            review,
             stop,
             tasks,
         })
+    }
+
+    /// The review page's address.
+    pub fn review_url(&self) -> String {
+        format!("http://{}/review", self.http_addr)
+    }
+
+    /// A review API request with the review key; returns status and JSON body.
+    pub async fn review_request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value)> {
+        let auth = format!("Bearer {}", self.review_key);
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let resp = crate::http1::request_with_headers(
+            &self.http_addr.to_string(),
+            method,
+            path_and_query,
+            &[("authorization", auth.as_str()), ("content-type", "application/json")],
+            &bytes,
+            Duration::from_secs(60),
+        )
+        .await
+        .map_err(|e| StackError::Setup(format!("{method} {path_and_query}: {e}")))?;
+        let value = serde_json::from_slice(&resp.body)
+            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&resp.body)));
+        Ok((resp.status, value))
     }
 
     /// POSTs `body` to the gateway with the API key and `headers`; returns status and body.
@@ -301,7 +387,12 @@ impl Stack {
             t.abort();
         }
         let _ = localstack::delete_bucket(&self.s3, &self.bucket).await;
-        for url in [&self.queue.queue.url, &self.queue.dlq.url, &self.kb_events.url] {
+        for url in [
+            &self.queue.queue.url,
+            &self.queue.dlq.url,
+            &self.kb_events.url,
+            &self.rebuild_requests.url,
+        ] {
             let _ = self.sqs.delete_queue().queue_url(url).send().await;
         }
         if let Ok(admin) = crate::clickhouse::client().await {
@@ -611,6 +702,58 @@ async fn rebuild_loop(
             }
             if let Some(handle) = m.receipt_handle() {
                 let _ = sqs.delete_message().queue_url(&url).receipt_handle(handle).send().await;
+            }
+        }
+    }
+}
+
+/// What Lambda's SQS event source mapping does for `kb-rebuild` on the rebuild requests
+/// queue: the first message opens a batching window of `window`; everything received until
+/// it closes goes to one invocation, and is deleted after it succeeds.
+async fn requested_rebuild_loop(
+    sqs: aws_sdk_sqs::Client,
+    queue: Queue,
+    kb_rebuild: Arc<FunctionProcess>,
+    window: Duration,
+    stats: Arc<Stats>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    while !*stopped.borrow() {
+        let first = tokio::select! {
+            m = localstack::receive(&sqs, &queue.url, Duration::from_secs(1)) => m.unwrap_or_default(),
+            _ = stopped.changed() => return,
+        };
+        if first.is_empty() {
+            continue;
+        }
+        let mut batch = first;
+        let closes = tokio::time::Instant::now() + window;
+        while tokio::time::Instant::now() < closes {
+            let left = closes - tokio::time::Instant::now();
+            let wait = left.min(Duration::from_secs(1));
+            batch.extend(localstack::receive(&sqs, &queue.url, wait).await.unwrap_or_default());
+        }
+        stats.requested_rebuilds.fetch_add(1, Ordering::Relaxed);
+        stats.rebuild_requests.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        stats.rebuild_invocations.fetch_add(1, Ordering::Relaxed);
+        match kb_rebuild.invoke(crate::sqs_event::from_messages(&batch, &queue.arn)).await {
+            Ok(outcome) => {
+                tracing::info!(requests = batch.len(), outcome = %outcome, "kb-rebuild (requested)");
+                for m in &batch {
+                    if let Some(h) = m.receipt_handle() {
+                        let _ = sqs
+                            .delete_message()
+                            .queue_url(&queue.url)
+                            .receipt_handle(h)
+                            .send()
+                            .await;
+                    }
+                }
+            }
+            Err(e) => {
+                // Left on the queue: redelivered after the visibility timeout, as in AWS.
+                stats.rebuild_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, "kb-rebuild (requested) failed");
             }
         }
     }

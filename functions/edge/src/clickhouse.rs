@@ -65,6 +65,7 @@ impl ClickHouseConfig {
             tables: Tables {
                 events: ident("EVENTS_TABLE", "events")?,
                 overrides: ident("OVERRIDES_TABLE", "overrides")?,
+                ..Tables::default()
             },
             timeout: env.millis_or("CLICKHOUSE_TIMEOUT_MS", DEFAULT_TIMEOUT, 100..=300_000)?,
         })

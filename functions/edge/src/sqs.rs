@@ -99,3 +99,39 @@ where
 fn describe(err: &dyn std::error::Error) -> String {
     ocsfmap::text::error_chain(err).chars().take(300).collect()
 }
+
+/// The review API's rebuild requests: one small message per correction on kb-rebuild's
+/// request queue, whose batching window turns a burst into one run.
+pub struct SqsRebuildRequests {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsRebuildRequests {
+    pub fn new(client: Client, queue_url: String) -> Self {
+        Self { client, queue_url }
+    }
+}
+
+impl ocsfmap::review::RebuildRequests for SqsRebuildRequests {
+    async fn request_rebuild(&self, reason: &str) -> Result<bool, String> {
+        let body = serde_json::json!({"action": "rebuild", "reason": reason}).to_string();
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map(|_| true)
+            .map_err(|e| match &e {
+                SdkError::ServiceError(s) => {
+                    format!(
+                        "{}: {}",
+                        s.err().code().unwrap_or("?"),
+                        s.err().message().unwrap_or("")
+                    )
+                }
+                other => other.to_string(),
+            })
+    }
+}

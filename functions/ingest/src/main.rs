@@ -3,7 +3,6 @@
 //! start-up, configuration and the SQS adapter come from `ocsfmap_edge`.
 
 mod config;
-mod event;
 
 use std::sync::Arc;
 
@@ -11,6 +10,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use ocsfmap::ingest::{AuthPolicy, Ingestor};
 use ocsfmap_edge::aws::{sdk_config, Budget};
 use ocsfmap_edge::env::Env;
+use ocsfmap_edge::http as event;
 use ocsfmap_edge::lambda::{self, BoxError};
 use ocsfmap_edge::sqs::SqsQueue;
 use serde_json::Value;

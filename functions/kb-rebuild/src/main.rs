@@ -17,8 +17,8 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use ocsfmap::blob::{BlobStore, FsBlobStore};
 use ocsfmap::embed::Embedder;
 use ocsfmap::failure::{Disposition, Failure};
-use ocsfmap::kb::sources::Labeled;
 use ocsfmap::rebuild::{NoOverrides, OverrideSource, RebuildError, Rebuilder, SourceLayout};
+use ocsfmap::store::review::BuildRow;
 use ocsfmap::store::StoreError;
 use ocsfmap_edge::aws::{sdk_config, Budget};
 use ocsfmap_edge::env::Env;
@@ -37,10 +37,17 @@ enum Overrides {
 }
 
 impl OverrideSource for Overrides {
-    async fn fetch_overrides(&self) -> Result<Vec<Labeled>, StoreError> {
+    async fn fetch_overrides(&self) -> Result<ocsfmap::store::Overrides, StoreError> {
         match self {
             Overrides::None(n) => n.fetch_overrides().await,
             Overrides::ClickHouse(c) => c.fetch_overrides().await,
+        }
+    }
+
+    async fn record_build(&self, build: &BuildRow) -> Result<(), StoreError> {
+        match self {
+            Overrides::None(n) => n.record_build(build).await,
+            Overrides::ClickHouse(c) => c.record_build(build).await,
         }
     }
 }
@@ -83,6 +90,10 @@ impl<S: BlobStore> App<S> {
                 ("scheduled", Vec::new())
             }
             Trigger::Manual => ("manual", Vec::new()),
+            Trigger::Requested { messages } => {
+                tracing::info!(%request_id, messages, "rebuild requested by the review API");
+                ("requested", Vec::new())
+            }
             Trigger::S3Test => return Ok(json!({"outcome": "ignored", "reason": "s3:TestEvent"})),
             Trigger::Objects(list) => {
                 let layout = SourceLayout::new(&self.cfg.rebuild.sources_prefix);

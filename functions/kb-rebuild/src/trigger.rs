@@ -1,5 +1,7 @@
 //! What invoked the function: an EventBridge schedule, S3 object notifications (direct, or
-//! through EventBridge), S3's test event, or a manual `{"action": "rebuild"}`.
+//! through EventBridge), S3's test event, a manual `{"action": "rebuild"}`, or a batch of
+//! rebuild requests from the review API's queue (SQS records whose bodies are
+//! `{"action": "rebuild", ...}`; the batching window made the burst one invocation).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -21,6 +23,10 @@ pub enum Trigger {
     Objects(Vec<ObjectChange>),
     /// `s3:TestEvent`, sent once when a bucket notification is configured.
     S3Test,
+    /// Rebuild requests (analysts' corrections) from the request queue: one run for all.
+    Requested {
+        messages: usize,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +40,18 @@ fn text<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
 pub fn parse(v: &Value) -> Result<Trigger, UnknownEvent> {
     let unknown = |why: &str| UnknownEvent(why.to_string());
     if let Some(records) = v.get("Records").and_then(Value::as_array) {
+        if !records.is_empty() && records.iter().all(|r| text(r, "/eventSource") == Some("aws:sqs"))
+        {
+            let request = |r: &Value| {
+                text(r, "/body")
+                    .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                    .is_some_and(|b| text(&b, "/action") == Some("rebuild"))
+            };
+            if !records.iter().all(request) {
+                return Err(unknown("an SQS record whose body is not a rebuild request"));
+            }
+            return Ok(Trigger::Requested { messages: records.len() });
+        }
         let mut out = Vec::with_capacity(records.len());
         for r in records {
             if text(r, "/eventSource") != Some("aws:s3") {
@@ -153,9 +171,15 @@ mod tests {
 
     #[test]
     fn unknown_shapes_are_errors_not_rebuilds() {
+        let requests = serde_json::json!({"Records": [
+            {"eventSource": "aws:sqs", "body": "{\"action\":\"rebuild\",\"reason\":\"correction\"}"},
+            {"eventSource": "aws:sqs", "body": "{\"action\":\"rebuild\",\"reason\":\"withdrawal\"}"}
+        ]});
+        assert_eq!(parse(&requests).unwrap(), Trigger::Requested { messages: 2 });
         for v in [
             serde_json::json!({}),
             serde_json::json!({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}),
+            serde_json::json!({"Records": [{"eventSource": "aws:sqs", "body": "not json"}]}),
             serde_json::json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}}}]}),
             serde_json::json!({"source": "aws.s3", "detail-type": "Object Restore Completed", "detail": {}}),
         ] {

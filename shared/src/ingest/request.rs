@@ -19,6 +19,9 @@ pub struct HttpRequest {
     pub body_is_base64: bool,
     /// Gateway or Lambda request id, echoed in responses and logs.
     pub request_id: String,
+    /// Claims of a JWT the gateway's authorizer verified (`requestContext.authorizer.jwt
+    /// .claims`); `None` when the route has no authorizer.
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 // Hand-written so that credentials and record contents never reach a log line.
@@ -41,6 +44,7 @@ impl std::fmt::Debug for HttpRequest {
             .field("body_len", &self.body.as_ref().map(String::len))
             .field("body_is_base64", &self.body_is_base64)
             .field("request_id", &self.request_id)
+            .field("claims", &self.claims.as_ref().map(|c| c.keys().collect::<Vec<_>>()))
             .finish()
     }
 }

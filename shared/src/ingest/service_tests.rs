@@ -48,6 +48,7 @@ fn post(content_type: &str, body: &str) -> HttpRequest {
         body: Some(body.into()),
         body_is_base64: false,
         request_id: "req-1".into(),
+        claims: None,
     }
 }
 

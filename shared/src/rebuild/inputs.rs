@@ -64,6 +64,9 @@ pub struct Gathered {
     pub jsonl: Vec<SourceObject>,
     /// Analyst overrides as labelled records, oldest first (the latest of a shape wins).
     pub overrides: Vec<Labeled>,
+    /// The newest override row read (withdrawals included), recorded with the run's
+    /// outcome; not part of the inputs hash (a withdrawal changes `overrides` anyway).
+    pub overrides_through_ms: i64,
 }
 
 /// Parsed inputs, in the shape [`crate::kb::BuildOptions`] takes.
@@ -107,8 +110,14 @@ pub async fn gather<S: BlobStore, O: OverrideSource>(
     schemas.sort_by(|a, b| a.key.cmp(&b.key));
     jsonl.sort_by(|a, b| a.key.cmp(&b.key));
     // Their order matters (the latest override of a shape wins), so it is kept and hashed.
-    let overrides = overrides.fetch_overrides().await?;
-    Ok(Gathered { prefix: layout.prefix().to_string(), schemas, jsonl, overrides })
+    let o = overrides.fetch_overrides().await?;
+    Ok(Gathered {
+        prefix: layout.prefix().to_string(),
+        schemas,
+        jsonl,
+        overrides: o.labeled,
+        overrides_through_ms: o.through_ms,
+    })
 }
 
 impl Gathered {

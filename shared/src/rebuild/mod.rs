@@ -25,10 +25,10 @@ use serde::Serialize;
 use crate::blob::{BlobError, BlobStore};
 use crate::embed::{EmbedError, Embedder};
 use crate::failure::{Disposition, Failure};
-use crate::kb::sources::Labeled;
 use crate::kb::{self, artifact, BuildOptions, KbError};
+use crate::store::review::BuildRow;
 pub use crate::store::OverrideSource;
-use crate::store::StoreError;
+use crate::store::{Overrides, StoreError};
 
 pub use gate::{GateReport, Holdout};
 pub use inputs::{Gathered, SourceKind, SourceLayout};
@@ -112,8 +112,12 @@ impl RebuildConfig {
 pub struct NoOverrides;
 
 impl OverrideSource for NoOverrides {
-    async fn fetch_overrides(&self) -> Result<Vec<Labeled>, StoreError> {
-        Ok(Vec::new())
+    async fn fetch_overrides(&self) -> Result<Overrides, StoreError> {
+        Ok(Overrides::default())
+    }
+
+    async fn record_build(&self, _: &BuildRow) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
@@ -200,6 +204,7 @@ pub struct Plan {
     pub header: artifact::KbHeader,
     pub inputs_hash: String,
     pub gate: GateReport,
+    pub overrides_through_ms: i64,
 }
 
 /// What [`Rebuilder::prepare`] decided. One exists per rebuild run, so the size of the
@@ -207,7 +212,10 @@ pub struct Plan {
 #[allow(clippy::large_enum_variant)]
 pub enum Prepared {
     /// Nothing to write (unchanged inputs, or refused by the gate).
-    Done(Outcome),
+    Done {
+        outcome: Outcome,
+        overrides_through_ms: i64,
+    },
     Commit(Box<Plan>),
 }
 
@@ -218,11 +226,18 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
         for attempt in 1..=self.cfg.max_attempts {
             let current = publish::read_pointer(self.store, &self.cfg.pointer_key).await?;
             let plan = match self.prepare(current).await? {
-                Prepared::Done(outcome) => return Ok(outcome),
+                Prepared::Done { outcome, overrides_through_ms } => {
+                    self.record(&outcome, overrides_through_ms).await;
+                    return Ok(outcome);
+                }
                 Prepared::Commit(plan) => plan,
             };
+            let through = plan.overrides_through_ms;
             match self.commit(*plan).await? {
-                Some(outcome) => return Ok(outcome),
+                Some(outcome) => {
+                    self.record(&outcome, through).await;
+                    return Ok(outcome);
+                }
                 None => {
                     tracing::warn!(attempt, pointer = %self.cfg.pointer_key, "another rebuild moved the pointer first; starting over")
                 }
@@ -234,6 +249,15 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
         })
     }
 
+    /// Records the run for the review queue. Best effort: the KB is what matters, and a
+    /// missing record only leaves corrections shown as pending until the next run.
+    async fn record(&self, outcome: &Outcome, overrides_through_ms: i64) {
+        let row = build_row(outcome, overrides_through_ms, crate::pipeline::now_ms());
+        if let Err(e) = self.overrides.record_build(&row).await {
+            tracing::warn!(error = %e, outcome = %row.outcome, "could not record the run in the builds table");
+        }
+    }
+
     /// Gathers, hashes, builds and gates against `current`; writes nothing.
     pub async fn prepare(&self, current: Current) -> Result<Prepared, RebuildError> {
         let started = Instant::now();
@@ -243,12 +267,13 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
         let inputs_hash = gathered.inputs_hash(model.as_deref());
         if let Some(p) = current.pointer.as_ref().filter(|p| p.inputs_hash == inputs_hash) {
             tracing::info!(version = p.version(), %inputs_hash, "inputs unchanged: nothing to publish");
-            return Ok(Prepared::Done(Outcome::Unchanged {
-                version: p.version().to_string(),
-                inputs_hash,
-            }));
+            return Ok(Prepared::Done {
+                outcome: Outcome::Unchanged { version: p.version().to_string(), inputs_hash },
+                overrides_through_ms: gathered.overrides_through_ms,
+            });
         }
 
+        let overrides_through_ms = gathered.overrides_through_ms;
         let parsed = gathered.parse()?;
         let holdout = Holdout::new(self.cfg.holdout_every);
         let slice = holdout.slice(&parsed.examples, &parsed.overrides);
@@ -307,20 +332,30 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
                 candidate = %header.content_hash,
                 "candidate refused: held-back accuracy dropped by more than the margin; the current version keeps serving"
             );
-            return Ok(Prepared::Done(Outcome::Refused {
-                current_version,
-                candidate_content_hash: header.content_hash,
-                inputs_hash,
-                gate,
-            }));
+            return Ok(Prepared::Done {
+                outcome: Outcome::Refused {
+                    current_version,
+                    candidate_content_hash: header.content_hash,
+                    inputs_hash,
+                    gate,
+                },
+                overrides_through_ms,
+            });
         }
-        Ok(Prepared::Commit(Box::new(Plan { current, artifact, header, inputs_hash, gate })))
+        Ok(Prepared::Commit(Box::new(Plan {
+            current,
+            artifact,
+            header,
+            inputs_hash,
+            gate,
+            overrides_through_ms,
+        })))
     }
 
     /// Writes the artifact and moves the pointer; `Ok(None)` when another run moved the
     /// pointer since `plan.current` was read (nothing of ours is serving then).
     pub async fn commit(&self, plan: Plan) -> Result<Option<Outcome>, RebuildError> {
-        let Plan { current, artifact, header, inputs_hash, gate } = plan;
+        let Plan { current, artifact, header, inputs_hash, gate, .. } = plan;
         let same = current.pointer.as_ref().is_some_and(|p| p.content_hash == header.content_hash);
         let key = publish::version_key(&self.cfg.versions_prefix, &header.content_hash);
         let accuracy = if same {
@@ -363,5 +398,32 @@ impl<S: BlobStore, O: OverrideSource> Rebuilder<'_, S, O> {
             gate,
             deleted,
         }))
+    }
+}
+
+/// The builds-table row for a run's outcome.
+pub fn build_row(outcome: &Outcome, overrides_through_ms: i64, now_ms: i64) -> BuildRow {
+    let (name, version, reason) = match outcome {
+        Outcome::Unchanged { version, .. } => ("unchanged", version.clone(), String::new()),
+        Outcome::SameContent { version, .. } => ("same_content", version.clone(), String::new()),
+        Outcome::Published { version, .. } => ("published", version.clone(), String::new()),
+        Outcome::Refused { current_version, gate, .. } => {
+            let pct = |a: Option<f64>| a.map_or("-".to_string(), |a| format!("{:.1}%", a * 100.0));
+            let reason = format!(
+                "quality gate: held-back accuracy {} against the serving version's {} on {} records (margin {:.1} points)",
+                pct(gate.candidate_accuracy),
+                pct(gate.current_accuracy),
+                gate.held_back,
+                gate.margin * 100.0
+            );
+            ("refused", current_version.clone(), reason)
+        }
+    };
+    BuildRow {
+        at_ms: now_ms,
+        outcome: name.into(),
+        kb_version: version,
+        overrides_through_ms,
+        reason,
     }
 }

@@ -7,6 +7,7 @@ use super::*;
 use crate::blob::{BlobStore, FsBlobStore, PutCondition};
 use crate::classify::{Classifier, Config, DecidedBy};
 use crate::kb::pointer::Pointer;
+use crate::kb::sources::Labeled;
 
 /// Four classes with their activities: enough for the classifier to tell families apart.
 const SCHEMA: &str = r#"{
@@ -169,8 +170,13 @@ impl Env {
 struct MemOverrides(Mutex<Vec<Labeled>>);
 
 impl OverrideSource for MemOverrides {
-    async fn fetch_overrides(&self) -> Result<Vec<Labeled>, StoreError> {
-        Ok(self.0.lock().unwrap().clone())
+    async fn fetch_overrides(&self) -> Result<crate::store::Overrides, StoreError> {
+        let labeled = self.0.lock().unwrap().clone();
+        Ok(crate::store::Overrides { through_ms: labeled.len() as i64, labeled })
+    }
+
+    async fn record_build(&self, _: &crate::store::review::BuildRow) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
@@ -553,6 +559,7 @@ fn inputs_hash_follows_content_order_of_overrides_and_model() {
             obj("kb/sources/examples/b.jsonl", "b"),
         ],
         overrides: vec![lab("x", 1), lab("x", 2)],
+        overrides_through_ms: 7,
     };
     let h = g.inputs_hash(None);
     assert_eq!(h, g.clone().inputs_hash(None));
@@ -566,4 +573,32 @@ fn inputs_hash_follows_content_order_of_overrides_and_model() {
     let mut swapped = g.clone();
     swapped.overrides.reverse();
     assert_ne!(h, swapped.inputs_hash(None), "the latest override wins, so order is content");
+    let mut later = g.clone();
+    later.overrides_through_ms = 8;
+    assert_eq!(h, later.inputs_hash(None), "the watermark is not an input");
+}
+
+#[test]
+fn build_rows_name_the_outcome_and_the_gate_reason() {
+    let gate = GateReport {
+        held_back: 40,
+        candidate_accuracy: Some(0.80),
+        current_accuracy: Some(0.90),
+        margin: 0.02,
+        passed: false,
+        removed_from_candidate: 0,
+        removed_from_current: 0,
+        note: None,
+    };
+    let refused = Outcome::Refused {
+        current_version: "v1".into(),
+        candidate_content_hash: "c".into(),
+        inputs_hash: "i".into(),
+        gate,
+    };
+    let row = super::build_row(&refused, 5, 9);
+    assert_eq!((row.outcome.as_str(), row.kb_version.as_str(), row.at_ms), ("refused", "v1", 9));
+    assert!(row.reason.contains("80.0%") && row.reason.contains("90.0%"), "{}", row.reason);
+    let same = Outcome::SameContent { version: "v2".into(), inputs_hash: "i".into() };
+    assert_eq!(super::build_row(&same, 5, 9).outcome, "same_content");
 }

@@ -40,9 +40,22 @@
 //!
 //! # The overrides table
 //!
-//! A small table analysts (or a review UI) insert into: the latest row per `event_id` wins,
-//! hence `ReplacingMergeTree(at) ORDER BY event_id`. `kb-rebuild` reads it joined with the
-//! events table to get the raw record each override corrects ([`overrides_query`]).
+//! A small table the review API (or an analyst by hand) inserts into: the latest row per
+//! `event_id` wins, hence `ReplacingMergeTree(at) ORDER BY event_id`. Two kinds of row:
+//! - **a shape correction** (the review API): `signature` set, `event_id` derived from it
+//!   ([`super::review::shape_key`]) so the latest row per shape wins, `raw` holding the
+//!   shape's representative record, `withdrawn` marking a withdrawal;
+//! - **an event override** (hand-written, the original form): `signature` 0, `raw` empty;
+//!   the raw record comes from the events table.
+//!
+//! `kb-rebuild` reads the latest row per key, drops the withdrawn ones and takes the raw
+//! record from the row or from the events table ([`overrides_query`]).
+//!
+//! # The builds table
+//!
+//! One row per kb-rebuild run that read the overrides: the outcome, the version serving
+//! after it and the newest override row it read, which is how the review queue tells a
+//! correction's state (pending, in KB version N, refused by the quality gate).
 
 use super::{check_identifier, StoreError, Tables};
 
@@ -105,6 +118,43 @@ ORDER BY event_id"
     ))
 }
 
+/// Migration 3: the overrides table learns shape corrections. `ADD COLUMN IF NOT EXISTS`
+/// makes it idempotent; existing rows read as event overrides (signature 0, no raw).
+pub fn alter_overrides_for_shapes(table: &str) -> Result<String, StoreError> {
+    let t = check_identifier(table)?;
+    Ok(format!(
+        "ALTER TABLE `{t}`
+    ADD COLUMN IF NOT EXISTS signature UInt64 DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS source    LowCardinality(String) DEFAULT '',
+    ADD COLUMN IF NOT EXISTS raw       String DEFAULT '' CODEC(ZSTD(3)),
+    ADD COLUMN IF NOT EXISTS withdrawn Bool DEFAULT false"
+    ))
+}
+
+/// Migration 4: kb-rebuild's runs.
+pub fn create_builds(table: &str) -> Result<String, StoreError> {
+    let t = check_identifier(table)?;
+    Ok(format!(
+        "CREATE TABLE IF NOT EXISTS `{t}`
+(
+    at                DateTime64(3, 'UTC'),
+    outcome           LowCardinality(String),
+    kb_version        String,
+    overrides_through DateTime64(3, 'UTC'),
+    reason            String
+)
+ENGINE = MergeTree
+ORDER BY at
+TTL toDateTime(at) + INTERVAL 90 DAY"
+    ))
+}
+
+/// The newest override row (withdrawals included): the watermark a rebuild records.
+pub fn overrides_through_query(tables: &Tables) -> Result<String, StoreError> {
+    let o = check_identifier(&tables.overrides)?;
+    Ok(format!("SELECT toUnixTimestamp64Milli(max(at)) AS through_ms FROM `{o}`"))
+}
+
 /// The ledger of applied migrations (one row per applied statement, by checksum).
 pub const MIGRATIONS_TABLE: &str = "ocsfmap_migrations";
 
@@ -122,29 +172,32 @@ ORDER BY (id, checksum)"
     )
 }
 
-/// Overrides as labelled records, oldest first: the latest override per event, joined with
-/// that event's raw record. Columns: `raw`, `class_uid`, `activity_id` (nullable), `source`.
-/// Overrides of events no longer stored are skipped.
+/// Overrides as labelled records, oldest first: the latest row per key, withdrawn ones
+/// dropped, with the raw record from the row (shape corrections) or from the events table
+/// (event overrides). Columns: `raw`, `class_uid`, `activity_id` (nullable), `source`.
+/// Event overrides of events no longer stored are skipped.
 pub fn overrides_query(tables: &Tables) -> Result<String, StoreError> {
     let e = check_identifier(&tables.events)?;
     let o = check_identifier(&tables.overrides)?;
     Ok(format!(
-        "SELECT e.raw AS raw, o.class_uid AS class_uid, o.activity_id AS activity_id, concat('override:', o.who) AS source
+        "SELECT if(o.raw != '', o.raw, e.raw) AS raw, o.class_uid AS class_uid, o.activity_id AS activity_id, concat('override:', o.who) AS source
 FROM
 (
-    SELECT event_id, class_uid, activity_id, who, at
+    SELECT event_id, class_uid, activity_id, who, at, raw, withdrawn
     FROM `{o}`
     ORDER BY event_id, at DESC
     LIMIT 1 BY event_id
 ) AS o
-INNER JOIN
+LEFT JOIN
 (
     SELECT event_id, any(raw) AS raw
     FROM `{e}`
-    WHERE event_id IN (SELECT event_id FROM `{o}`)
+    WHERE event_id IN (SELECT event_id FROM `{o}` WHERE signature = 0)
     GROUP BY event_id
 ) AS e ON e.event_id = o.event_id
-ORDER BY o.at, o.event_id"
+WHERE NOT o.withdrawn AND (o.raw != '' OR e.raw != '')
+ORDER BY o.at, o.event_id
+SETTINGS join_use_nulls = 0"
     ))
 }
 
@@ -165,7 +218,7 @@ mod tests {
     #[test]
     fn bad_names_are_refused() {
         assert!(create_events("x`; DROP TABLE y").is_err());
-        let tables = Tables { events: "e".into(), overrides: "o v".into() };
+        let tables = Tables { events: "e".into(), overrides: "o v".into(), ..Tables::default() };
         assert!(overrides_query(&tables).is_err());
         assert!(overrides_query(&Tables::default()).unwrap().contains("FROM `overrides`"));
     }

@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "create overrides table",
         render: |t| ddl::create_overrides(&t.overrides),
     },
+    Migration {
+        id: 3,
+        name: "overrides hold shape corrections",
+        render: |t| ddl::alter_overrides_for_shapes(&t.overrides),
+    },
+    Migration { id: 4, name: "create builds table", render: |t| ddl::create_builds(&t.builds) },
 ];
 
 #[cfg(test)]
@@ -43,7 +49,7 @@ mod tests {
     fn ids_increase_and_checksums_follow_table_names() {
         assert!(MIGRATIONS.windows(2).all(|w| w[0].id < w[1].id));
         let a = Tables::default();
-        let b = Tables { events: "events_b".into(), overrides: "overrides".into() };
+        let b = Tables { events: "events_b".into(), ..Tables::default() };
         assert_ne!(MIGRATIONS[0].checksum(&a).unwrap(), MIGRATIONS[0].checksum(&b).unwrap());
         assert_eq!(MIGRATIONS[1].checksum(&a).unwrap(), MIGRATIONS[1].checksum(&b).unwrap());
     }

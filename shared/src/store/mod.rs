@@ -8,6 +8,7 @@
 
 pub mod ddl;
 pub mod migrations;
+pub mod review;
 mod rows;
 
 use std::future::Future;
@@ -23,11 +24,17 @@ use crate::kb::sources::Labeled;
 pub struct Tables {
     pub events: String,
     pub overrides: String,
+    /// kb-rebuild's runs (not configurable: one per database).
+    pub builds: String,
 }
 
 impl Default for Tables {
     fn default() -> Self {
-        Tables { events: "events".into(), overrides: "overrides".into() }
+        Tables {
+            events: "events".into(),
+            overrides: "overrides".into(),
+            builds: "kb_builds".into(),
+        }
     }
 }
 
@@ -59,7 +66,22 @@ impl Failure for StoreError {
 /// Analyst overrides joined with the raw records they correct, oldest first, so that a
 /// later override of the same shape wins when the knowledge base is built.
 pub trait OverrideSource: Send + Sync {
-    fn fetch_overrides(&self) -> impl Future<Output = Result<Vec<Labeled>, StoreError>> + Send;
+    fn fetch_overrides(&self) -> impl Future<Output = Result<Overrides, StoreError>> + Send;
+
+    /// Records what a rebuild did with the overrides it read (the review queue shows each
+    /// correction's state from these records).
+    fn record_build(
+        &self,
+        build: &review::BuildRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The overrides a rebuild uses and the newest override row it saw (withdrawals included).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub labeled: Vec<Labeled>,
+    /// Milliseconds since the epoch; 0 when there is none.
+    pub through_ms: i64,
 }
 
 /// Checks that `name` can be pasted into SQL as an identifier.

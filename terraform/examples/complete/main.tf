@@ -1,9 +1,12 @@
-# A complete deployment of ocsfmap from the three zips that
+# A complete deployment of ocsfmap from the zips that
 #   cargo lambda build --release --arm64 --output-format zip -p ingest
 #   cargo lambda build --release --arm64 --output-format zip -p classify -p kb-rebuild
-# (ingest on its own, so it does not link the classifier's ML stack), or scripts/cross-build --zip
-# writes (README "Deploy with Terraform"). Every module input is passed through, so this root
-# takes the same settings as the SAM template's parameters.
+#   cargo lambda build --release --arm64 --output-format zip -p review
+# (ingest and review each on their own, so they do not link the classifier's ML stack), or
+# scripts/cross-build --zip writes (README "Deploy with Terraform"). Every module input is passed
+# through, so this root takes the same settings as the SAM template's parameters. review is off
+# until oidc_issuer is set (then review_zip must exist, and the review_* / oidc_* settings are
+# checked).
 
 module "ocsfmap" {
   source = "../../modules/ocsfmap"
@@ -12,6 +15,7 @@ module "ocsfmap" {
   ingest_zip     = var.ingest_zip
   classify_zip   = var.classify_zip
   kb_rebuild_zip = var.kb_rebuild_zip
+  review_zip     = var.review_zip
   tags           = var.tags
 
   clickhouse_url        = var.clickhouse_url
@@ -38,6 +42,19 @@ module "ocsfmap" {
   kb_rebuild_memory_size = var.kb_rebuild_memory_size
   model_layer_arn        = var.model_layer_arn
   model_dir              = var.model_dir
+
+  oidc_issuer                 = var.oidc_issuer
+  oidc_audience               = var.oidc_audience
+  oidc_client_id              = var.oidc_client_id
+  oidc_authorization_endpoint = var.oidc_authorization_endpoint
+  oidc_token_endpoint         = var.oidc_token_endpoint
+  oidc_scope                  = var.oidc_scope
+  review_required_group       = var.review_required_group
+  review_groups_claim         = var.review_groups_claim
+  review_required_scope       = var.review_required_scope
+  review_who_claim            = var.review_who_claim
+  review_page_origin          = var.review_page_origin
+  rebuild_debounce_seconds    = var.rebuild_debounce_seconds
 
   log_retention_days  = var.log_retention_days
   log_level           = var.log_level

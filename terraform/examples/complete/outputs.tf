@@ -31,3 +31,16 @@ output "classify_function_name" {
 output "kb_rebuild_function_name" {
   value = module.ocsfmap.kb_rebuild_function_name
 }
+
+output "review_page_url" {
+  description = "The review page (null without oidc_issuer)."
+  value       = module.ocsfmap.review_page_url
+}
+
+output "review_function_name" {
+  value = module.ocsfmap.review_function_name
+}
+
+output "rebuild_queue_url" {
+  value = module.ocsfmap.rebuild_queue_url
+}

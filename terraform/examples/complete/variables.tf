@@ -30,6 +30,12 @@ variable "kb_rebuild_zip" {
   default     = "../../../target/lambda/kb-rebuild/bootstrap.zip"
 }
 
+variable "review_zip" {
+  description = "Path of the review deployment package (target/lambda/review/bootstrap.zip); used only with oidc_issuer set."
+  type        = string
+  default     = "../../../target/lambda/review/bootstrap.zip"
+}
+
 variable "tags" {
   description = "Tags added to every resource that takes tags."
   type        = map(string)
@@ -160,6 +166,78 @@ variable "model_dir" {
   default     = "/opt/minilm"
 }
 
+variable "oidc_issuer" {
+  description = "OIDC issuer of the analysts' tokens (OIDC_ISSUER, the JWT authorizer's issuer). Empty: no review function, routes, authorizer, cursor secret or rebuild queue."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_audience" {
+  description = "Audiences the JWT authorizer accepts (aud, or client_id when a token has no aud: the Cognito app client id). Required with oidc_issuer."
+  type        = list(string)
+  default     = []
+}
+
+variable "oidc_client_id" {
+  description = "OAuth client the review page signs in with, authorization-code flow with PKCE (OIDC_CLIENT_ID). Required with oidc_issuer."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_authorization_endpoint" {
+  description = "The issuer's authorization endpoint (OIDC_AUTHORIZATION_ENDPOINT). Required with oidc_issuer."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_token_endpoint" {
+  description = "The issuer's token endpoint (OIDC_TOKEN_ENDPOINT). Required with oidc_issuer."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_scope" {
+  description = "Scopes the page asks for, space-separated (OIDC_SCOPE)."
+  type        = string
+  default     = "openid email"
+}
+
+variable "review_required_group" {
+  description = "Group a token must carry to use the review API (REVIEW_REQUIRED_GROUP); this or review_required_scope is required with oidc_issuer."
+  type        = string
+  default     = ""
+}
+
+variable "review_groups_claim" {
+  description = "Claim holding the token's groups (REVIEW_GROUPS_CLAIM)."
+  type        = string
+  default     = "cognito:groups"
+}
+
+variable "review_required_scope" {
+  description = "Scope a token must carry to use the review API (REVIEW_REQUIRED_SCOPE); this or review_required_group is required with oidc_issuer."
+  type        = string
+  default     = ""
+}
+
+variable "review_who_claim" {
+  description = "Claim recorded as the analyst of a correction (REVIEW_WHO_CLAIM)."
+  type        = string
+  default     = "email"
+}
+
+variable "review_page_origin" {
+  description = "Origin of a review page served from elsewhere: the one origin CORS allows (PAGE_ORIGIN). Empty: no CORS."
+  type        = string
+  default     = ""
+}
+
+variable "rebuild_debounce_seconds" {
+  description = "Batching window of the rebuild queue: corrections within it become one kb-rebuild run (0-300)."
+  type        = number
+  default     = 30
+}
+
 variable "log_retention_days" {
   description = "Retention of the functions' and the API's log groups, in days."
   type        = number
@@ -167,7 +245,7 @@ variable "log_retention_days" {
 }
 
 variable "log_level" {
-  description = "RUST_LOG filter for the three functions (error, warn, info, debug or a tracing filter such as info,ocsfmap=debug)."
+  description = "RUST_LOG filter for the functions (error, warn, info, debug or a tracing filter such as info,ocsfmap=debug)."
   type        = string
   default     = "info"
 }

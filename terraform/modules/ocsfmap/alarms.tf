@@ -1,4 +1,4 @@
-# Alarms on the dead-letter queue, the queue backlog and each function's Errors; sent to an SNS
+# Alarms on the dead-letter queues, the queue backlog and each function's Errors; sent to an SNS
 # topic with an e-mail subscription when alarm_email is set.
 
 resource "aws_sns_topic" "alarms" {
@@ -17,11 +17,16 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 }
 
 locals {
-  function_alarms = {
-    ingest       = { function = aws_lambda_function.ingest.function_name, what = "ingest invocations failed (init errors such as a bad variable or unreadable secret, crashes, timeouts)." }
-    classify     = { function = aws_lambda_function.classify.function_name, what = "classify invocations failed as a whole (no KB published, init error, timeout); per-message failures show in the backlog and DLQ alarms." }
-    "kb-rebuild" = { function = aws_lambda_function.kb_rebuild.function_name, what = "kb-rebuild failed (Permanent.BrokenInput names the source object and line; Retry.Unavailable means S3 or ClickHouse was unreachable). The previous KB keeps serving." }
-  }
+  function_alarms = merge(
+    {
+      ingest       = { function = aws_lambda_function.ingest.function_name, what = "ingest invocations failed (init errors such as a bad variable or unreadable secret, crashes, timeouts)." }
+      classify     = { function = aws_lambda_function.classify.function_name, what = "classify invocations failed as a whole (no KB published, init error, timeout); per-message failures show in the backlog and DLQ alarms." }
+      "kb-rebuild" = { function = aws_lambda_function.kb_rebuild.function_name, what = "kb-rebuild failed (Permanent.BrokenInput names the source object and line; Retry.Unavailable means S3 or ClickHouse was unreachable). The previous KB keeps serving." }
+    },
+    local.review_enabled ? {
+      review = { function = aws_lambda_function.review[0].function_name, what = "review invocations failed (init errors such as a bad variable or unreadable secret, crashes, timeouts); answers with a 4xx or 5xx status are not errors." }
+    } : {},
+  )
 }
 
 resource "aws_cloudwatch_metric_alarm" "dead_letter" {
@@ -30,6 +35,24 @@ resource "aws_cloudwatch_metric_alarm" "dead_letter" {
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "rebuild_dead_letter" {
+  count               = local.review_count
+  alarm_name          = "${var.name}-rebuild-dead-letter-queue"
+  alarm_description   = "Rebuild requests reached their dead-letter queue (kb-rebuild failed them 5 times, see its Errors alarm); the corrections are safe in ClickHouse and the next scheduled rebuild reads them."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.rebuild_dead_letter[0].name }
   statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 1

@@ -149,6 +149,14 @@ data "aws_iam_policy_document" "kb_rebuild" {
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${aws_s3_bucket.kb.arn}/${var.kb_pointer_key}"]
   }
+  dynamic "statement" {
+    for_each = local.review_enabled ? [1] : []
+    content {
+      sid       = "ConsumeRebuildRequests" # what the SQS event source mapping needs
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+      resources = [aws_sqs_queue.rebuild[0].arn]
+    }
+  }
   statement {
     sid       = "ClickHousePassword"
     actions   = ["secretsmanager:GetSecretValue"]
@@ -173,4 +181,60 @@ resource "aws_iam_role_policy" "kb_rebuild" {
   name   = "kb-rebuild"
   role   = aws_iam_role.kb_rebuild.id
   policy = data.aws_iam_policy_document.kb_rebuild.json
+}
+
+# ------------------------------------------------------------------ review
+resource "aws_iam_role" "review" {
+  count              = local.review_count
+  name_prefix        = "${var.name}-review-"
+  description        = "ocsfmap review: read the published KB and ClickHouse, request rebuilds, read the ClickHouse and cursor secrets"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "review" {
+  count = local.review_count
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.review[0].arn}:*"]
+  }
+  statement {
+    sid     = "ReadPublishedKb" # the pointer and the artifacts it names; review never writes the KB
+    actions = ["s3:GetObject"]
+    resources = [
+      "${aws_s3_bucket.kb.arn}/${var.kb_pointer_key}",
+      "${aws_s3_bucket.kb.arn}/${var.kb_versions_prefix}*",
+    ]
+  }
+  statement {
+    sid       = "RequestRebuild"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.rebuild[0].arn]
+  }
+  statement {
+    sid       = "Secrets" # the ClickHouse password and the cursor key
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.clickhouse_secret_arn, aws_secretsmanager_secret.review_cursor_key[0].arn]
+  }
+  dynamic "statement" {
+    for_each = local.has_kms_key ? [1] : []
+    content {
+      sid       = "DecryptSecret"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.secretsmanager_service]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "review" {
+  count  = local.review_count
+  name   = "review"
+  role   = aws_iam_role.review[0].id
+  policy = data.aws_iam_policy_document.review[0].json
 }

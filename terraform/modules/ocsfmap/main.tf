@@ -1,5 +1,7 @@
 # ocsfmap on AWS: HTTP API -> ingest -> SQS (+ DLQ) -> classify -> ClickHouse; kb-rebuild keeps
-# the knowledge base in S3 current (EventBridge schedule + S3 events under the sources prefix).
+# the knowledge base in S3 current (EventBridge schedule + S3 events under the sources prefix);
+# with oidc_issuer set, review serves analysts' corrections on the same API and asks kb-rebuild
+# for rebuilds through a queue.
 # The same stack as template.yaml (SAM): keep the two in step.
 #
 # Environment variable names are exactly those the functions read (functions/*/src/config.rs,
@@ -15,6 +17,14 @@ locals {
   has_model_layer    = var.model_layer_arn != ""
   alarm_actions      = var.alarm_email == "" ? [] : [aws_sns_topic.alarms[0].arn]
 
+  # Fail closed: without an issuer there is nothing to check analysts' tokens against, so the
+  # review function, its routes, the authorizer, the cursor secret and the rebuild queue are not
+  # created at all (count = review_count).
+  review_enabled     = var.oidc_issuer != ""
+  review_count       = local.review_enabled ? 1 : 0
+  review_page_origin = local.review_enabled ? var.review_page_origin : ""
+  rebuild_batch_size = var.rebuild_debounce_seconds == 0 ? 10 : 100 # > 10 needs a window of >= 1 s (AWS)
+
   # ingest packs records into messages of up to 256 KiB (MAX_MESSAGE_BYTES); the queue's limit
   # is set to the same value so the two cannot drift apart.
   max_message_bytes = 262144
@@ -22,6 +32,10 @@ locals {
   # >= CLICKHOUSE_TIMEOUT_MS (10 s) + classification + DEADLINE_MARGIN_MS. The queue's
   # visibility timeout is 6x this (AWS's guidance for SQS event sources).
   classify_timeout = 60
+
+  # Dense (model) builds take minutes; lexical ones seconds. The rebuild queue's visibility
+  # timeout is 6x this, as for classify.
+  kb_rebuild_timeout = 900
 
   model_env = local.has_model_layer ? { OCSFMAP_MODEL_DIR = var.model_dir } : {}
   layers    = local.has_model_layer ? [var.model_layer_arn] : []
@@ -60,4 +74,30 @@ resource "aws_secretsmanager_secret_version" "api_key" {
   count         = local.create_api_key ? 1 : 0
   secret_id     = aws_secretsmanager_secret.api_key[0].id
   secret_string = jsonencode({ api_key = random_password.api_key[0].result })
+}
+
+# --------------------------------------------------------------------------- review cursor key
+# HMAC key signing the review queue's page cursors (REVIEW_CURSOR_SECRET_ARN), JSON {"key": ...}.
+# Also in the Terraform state, like the generated API key.
+resource "random_password" "review_cursor_key" {
+  count   = local.review_count
+  length  = 64
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "review_cursor_key" {
+  #checkov:skip=CKV2_AWS_57:The key only signs the review queue's page cursors (opaque, short-lived); replacing it invalidates open cursors and nothing else, so it needs no rotation Lambda. review reads it at cold start.
+  #checkov:skip=CKV_AWS_149:A customer-managed key is optional (secrets_kms_key_arn); without it the AWS managed key encrypts the secret.
+  count                   = local.review_count
+  name_prefix             = "${var.name}-review-cursor-key-"
+  description             = "ocsfmap review cursor key (${var.name}): HMAC key signing the review queue's page cursors"
+  kms_key_id              = local.has_kms_key ? var.secrets_kms_key_arn : null
+  recovery_window_in_days = 7
+  tags                    = var.tags
+}
+
+resource "aws_secretsmanager_secret_version" "review_cursor_key" {
+  count         = local.review_count
+  secret_id     = aws_secretsmanager_secret.review_cursor_key[0].id
+  secret_string = jsonencode({ key = random_password.review_cursor_key[0].result })
 }

@@ -37,3 +37,17 @@ output "kb_rebuild_function_name" {
   description = "Invoke with {\"action\":\"rebuild\"} to rebuild at once."
   value       = aws_lambda_function.kb_rebuild.function_name
 }
+
+output "review_page_url" {
+  description = "The review page (sign in with oidc_issuer); the API it calls is under /v1 on the same host. Null without oidc_issuer."
+  value       = local.review_enabled ? "${aws_apigatewayv2_api.ingest.api_endpoint}/review" : null
+}
+
+output "review_function_name" {
+  value = local.review_enabled ? aws_lambda_function.review[0].function_name : null
+}
+
+output "rebuild_queue_url" {
+  description = "Rebuild requests (review -> kb-rebuild). Null without oidc_issuer."
+  value       = local.review_enabled ? aws_sqs_queue.rebuild[0].id : null
+}

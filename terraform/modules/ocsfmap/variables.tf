@@ -1,6 +1,7 @@
 # Inputs. Every SAM parameter of template.yaml has a variable here under the snake_case name
 # (ClickHouseUrl -> clickhouse_url, ...), with the same default and the same constraint; the
-# Terraform-only inputs are name, the three zip paths and tags.
+# Terraform-only inputs are name, the zip paths and tags. The template's Rules (what review needs
+# when oidc_issuer is set) are preconditions of aws_lambda_function.review here.
 
 # --------------------------------------------------------------------------- Terraform-only
 variable "name" {
@@ -28,6 +29,12 @@ variable "classify_zip" {
 variable "kb_rebuild_zip" {
   description = "Path of the kb-rebuild deployment package (target/lambda/kb-rebuild/bootstrap.zip)."
   type        = string
+}
+
+variable "review_zip" {
+  description = "Path of the review deployment package (target/lambda/review/bootstrap.zip). Required when oidc_issuer is set; unused otherwise."
+  type        = string
+  default     = null
 }
 
 variable "tags" {
@@ -216,6 +223,119 @@ variable "model_dir" {
   default     = "/opt/minilm"
 }
 
+# --------------------------------------------------------------------------- review
+variable "oidc_issuer" {
+  description = "OIDC issuer of the analysts' tokens, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf1 (the JWT authorizer's issuer, OIDC_ISSUER). Empty (the default): no review function, routes, authorizer, cursor secret or rebuild queue are deployed."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^https://\\S+$", var.oidc_issuer))
+    error_message = "oidc_issuer: empty or an https:// URL."
+  }
+}
+
+variable "oidc_audience" {
+  description = "Audiences the JWT authorizer accepts: a token's aud claim, or its client_id when it has no aud (Amazon Cognito access tokens: the app client id). Required with oidc_issuer."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for a in var.oidc_audience : a != ""])
+    error_message = "oidc_audience: no empty entry."
+  }
+}
+
+variable "oidc_client_id" {
+  description = "OAuth client the review page signs in with, authorization-code flow with PKCE, no client secret (OIDC_CLIENT_ID). Required with oidc_issuer."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^\\S*$", var.oidc_client_id))
+    error_message = "oidc_client_id: no whitespace."
+  }
+}
+
+variable "oidc_authorization_endpoint" {
+  description = "The issuer's authorization endpoint, from its /.well-known/openid-configuration (OIDC_AUTHORIZATION_ENDPOINT). Required with oidc_issuer."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^https://\\S+$", var.oidc_authorization_endpoint))
+    error_message = "oidc_authorization_endpoint: empty or an https:// URL."
+  }
+}
+
+variable "oidc_token_endpoint" {
+  description = "The issuer's token endpoint, from its /.well-known/openid-configuration (OIDC_TOKEN_ENDPOINT; the page's CSP allows connecting to its origin). Required with oidc_issuer."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^https://\\S+$", var.oidc_token_endpoint))
+    error_message = "oidc_token_endpoint: empty or an https:// URL."
+  }
+}
+
+variable "oidc_scope" {
+  description = "Scopes the page asks for, space-separated (OIDC_SCOPE); include review_required_scope when you use it."
+  type        = string
+  default     = "openid email"
+}
+
+variable "review_required_group" {
+  description = "Group a token must carry in review_groups_claim to use the review API (REVIEW_REQUIRED_GROUP). With oidc_issuer set, this or review_required_scope (or both) is required."
+  type        = string
+  default     = ""
+}
+
+variable "review_groups_claim" {
+  description = "Claim holding the token's groups (REVIEW_GROUPS_CLAIM)."
+  type        = string
+  default     = "cognito:groups"
+  validation {
+    condition     = can(regex("^\\S+$", var.review_groups_claim))
+    error_message = "review_groups_claim: a claim name, no whitespace."
+  }
+}
+
+variable "review_required_scope" {
+  description = "Scope a token must carry (scope or scp claim) to use the review API (REVIEW_REQUIRED_SCOPE). With oidc_issuer set, this or review_required_group (or both) is required."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^\\S*$", var.review_required_scope))
+    error_message = "review_required_scope: one scope, no whitespace."
+  }
+}
+
+variable "review_who_claim" {
+  description = "Claim recorded as the analyst (who) of a correction, sub when the token lacks it (REVIEW_WHO_CLAIM)."
+  type        = string
+  default     = "email"
+  validation {
+    condition     = can(regex("^\\S+$", var.review_who_claim))
+    error_message = "review_who_claim: a claim name, no whitespace."
+  }
+}
+
+variable "review_page_origin" {
+  description = "Origin of a review page served from elsewhere, e.g. https://review.example.com: the one origin the HTTP API's CORS allows (PAGE_ORIGIN). Empty: no CORS; the page the API serves itself (output review_page_url) is same-origin."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^https://[^\\s/]+$", var.review_page_origin))
+    error_message = "review_page_origin: empty or https:// followed by host[:port], no path or trailing slash."
+  }
+}
+
+variable "rebuild_debounce_seconds" {
+  description = "Batching window of the rebuild queue's event source mapping: corrections within it become one kb-rebuild run (batches of up to 100 requests; 10 when 0, AWS's limit without a window)."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.rebuild_debounce_seconds >= 0 && var.rebuild_debounce_seconds <= 300 && floor(var.rebuild_debounce_seconds) == var.rebuild_debounce_seconds
+    error_message = "rebuild_debounce_seconds: a whole number, 0-300."
+  }
+}
+
 # --------------------------------------------------------------------------- operations
 variable "log_retention_days" {
   description = "Retention of the functions' and the API's log groups, in days."
@@ -228,7 +348,7 @@ variable "log_retention_days" {
 }
 
 variable "log_level" {
-  description = "RUST_LOG filter for the three functions (error, warn, info, debug or a tracing filter such as info,ocsfmap=debug)."
+  description = "RUST_LOG filter for the functions (error, warn, info, debug or a tracing filter such as info,ocsfmap=debug)."
   type        = string
   default     = "info"
 }

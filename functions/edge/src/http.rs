@@ -1,4 +1,5 @@
-//! API Gateway REST (v1), HTTP API (v2) and function URL events ⇄ the shared HTTP model.
+//! API Gateway REST (v1), HTTP API (v2) and function URL events ⇄ the shared HTTP model,
+//! for every function behind the HTTP API (ingest, review).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use aws_lambda_events::http::HeaderMap;
@@ -34,6 +35,11 @@ pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpReque
             .pointer("/requestContext/domainName")
             .and_then(Value::as_str)
             .is_some_and(|d| d.contains(".lambda-url."));
+        // Read before the typed conversion, which flattens claim values to strings.
+        let claims = event
+            .pointer("/requestContext/authorizer/jwt/claims")
+            .and_then(Value::as_object)
+            .cloned();
         let ev: ApiGatewayV2httpRequest = serde_json::from_value(event).map_err(bad)?;
         let ctx = &ev.request_context;
         let mut query = pairs_from_raw_query(ev.raw_query_string.as_deref().unwrap_or(""));
@@ -52,6 +58,7 @@ pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpReque
             body: ev.body,
             body_is_base64: ev.is_base64_encoded,
             request_id: ctx.request_id.clone().unwrap_or_else(|| fallback_id.to_string()),
+            claims,
         };
         let kind = if url { Payload::FunctionUrl } else { Payload::HttpV2 };
         return Ok((kind, req));
@@ -75,6 +82,7 @@ pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpReque
             body: ev.body,
             body_is_base64: ev.is_base64_encoded,
             request_id: ev.request_context.request_id.unwrap_or_else(|| fallback_id.to_string()),
+            claims: None,
         };
         return Ok((Payload::RestV1, req));
     }
@@ -181,6 +189,20 @@ mod tests {
         assert_eq!(e.code(), "bad_event");
         let e = to_request(json!({"httpMethod": 5}), "x").unwrap_err();
         assert_eq!(e.status(), 400);
+    }
+
+    #[test]
+    fn jwt_claims_come_through_with_their_json_types() {
+        let mut ev = sample("apigw-v2-ndjson-gzip.json");
+        ev["requestContext"]["authorizer"] = json!({"jwt": {
+            "claims": {"email": "a@example.com", "cognito:groups": ["reviewers"]},
+            "scopes": null
+        }});
+        let (_, req) = to_request(ev, "x").unwrap();
+        let claims = req.claims.unwrap();
+        assert_eq!(claims["cognito:groups"], json!(["reviewers"]));
+        let (_, plain) = to_request(sample("apigw-v2-ndjson-gzip.json"), "x").unwrap();
+        assert!(plain.claims.is_none());
     }
 
     #[test]
