@@ -11,18 +11,25 @@ use ocsfmap_tests::poll;
 use ocsfmap_tests::stack::{Stack, StackOptions};
 use serde_json::{json, Value};
 
-/// Three shapes of a product nobody described, in different amounts (5, 3, 2 records),
-/// with markup in values (the page test reuses them).
-fn records() -> Vec<String> {
+/// Three shapes of a product nobody described, in different amounts (5, 3, 2 records), all
+/// below the review threshold with the shipped knowledge; the smallest carries markup (the
+/// page test shows it must stay text).
+pub fn records() -> Vec<String> {
     let mut out = Vec::new();
     for i in 0..5 {
-        out.push(json!({"qx_kind": "flux-rotate", "qx_node": format!("n{i}"), "qx_lvl": i, "qx_memo": "<script>window.__pwned=1</script>"}).to_string());
+        out.push(
+            json!({"zz_op": "wobble", "zz_unit": format!("u{i}"), "zz_tag": "blue"}).to_string(),
+        );
     }
     for i in 0..3 {
-        out.push(json!({"zz_op": "wobble", "zz_unit": format!("u{i}"), "zz_note": "<img src=x onerror=\"window.__pwned=1\">"}).to_string());
+        out.push(json!({"kk_thing": "spin", "kk_ref": i}).to_string());
     }
     for i in 0..2 {
-        out.push(json!({"kk_thing": "spin", "kk_ref": i}).to_string());
+        out.push(
+            json!({"qx_kind": "flux-rotate", "qx_node": format!("n{i}"), "qx_lvl": i,
+            "qx_memo": "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=1\">"})
+            .to_string(),
+        );
     }
     out
 }
@@ -64,7 +71,11 @@ fn field(v: &Value) -> &str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_correction_rebuild_and_bad_inputs() -> Result<()> {
-    let stack = Stack::start(StackOptions::for_tests("it-review")).await?;
+    let mut opts = StackOptions::for_tests("it-review");
+    // Everything short of near-certainty goes to review, so the test's shapes are in the
+    // queue whatever the shipped knowledge makes of them.
+    opts.env.push(("CONFIDENCE_THRESHOLD".into(), "0.995".into()));
+    let stack = Stack::start(opts).await?;
     let result = run(&stack).await;
     if result.is_err() {
         eprintln!(
@@ -168,7 +179,11 @@ async fn run(stack: &Stack) -> Result<()> {
         Duration::from_secs(30),
     )
     .await?;
-    ensure!(wrong_key.status == 401, "the ingest key opened the review API: {}", wrong_key.status);
+    ensure!(
+        [401, 403].contains(&wrong_key.status),
+        "the ingest key opened the review API: {}",
+        wrong_key.status
+    );
     let review_on_ingest = ocsfmap_tests::http1::request_with_headers(
         &stack.http_addr.to_string(),
         "POST",
@@ -182,7 +197,7 @@ async fn run(stack: &Stack) -> Result<()> {
     )
     .await?;
     ensure!(
-        review_on_ingest.status == 401,
+        [401, 403].contains(&review_on_ingest.status),
         "the review key posted logs: {}",
         review_on_ingest.status
     );

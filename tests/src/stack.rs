@@ -626,7 +626,20 @@ async fn forward(
     } else {
         body.as_bytes().to_vec()
     };
-    reply(status, body)
+    // The function's headers, as API Gateway passes them on (CSP, content type, Allow, ...).
+    let mut r = reply(status, body);
+    if let Some(headers) = resp["headers"].as_object() {
+        for (k, v) in headers {
+            let (Ok(name), Some(Ok(value))) = (
+                hyper::header::HeaderName::from_bytes(k.as_bytes()),
+                v.as_str().map(hyper::header::HeaderValue::from_str),
+            ) else {
+                continue;
+            };
+            r.headers_mut().insert(name, value);
+        }
+    }
+    r
 }
 
 // --- event source mappings ------------------------------------------------------------

@@ -42,7 +42,15 @@ impl Config {
             pointer_key,
             cache_dir: Some(PathBuf::from(env.string_or("KB_CACHE_DIR", "/tmp/ocsfmap-kb"))),
             check_interval: Duration::from_secs(30),
-            classify: ocsfmap::classify::Config::default(),
+            // The same threshold as classify, so "now" flags review as classify would.
+            classify: ocsfmap::classify::Config {
+                review_threshold: env.f32_in(
+                    "CONFIDENCE_THRESHOLD",
+                    ocsfmap::classify::Config::default().review_threshold,
+                    0.0..=1.0,
+                )?,
+                ..ocsfmap::classify::Config::default()
+            },
         };
         let some = |name: &str| env.get(name).filter(|v| !v.is_empty()).map(str::to_string);
         let mode = env.string_or("REVIEW_AUTH", "jwt");

@@ -79,7 +79,9 @@ pub struct ShapeRow {
     pub source: String,
     pub format: String,
     pub count: u64,
+    #[serde(rename = "seen_first")]
     pub first_seen: String,
+    #[serde(rename = "seen_last")]
     pub last_seen: String,
     pub class_uid: u32,
     pub class_name: String,
@@ -95,11 +97,13 @@ pub struct ShapeRow {
 pub struct SampleRow {
     pub signature: Signature,
     pub source: String,
+    #[serde(rename = "event_id_text")]
     pub event_id: String,
+    #[serde(rename = "received_text")]
     pub received_at: String,
     pub raw: String,
     /// The stored OCSF event as JSON text (detail view only; empty otherwise).
-    #[serde(default)]
+    #[serde(default, rename = "event_json")]
     pub ocsf_event: String,
 }
 
@@ -147,6 +151,7 @@ pub struct HourClassRow {
     pub class_uid: u32,
     pub class_name: String,
     pub records: u64,
+    #[serde(rename = "needing_review")]
     pub needs_review: u64,
 }
 
@@ -154,6 +159,7 @@ pub struct HourClassRow {
 pub struct SourceRow {
     pub source: String,
     pub records: u64,
+    #[serde(rename = "needing_review")]
     pub needs_review: u64,
 }
 
@@ -189,24 +195,30 @@ pub fn queue_sql(t: &Tables) -> Result<String, StoreError> {
     let e = check_identifier(&t.events)?;
     let o = check_identifier(&t.overrides)?;
     Ok(format!(
-        "SELECT {SIG_HEX} AS signature_hex, source, argMax(format, received_at) AS format,
+        "SELECT {SIG_HEX} AS signature_hex, source, argMax(format, received_at) AS last_format,
     count() AS n,
-    formatDateTime(min(received_at), {ISO}) AS first_seen,
-    formatDateTime(max(received_at), {ISO}) AS last_seen,
-    argMax(class_uid, received_at) AS class_uid, argMax(class_name, received_at) AS class_name,
-    argMax(activity_id, received_at) AS activity_id, argMax(confidence, received_at) AS confidence,
-    argMax(decided_by, received_at) AS decided_by, argMax(kb_version, received_at) AS kb_version,
-    argMax(candidates, received_at) AS candidates
-FROM `{e}`
-WHERE received_at >= now64(3) - toIntervalDay({{days:UInt64}})
-    AND ({{only_review:UInt64}} = 0 OR needs_review)
-    AND ({{has_sig:UInt64}} = 0 OR signature = {{one_sig:UInt64}})
-    AND ({{source:String}} = '' OR source = {{source:String}})
-    AND ({{class_uid:UInt64}} = 0 OR class_uid = {{class_uid:UInt64}})
-    AND ({{include_corrected:UInt64}} = 1 OR signature NOT IN (
-        SELECT signature FROM
-            (SELECT signature, withdrawn FROM `{o}` WHERE signature != 0 ORDER BY at DESC LIMIT 1 BY event_id)
-        WHERE NOT withdrawn))
+    formatDateTime(min(received_at), {ISO}) AS seen_first,
+    formatDateTime(max(received_at), {ISO}) AS seen_last,
+    argMax(class_uid, received_at) AS last_class_uid, argMax(class_name, received_at) AS last_class_name,
+    argMax(activity_id, received_at) AS last_activity_id, argMax(confidence, received_at) AS last_confidence,
+    argMax(decided_by, received_at) AS last_decided_by, argMax(kb_version, received_at) AS last_kb_version,
+    argMax(candidates, received_at) AS last_candidates
+FROM
+(
+    -- The filters in a subquery: the aggregates' names above must not shadow its columns.
+    SELECT signature, source, format, received_at, class_uid, class_name, activity_id,
+        confidence, decided_by, kb_version, candidates
+    FROM `{e}`
+    WHERE received_at >= now64(3) - toIntervalDay({{days:UInt64}})
+        AND ({{only_review:UInt64}} = 0 OR needs_review)
+        AND ({{has_sig:UInt64}} = 0 OR signature = {{one_sig:UInt64}})
+        AND ({{source:String}} = '' OR source = {{source:String}})
+        AND ({{class_uid:UInt64}} = 0 OR class_uid = {{class_uid:UInt64}})
+        AND ({{include_corrected:UInt64}} = 1 OR signature NOT IN (
+            SELECT signature FROM
+                (SELECT signature, withdrawn FROM `{o}` WHERE signature != 0 ORDER BY at DESC LIMIT 1 BY event_id)
+            WHERE NOT withdrawn))
+)
 GROUP BY signature, source
 HAVING n >= {{min_count:UInt64}}
     AND ({{has_after:UInt64}} = 0 OR n < {{after_count:UInt64}}
@@ -220,17 +232,17 @@ LIMIT {{limit:UInt64}}"
 /// stored OCSF event.
 pub fn samples_sql(t: &Tables, with_event: bool) -> Result<String, StoreError> {
     let e = check_identifier(&t.events)?;
-    let event = if with_event { ", toString(ocsf_event) AS ocsf_event" } else { "" };
+    let event = if with_event { ", toString(ocsf_event) AS event_json" } else { "" };
     Ok(format!(
-        "SELECT {SIG_HEX} AS signature_hex, source, toString(event_id) AS event_id,
-    formatDateTime(received_at, {ISO}) AS received_at, raw{event}
+        "SELECT {SIG_HEX} AS signature_hex, source, toString(event_id) AS event_id_text,
+    formatDateTime(received_at, {ISO}) AS received_text, raw{event}
 FROM `{e}`
 WHERE event_id IN (
     SELECT event_id FROM `{e}`
     WHERE received_at >= now64(3) - toIntervalDay({{days:UInt64}}) AND signature IN {{sigs:Array(UInt64)}}
     ORDER BY received_at DESC
     LIMIT {{per:UInt64}} BY signature, source)
-ORDER BY signature_hex, source, received_at DESC
+ORDER BY signature_hex, source, received_text DESC
 LIMIT {{per:UInt64}} BY signature_hex, source"
     ))
 }
@@ -239,11 +251,15 @@ LIMIT {{per:UInt64}} BY signature_hex, source"
 pub fn extent_sql(t: &Tables) -> Result<String, StoreError> {
     let e = check_identifier(&t.events)?;
     Ok(format!(
-        "SELECT {SIG_HEX} AS signature_hex, argMax(source, received_at) AS source, count() AS n,
-    argMax(raw, received_at) AS raw, argMax(class_uid, received_at) AS class_uid,
-    argMax(activity_id, received_at) AS activity_id
-FROM `{e}`
-WHERE received_at >= now64(3) - toIntervalDay({{days:UInt64}}) AND signature IN {{sigs:Array(UInt64)}}
+        "SELECT {SIG_HEX} AS signature_hex, argMax(source, received_at) AS last_source, count() AS n,
+    argMax(raw, received_at) AS last_raw, argMax(class_uid, received_at) AS last_class_uid,
+    argMax(activity_id, received_at) AS last_activity_id
+FROM
+(
+    SELECT signature, source, received_at, raw, class_uid, activity_id
+    FROM `{e}`
+    WHERE received_at >= now64(3) - toIntervalDay({{days:UInt64}}) AND signature IN {{sigs:Array(UInt64)}}
+)
 GROUP BY signature"
     ))
 }
@@ -284,7 +300,7 @@ pub fn hourly_sql(t: &Tables) -> Result<String, StoreError> {
     let e = check_identifier(&t.events)?;
     Ok(format!(
         "SELECT formatDateTime(toStartOfHour(received_at), {ISO}) AS hour, class_uid,
-    any(class_name) AS class_name, count() AS records, countIf(needs_review) AS needs_review
+    any(class_name) AS class_name, count() AS records, countIf(needs_review) AS needing_review
 FROM `{e}`
 WHERE received_at >= toStartOfHour(now64(3)) - toIntervalHour(23)
 GROUP BY hour, class_uid
@@ -296,7 +312,7 @@ ORDER BY hour, class_uid"
 pub fn top_sources_sql(t: &Tables) -> Result<String, StoreError> {
     let e = check_identifier(&t.events)?;
     Ok(format!(
-        "SELECT source, count() AS records, countIf(needs_review) AS needs_review
+        "SELECT source, count() AS records, countIf(needs_review) AS needing_review
 FROM `{e}`
 WHERE received_at >= toStartOfHour(now64(3)) - toIntervalHour(23)
 GROUP BY source ORDER BY records DESC, source LIMIT 10"
@@ -364,13 +380,21 @@ pub fn decode<T: serde::de::DeserializeOwned>(
         .map(|mut v| {
             // The SQL spells signatures as hex under another name (an alias named
             // `signature` would shadow the column in WHERE and GROUP BY).
+            // Aggregates are named `last_x` (the value of the newest record) so that they do
+            // not shadow the column `x`.
             if let Some(obj) = v.as_object_mut() {
-                if let Some(h) = obj.remove("signature_hex") {
-                    obj.insert("signature".into(), h);
-                }
-                if let Some(n) = obj.remove("n") {
-                    obj.insert("count".into(), n);
-                }
+                let renamed: Vec<(String, serde_json::Value)> = std::mem::take(obj)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let k = match k.as_str() {
+                            "signature_hex" => "signature".to_string(),
+                            "n" => "count".to_string(),
+                            _ => k.strip_prefix("last_").unwrap_or(&k).to_string(),
+                        };
+                        (k, v)
+                    })
+                    .collect();
+                obj.extend(renamed);
             }
             serde_json::from_value(v)
                 .map_err(|e| StoreError::Rejected(format!("{what}: unexpected row: {e}")))
