@@ -9,3 +9,4 @@ mod ingest;
 mod init;
 mod kb_rebuild;
 mod review;
+mod review_page;

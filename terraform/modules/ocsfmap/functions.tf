@@ -190,6 +190,7 @@ resource "aws_lambda_function" "review" {
         OIDC_SCOPE                  = var.oidc_scope
         REVIEW_CURSOR_SECRET_ARN    = aws_secretsmanager_secret.review_cursor_key[0].arn
         REBUILD_QUEUE_URL           = aws_sqs_queue.rebuild[0].id
+        CONFIDENCE_THRESHOLD        = tostring(var.confidence_threshold)
         RUST_LOG                    = var.log_level
       },
       var.review_required_group == "" ? {} : { REVIEW_REQUIRED_GROUP = var.review_required_group },

@@ -37,6 +37,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(key) = std::env::var("OCSFMAP_DEV_API_KEY") {
         opts.api_key = key;
     }
+    if let Ok(key) = std::env::var("OCSFMAP_DEV_REVIEW_KEY") {
+        opts.review_key = key;
+    }
+    // A burst of corrections within 10 s is one rebuild; a correction reaches classify
+    // within about a minute (BENCHMARKS.md).
+    opts.rebuild_debounce = Duration::from_secs(10);
     opts.model_dir = std::env::var_os("OCSFMAP_MODEL_DIR").map(Into::into);
     let secs: u64 = std::env::var("OCSFMAP_DEV_SCHEDULE_SECS")
         .ok()
@@ -50,6 +56,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "\nocsfmap dev stack is up.\n\
          \n  ingest:      POST {endpoint}   (header x-api-key: {key})\
+         \n  review page: {review}   (sign in with the review key {review_key})\
          \n  queue:       {queue} (DLQ {dlq})\
          \n  KB bucket:   {bucket} (sources under kb/sources/: uploads trigger kb-rebuild)\
          \n  ClickHouse:  {ch}  database {db}\
@@ -59,6 +66,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
          \n\nCtrl-C stops it.",
         endpoint = stack.endpoint,
         key = stack.api_key,
+        review = stack.review_url(),
+        review_key = stack.review_key,
         queue = stack.queue.queue.url,
         dlq = stack.queue.dlq.url,
         bucket = stack.bucket,
