@@ -23,14 +23,14 @@ fn bad(field: &str, message: impl Into<String>) -> ReviewError {
     ReviewError::BadInput { field: field.to_string(), message: message.into() }
 }
 
-fn number<T: std::str::FromStr + PartialOrd + Copy>(
+fn number<T>(
     req: &HttpRequest,
     name: &str,
     default: T,
     range: std::ops::RangeInclusive<T>,
 ) -> Result<T, ReviewError>
 where
-    T: std::fmt::Display,
+    T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
 {
     match req.query_param(name) {
         None | Some("") => Ok(default),
