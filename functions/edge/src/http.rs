@@ -35,9 +35,17 @@ pub fn to_request(event: Value, fallback_id: &str) -> Result<(Payload, HttpReque
             .pointer("/requestContext/domainName")
             .and_then(Value::as_str)
             .is_some_and(|d| d.contains(".lambda-url."));
-        // Read before the typed conversion, which flattens claim values to strings.
-        let claims = event
-            .pointer("/requestContext/authorizer/jwt/claims")
+        // Taken out before the typed conversion, which wants every claim to be a string
+        // (API Gateway flattens arrays to "[a b]", but a claim of another JSON type must not
+        // make the whole request unreadable).
+        let mut event = event;
+        let authorizer = event
+            .get_mut("requestContext")
+            .and_then(Value::as_object_mut)
+            .and_then(|c| c.remove("authorizer"));
+        let claims = authorizer
+            .as_ref()
+            .and_then(|a| a.pointer("/jwt/claims"))
             .and_then(Value::as_object)
             .cloned();
         let ev: ApiGatewayV2httpRequest = serde_json::from_value(event).map_err(bad)?;

@@ -114,4 +114,12 @@ mod tests {
         }
         assert_eq!(CursorKey::new("short").unwrap_err(), CursorError::WeakKey);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_cursor_text_is_refused_or_read_never_a_panic(text in ".{0,300}") {
+            let k = CursorKey::new(&"k".repeat(40)).unwrap();
+            proptest::prop_assert!(k.verify(&text, "days=7").is_err());
+        }
+    }
 }

@@ -16,6 +16,8 @@ pub mod cursor;
 pub mod page;
 pub mod request;
 pub mod service;
+#[cfg(test)]
+mod service_tests;
 pub mod state;
 
 use std::future::Future;

@@ -272,4 +272,21 @@ mod tests {
             assert_eq!(field(queue_query(&req(&[(k, v)])).unwrap_err()), k);
         }
     }
+
+    proptest::proptest! {
+        /// Any body is a correction or a 4xx, never a panic.
+        #[test]
+        fn any_body_is_answered(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let schema = mini_schema();
+            let _ = correction(&body, &schema);
+        }
+
+        /// JSON-shaped bodies with arbitrary values too.
+        #[test]
+        fn any_json_values_are_answered(sig in ".{0,20}", class in proptest::prelude::any::<i64>(), act in proptest::prelude::any::<i64>(), note in ".{0,50}") {
+            let schema = mini_schema();
+            let body = serde_json::json!({"signature": sig, "class_uid": class, "activity_id": act, "note": note}).to_string();
+            let _ = correction(body.as_bytes(), &schema);
+        }
+    }
 }
