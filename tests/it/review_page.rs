@@ -281,5 +281,16 @@ async fn run(stack: &Stack, c: &Client) -> Result<()> {
     )
     .await?;
     ensure!(!pwned(c).await?, "a script ran");
+    // `OCSFMAP_REVIEW_SCREENSHOT=docs/review-page.png` keeps a picture of the page (README).
+    if let Some(path) = std::env::var_os("OCSFMAP_REVIEW_SCREENSHOT") {
+        c.execute("document.getElementById('filter-include-corrected').click()", vec![]).await?;
+        let listed = "return document.body.dataset.state === 'ready' && document.querySelectorAll('.queue-item').length >= 2";
+        wait_js(c, "the queue", listed, Duration::from_secs(20)).await?;
+        c.execute("document.querySelectorAll('.queue-item')[0].click()", vec![]).await?;
+        let shown = "return document.getElementById('raw').textContent.length > 0";
+        wait_js(c, "the detail", shown, Duration::from_secs(20)).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        std::fs::write(&path, c.screenshot().await?)?;
+    }
     Ok(())
 }

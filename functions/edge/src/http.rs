@@ -214,6 +214,22 @@ mod tests {
     }
 
     #[test]
+    fn review_samples_reach_the_review_routes_with_their_claims() {
+        for (name, method, path) in [
+            ("get-queue.json", "GET", "/v1/review"),
+            ("post-correction.json", "POST", "/v1/corrections"),
+            ("get-page.json", "GET", "/review"),
+        ] {
+            let file = format!("{}/../../events/review/{name}", env!("CARGO_MANIFEST_DIR"));
+            let ev: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let (_, req) = to_request(ev, "x").unwrap();
+            assert_eq!((req.method.as_str(), req.path.as_str()), (method, path), "{name}");
+            assert_eq!(req.route_for("review").unwrap().path, path, "{name}");
+            assert_eq!(req.claims.is_some(), name != "get-page.json", "{name}");
+        }
+    }
+
+    #[test]
     fn raw_query_is_decoded() {
         assert_eq!(
             pairs_from_raw_query("source=aws%3Acloudtrail&x=a+b&flag"),
