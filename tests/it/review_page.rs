@@ -294,3 +294,114 @@ async fn run(stack: &Stack, c: &Client) -> Result<()> {
     }
     Ok(())
 }
+
+/// The deployed sign-in: the authorization-code flow with PKCE against an OIDC issuer (a
+/// local one here), the token checked by the gateway's authorizer, the group by `review`,
+/// and `who` taken from the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_signs_in_with_oidc_and_pkce_and_the_group_is_required() -> Result<()> {
+    let driver = Driver::start().await?;
+    let mut opts = StackOptions::for_tests("it-oidc");
+    opts.env.push(("CONFIDENCE_THRESHOLD".into(), "0.995".into()));
+    opts.oidc = true;
+    let stack = Stack::start(opts).await?;
+    let browser = driver.browser().await?;
+    let result = run_oidc(&stack, &browser).await;
+    if result.is_err() {
+        if let Ok(png) = browser.screenshot().await {
+            let path = std::env::temp_dir().join("ocsfmap-review-oidc-failure.png");
+            let _ = std::fs::write(&path, png);
+            eprintln!("screenshot: {}", path.display());
+        }
+        eprintln!("review log:\n{}", stack.review.log_tail());
+    }
+    let _ = browser.close().await;
+    stack.destroy().await;
+    result
+}
+
+async fn run_oidc(stack: &Stack, c: &Client) -> Result<()> {
+    let issuer = stack.issuer.clone().context("the stack's OIDC issuer")?;
+    let (status, resp) = stack
+        .post(
+            &[("content-type", "application/x-ndjson"), ("x-ocsfmap-source", "acme-widget")],
+            records().join("\n").as_bytes(),
+        )
+        .await?;
+    ensure!(status == 202, "{resp}");
+    let db = ocsfmap_tests::clickhouse::client().await?.with_database(&stack.database);
+    #[derive(clickhouse::Row, serde::Deserialize)]
+    struct N {
+        n: u64,
+    }
+    poll::until(Duration::from_secs(120), Duration::from_millis(500), || async {
+        let n = db.query("SELECT count() AS n FROM events").fetch_one::<N>().await.ok()?.n;
+        (n >= 10).then_some(())
+    })
+    .await
+    .context("records never stored")?;
+
+    // An analyst of the reviewers' group signs in; the token endpoint checks the verifier.
+    issuer.sign_in_as(json!({"sub": "u-1", "email": "analyst@example.com", "cognito:groups": format!("[{}]", ocsfmap_tests::oidc::REVIEWERS)}));
+    c.goto(&stack.review_url()).await?;
+    wait_js(
+        c,
+        "the sign-in page",
+        "return document.body.dataset.state === 'signin'",
+        Duration::from_secs(20),
+    )
+    .await?;
+    c.find(Locator::Id("signin-button")).await?.click().await?;
+    wait_js(c, "the queue after the redirect and the code exchange", "return document.body.dataset.state === 'ready' && document.querySelectorAll('.queue-item').length >= 3", Duration::from_secs(30)).await?;
+    let url = c.current_url().await?;
+    ensure!(
+        url.query().is_none_or(|q| !q.contains("code=")),
+        "the code stays in the address bar: {url}"
+    );
+    // Without a token the API is closed (the gateway's authorizer).
+    let (status, _) = stack.review_request("GET", "/v1/review", None).await?;
+    ensure!(status == 401, "a request without a token got {status}");
+
+    // A correction records who made it, from the token.
+    c.execute("document.activeElement && document.activeElement.blur()", vec![]).await?;
+    press(c, "jk").await?;
+    wait_js(
+        c,
+        "a selection",
+        "return !!document.querySelector('.queue-item.selected')",
+        Duration::from_secs(10),
+    )
+    .await?;
+    press(c, "c").await?;
+    wait_js(
+        c,
+        "the confirmation posted",
+        "return document.body.dataset.lastAction === 'posted'",
+        Duration::from_secs(20),
+    )
+    .await?;
+    let who = db
+        .query("SELECT count() AS n FROM overrides WHERE who = 'analyst@example.com'")
+        .fetch_one::<N>()
+        .await?
+        .n;
+    ensure!(who == 1, "{who} corrections by the token's user");
+
+    // A user outside the group signs in fine at the issuer but may not review.
+    c.find(Locator::Id("signout")).await?.click().await?;
+    wait_js(
+        c,
+        "signed out",
+        "return document.body.dataset.state === 'signin'",
+        Duration::from_secs(20),
+    )
+    .await?;
+    issuer.sign_in_as(
+        json!({"sub": "u-2", "email": "intern@example.com", "cognito:groups": "[interns]"}),
+    );
+    c.find(Locator::Id("signin-button")).await?.click().await?;
+    wait_js(c, "the refusal", "return !document.getElementById('error').hidden && /group or scope/.test(document.getElementById('error-text').textContent)", Duration::from_secs(30)).await?;
+    let before = db.query("SELECT count() AS n FROM overrides").fetch_one::<N>().await?.n;
+    ensure!(before == 1, "the refused user wrote something");
+    Ok(())
+}

@@ -20,6 +20,7 @@ pub mod clickhouse;
 pub mod http1;
 pub mod localstack;
 pub mod names;
+pub mod oidc;
 pub mod poll;
 pub mod runtime_api;
 pub mod services;

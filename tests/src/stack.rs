@@ -72,6 +72,9 @@ pub struct StackOptions {
     pub review_key: String,
     /// The rebuild requests' batching window.
     pub rebuild_debounce: Duration,
+    /// Analysts sign in at a local OIDC issuer (authorization code + PKCE) and the gateway
+    /// checks their tokens as API Gateway's JWT authorizer does; `false`: the review key.
+    pub oidc: bool,
     /// Directory holding the `ingest`, `classify` and `kb-rebuild` binaries; `None` builds
     /// them (test profile) on first use.
     pub bin_dir: Option<PathBuf>,
@@ -99,6 +102,7 @@ impl StackOptions {
             api_key: "local-stack-key-0123456789".to_string(),
             review_key: "local-review-key-0123456789".to_string(),
             rebuild_debounce: Duration::from_secs(5),
+            oidc: false,
             bin_dir: None,
             schema: crate::binaries::schema_path(),
             knowledge: root.join("knowledge"),
@@ -144,6 +148,8 @@ pub struct Stack {
     pub classify: Arc<FunctionProcess>,
     pub kb_rebuild: Arc<FunctionProcess>,
     pub review: Arc<FunctionProcess>,
+    /// The local OIDC issuer when `StackOptions::oidc` is set.
+    pub issuer: Option<Arc<crate::oidc::MockIssuer>>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -248,11 +254,30 @@ impl Stack {
 
         let mut env = common.clone();
         let cache = std::env::temp_dir().join(crate::names::unique("stack-review-kb-cache"));
+        let issuer = if opts.oidc {
+            let issuer = crate::oidc::MockIssuer::start()
+                .await
+                .map_err(|e| StackError::Setup(format!("starting the OIDC issuer: {e}")))?;
+            let url = issuer.issuer();
+            env.extend([
+                ("REVIEW_AUTH".into(), "jwt".into()),
+                ("REVIEW_REQUIRED_GROUP".into(), crate::oidc::REVIEWERS.into()),
+                ("OIDC_ISSUER".into(), url.clone()),
+                ("OIDC_CLIENT_ID".into(), crate::oidc::CLIENT_ID.into()),
+                ("OIDC_AUTHORIZATION_ENDPOINT".into(), format!("{url}/authorize")),
+                ("OIDC_TOKEN_ENDPOINT".into(), format!("{url}/token")),
+            ]);
+            Some(Arc::new(issuer))
+        } else {
+            env.extend([
+                ("REVIEW_AUTH".into(), "key".into()),
+                ("REVIEW_API_KEY".into(), opts.review_key.clone()),
+            ]);
+            None
+        };
         env.extend([
             ("KB_BUCKET".into(), bucket.clone()),
             ("KB_CACHE_DIR".into(), cache.display().to_string()),
-            ("REVIEW_AUTH".into(), "key".into()),
-            ("REVIEW_API_KEY".into(), opts.review_key.clone()),
             (
                 "REVIEW_CURSOR_KEY".into(),
                 format!("{}-cursor-signing-key-0123456789", opts.name_prefix),
@@ -279,7 +304,8 @@ impl Stack {
         let kb_rebuild = Arc::new(kb_rebuild);
         let functions: Functions =
             Arc::new(HashMap::from([("ingest", ingest.clone()), ("review", review.clone())]));
-        let mut tasks = vec![tokio::spawn(gateway(listener, functions, stats.clone()))];
+        let mut tasks =
+            vec![tokio::spawn(gateway(listener, functions, issuer.clone(), stats.clone()))];
         tasks.push(tokio::spawn(classify_loop(
             sqs.clone(),
             queue.queue.clone(),
@@ -321,6 +347,7 @@ impl Stack {
             classify,
             kb_rebuild,
             review,
+            issuer,
             stop,
             tasks,
         })
@@ -515,21 +542,43 @@ pub fn scheduled_event() -> Value {
 /// The functions behind the gateway, by the names the route table uses.
 type Functions = Arc<HashMap<&'static str, Arc<FunctionProcess>>>;
 
-async fn gateway(listener: TcpListener, functions: Functions, stats: Arc<Stats>) {
+type Issuer = Option<Arc<crate::oidc::MockIssuer>>;
+
+async fn gateway(listener: TcpListener, functions: Functions, issuer: Issuer, stats: Arc<Stats>) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else { continue };
         let functions = functions.clone();
         let stats = stats.clone();
+        let issuer = issuer.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let functions = functions.clone();
                 let stats = stats.clone();
+                let issuer = issuer.clone();
                 async move {
                     // As API Gateway does: routes of the table only, anything else a 404.
                     let route = ocsfmap::routes::resolve(req.method().as_str(), req.uri().path());
-                    let function = route.ok().and_then(|r| functions.get(r.function.as_str()));
+                    let function =
+                        route.as_ref().ok().and_then(|r| functions.get(r.function.as_str()));
+                    // The JWT authorizer on review routes: a token the issuer gave out, or 401.
+                    let claims = match (&route, &issuer) {
+                        (Ok(r), Some(issuer))
+                            if r.auth == ocsfmap::routes::Auth::ReviewCredential =>
+                        {
+                            let token = req
+                                .headers()
+                                .get("authorization")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.strip_prefix("Bearer "));
+                            match token.and_then(|t| issuer.claims(t)) {
+                                Some(c) => Some(c),
+                                None => return Ok(reply(401, r#"{"message":"Unauthorized"}"#)),
+                            }
+                        }
+                        _ => None,
+                    };
                     let reply = match function {
-                        Some(f) => forward(req, peer, f, &stats).await,
+                        Some(f) => forward(req, peer, f, claims, &stats).await,
                         None => reply(404, r#"{"message":"Not Found"}"#),
                     };
                     Ok::<_, Infallible>(reply)
@@ -557,6 +606,7 @@ async fn forward(
     req: Request<Incoming>,
     peer: SocketAddr,
     function: &FunctionProcess,
+    claims: Option<Value>,
     stats: &Stats,
 ) -> Reply {
     stats.http_requests.fetch_add(1, Ordering::Relaxed);
@@ -607,7 +657,8 @@ async fn forward(
             "routeKey": format!("{method} {path}"),
             "stage": "$default",
             "time": "01/Jan/2026:00:00:00 +0000",
-            "timeEpoch": 0
+            "timeEpoch": 0,
+            "authorizer": claims.map(|c| json!({"jwt": {"claims": c, "scopes": null}})),
         },
         "body": body_field,
         "isBase64Encoded": is_b64,
