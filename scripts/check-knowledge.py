@@ -33,7 +33,7 @@ import json
 import os
 import re
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -396,6 +396,20 @@ class Checker:
         self.check_class(where, obj["class_uid"], obj["activity_id"], False)
 
 
+def shared_field_lists(lines):
+    """Products whose pack lines all carry one identify.fields list (issue #20: identification
+    must be per event, from the vendor's per-event documentation; a list copied onto every
+    line names fields that some events do not have). `lines` is (product, fields) pairs;
+    returns [(product, number of lines)] for products of three or more lines with one
+    non-empty list between them."""
+    by_product = defaultdict(list)
+    for product, fields in lines:
+        if isinstance(product, str) and isinstance(fields, list):
+            by_product[product].append(tuple(fields))
+    return sorted((p, len(fs)) for p, fs in by_product.items()
+                  if len(fs) >= 3 and fs[0] and all(f == fs[0] for f in fs))
+
+
 def check_products(checker, path, pack_products, example_sources, dev_sources):
     """Check the product identity table against the names that exist.
 
@@ -539,7 +553,7 @@ def main():
     if not example_files:
         checker.err(str(root / "examples"), "no example files")
 
-    products, pack_lines, pack_classes = set(), 0, Counter()
+    products, pack_lines, pack_classes, field_lists = set(), 0, Counter(), []
     pack_products, example_sources = set(), set()
     seen_pack = {}
     for path in pack_files:
@@ -554,6 +568,12 @@ def main():
             if isinstance(obj.get("product"), str):
                 pack_products.add(obj["product"])
             pack_classes[obj.get("class_uid")] += 1
+            field_lists.append((obj.get("product"), (obj.get("identify") or {}).get("fields")))
+    shared = shared_field_lists(field_lists)
+    for product, n in shared:
+        checker.warn(f"pack product {product!r}",
+                     f"all {n} lines share one identify.fields list: give each event the fields "
+                     "its own records carry (knowledge/README.md, per-event identification)")
 
     ex_lines, ex_classes, seen_raw = 0, Counter(), {}
     for path in example_files:
@@ -596,6 +616,7 @@ def main():
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(checker.findings.items()))
         print(f"placeholder scan: {sum(checker.findings.values())} findings in examples ({kinds})",
               file=sys.stderr)
+    print(f"products sharing one field list across all lines: {len(shared)}", file=sys.stderr)
     print(f"products={len(products)} pack_lines={pack_lines} example_lines={ex_lines} "
           f"classes_with_examples={sum(1 for u in active if ex_classes.get(u))}/{len(active)} "
           f"errors={len(checker.errors)} warnings={len(checker.warnings)}")

@@ -97,4 +97,15 @@ for name, t in neg.items():
         print("FALSE POSITIVE:", name, found)
         bad += 1
 print(f"placeholder scan: {len(pos)} findings expected, {len(neg)} look-alikes, {bad} problems")
+
+# Per-event identification (issue #20): a product whose lines all carry one field list is
+# reported; per-event lists, short products and empty lists are not.
+same = ["EventID", "Image", "ProcessGuid"]
+lines = [("Copied", same)] * 3 + [("PerEvent", same), ("PerEvent", ["EventID", "SourceImage"]),
+         ("PerEvent", same), ("Short", same), ("Short", same), ("Empty", []), ("Empty", []),
+         ("Empty", []), (None, same), ("Bad", "fields")]
+got = ck.shared_field_lists(lines)
+if got != [("Copied", 3)]:
+    print("SHARED FIELD LISTS:", got)
+    bad += 1
 sys.exit(1 if bad else 0)
