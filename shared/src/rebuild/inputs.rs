@@ -171,6 +171,7 @@ impl Gathered {
             })?;
             sources::parse_jsonl(text, Path::new(&o.key), &mut inputs)
                 .map_err(|e| source_error(&o.key, e))?;
+            check_lines(text, &o.key, &schema)?;
         }
         Ok(Parsed {
             schema,
@@ -180,6 +181,57 @@ impl Gathered {
             overrides: self.overrides.clone(),
         })
     }
+}
+
+/// The knowledge checker's schema rules, run on what the bucket holds (uploaded packs and
+/// examples included) so that a bad line is refused at rebuild with its reason, not only
+/// in CI (`scripts/check-knowledge.py` holds the rest: placeholders, duplicates, coverage):
+/// the class exists in the KB's schema and is not deprecated, the activity is in the
+/// class's enum, and a pack line identifies its event somehow.
+pub fn check_lines(text: &str, key: &str, schema: &Schema) -> Result<(), RebuildError> {
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |what: String| RebuildError::BrokenInput {
+            object: key.to_string(),
+            line: Some(i + 1),
+            what,
+        };
+        // parse_jsonl has read every line already; a line it accepted is a JSON object.
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Some(uid) = v.get("class_uid").and_then(serde_json::Value::as_u64) else { continue };
+        let class = u32::try_from(uid).ok().and_then(|u| schema.class(u)).ok_or_else(|| {
+            bad(format!("class_uid {uid} is not a class of OCSF {}", schema.version))
+        })?;
+        if class.deprecated {
+            return Err(bad(format!(
+                "class_uid {uid} ({}) is deprecated in OCSF {}",
+                class.caption, schema.version
+            )));
+        }
+        if let Some(act) = v.get("activity_id").filter(|a| !a.is_null()) {
+            let known = act.as_i64().is_some_and(|a| class.activity(a).is_some());
+            if !known {
+                let ids: Vec<i64> = class.activities.iter().map(|a| a.id).collect();
+                return Err(bad(format!(
+                    "activity_id {act} is not an activity of {} ({uid}): {ids:?}",
+                    class.caption
+                )));
+            }
+        }
+        let is_pack = v.get("product").is_some() && v.get("raw").is_none();
+        let identifies = ["fields", "values", "patterns"].iter().any(|k| {
+            v.pointer(&format!("/identify/{k}"))
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|s| !s.is_empty())))
+        });
+        if is_pack && !identifies {
+            return Err(bad("a pack line whose identify has no fields, values or patterns".into()));
+        }
+    }
+    Ok(())
 }
 
 fn line_of(bytes: &[u8], at: usize) -> usize {
@@ -209,5 +261,30 @@ fn source_error(key: &str, e: SourceError) -> RebuildError {
             line: None,
             what: source.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped knowledge passes the loader's checks against the OCSF 1.8.0 export, as it
+    /// passes check-knowledge.py (the two must not disagree on the files we ship).
+    #[test]
+    fn the_shipped_knowledge_passes_the_loader_checks() {
+        let schema = Schema::load(&crate::testutil::schema_export()).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../knowledge");
+        let mut checked = 0;
+        for dir in ["pack", "examples"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|x| x == "jsonl") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    check_lines(&text, &path.display().to_string(), &schema).unwrap();
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10, "{checked} files");
     }
 }

@@ -356,6 +356,26 @@ async fn broken_inputs_fail_naming_the_object_and_line_and_keep_the_current_vers
         "{e}"
     );
 
+    // The knowledge checker's schema rules hold for uploaded lines too.
+    for (line, want) in [
+        (r#"{"raw": "x", "class_uid": 999999, "activity_id": 1, "source": "s"}"#, "is not a class"),
+        (
+            r#"{"raw": "x", "class_uid": 4003, "activity_id": 4242, "source": "s"}"#,
+            "is not an activity",
+        ),
+        (
+            r#"{"product": "P", "class_uid": 4003, "activity_id": null, "identify": {"fields": []}}"#,
+            "identify",
+        ),
+    ] {
+        env.put(key, &format!("{good}{line}\n")).await;
+        let e = env.run().await.unwrap_err();
+        assert!(
+            matches!(&e, RebuildError::BrokenInput { object, line: Some(4), what } if object == key && what.contains(want)),
+            "{e:?}"
+        );
+    }
+
     env.put(key, &good).await;
     env.store.put(key, vec![b'{', 0xff, b'}'], PutCondition::None).await.unwrap();
     let e = env.run().await.unwrap_err().to_string();
