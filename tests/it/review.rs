@@ -34,7 +34,7 @@ pub fn records() -> Vec<String> {
     out
 }
 
-async fn post_records(stack: &Stack, lines: &[String]) -> Result<()> {
+pub(crate) async fn post_records(stack: &Stack, lines: &[String]) -> Result<()> {
     let (status, resp) = stack
         .post(
             &[("content-type", "application/x-ndjson"), ("x-ocsfmap-source", "acme-widget")],
@@ -45,7 +45,7 @@ async fn post_records(stack: &Stack, lines: &[String]) -> Result<()> {
     Ok(())
 }
 
-async fn count(stack: &Stack, sql: &str) -> Result<u64> {
+pub(crate) async fn count(stack: &Stack, sql: &str) -> Result<u64> {
     #[derive(clickhouse::Row, serde::Deserialize)]
     struct N {
         n: u64,
@@ -54,7 +54,7 @@ async fn count(stack: &Stack, sql: &str) -> Result<u64> {
     Ok(client.query(sql).fetch_one::<N>().await?.n)
 }
 
-async fn wait_rows(stack: &Stack, want: u64) -> Result<()> {
+pub(crate) async fn wait_rows(stack: &Stack, want: u64) -> Result<()> {
     poll::until(Duration::from_secs(120), Duration::from_millis(500), || async {
         let n = count(stack, "SELECT count() AS n FROM events").await.ok()?;
         (n >= want).then_some(())

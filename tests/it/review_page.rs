@@ -13,7 +13,7 @@ use ocsfmap_tests::poll;
 use ocsfmap_tests::stack::{Stack, StackOptions};
 use serde_json::{json, Value};
 
-use crate::review::records;
+use crate::review::{count, post_records, records, wait_rows};
 
 const HOSTILE_SOURCE: &str = "<img src=x onerror=\"window.__pwned=1\">";
 const HOSTILE_NOTE: &str =
@@ -99,15 +99,26 @@ async fn pwned(c: &Client) -> Result<bool> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_corrects_a_shape_with_the_keyboard_and_shows_markup_as_text() -> Result<()> {
+    with_page("it-page", false, run).await
+}
+
+/// Chromium and a local stack (the review key, or the local OIDC issuer), `run` between
+/// them; on failure a screenshot and the review function's log, then everything stopped.
+async fn with_page(
+    prefix: &str,
+    oidc: bool,
+    run: impl AsyncFnOnce(&Stack, &Client) -> Result<()>,
+) -> Result<()> {
     let driver = Driver::start().await?;
-    let mut opts = StackOptions::for_tests("it-page");
+    let mut opts = StackOptions::for_tests(prefix);
     opts.env.push(("CONFIDENCE_THRESHOLD".into(), "0.995".into()));
+    opts.oidc = oidc;
     let stack = Stack::start(opts).await?;
     let browser = driver.browser().await?;
     let result = run(&stack, &browser).await;
     if result.is_err() {
         if let Ok(png) = browser.screenshot().await {
-            let path = std::env::temp_dir().join("ocsfmap-review-page-failure.png");
+            let path = std::env::temp_dir().join(format!("ocsfmap-{prefix}-failure.png"));
             let _ = std::fs::write(&path, png);
             eprintln!("screenshot: {}", path.display());
         }
@@ -119,24 +130,9 @@ async fn the_page_corrects_a_shape_with_the_keyboard_and_shows_markup_as_text() 
 }
 
 async fn run(stack: &Stack, c: &Client) -> Result<()> {
-    let (status, resp) = stack
-        .post(
-            &[("content-type", "application/x-ndjson"), ("x-ocsfmap-source", "acme-widget")],
-            records().join("\n").as_bytes(),
-        )
-        .await?;
-    ensure!(status == 202, "{resp}");
+    post_records(stack, &records()).await?;
+    wait_rows(stack, 10).await?;
     let db = ocsfmap_tests::clickhouse::client().await?.with_database(&stack.database);
-    poll::until(Duration::from_secs(120), Duration::from_millis(500), || async {
-        #[derive(clickhouse::Row, serde::Deserialize)]
-        struct N {
-            n: u64,
-        }
-        let n = db.query("SELECT count() AS n FROM events").fetch_one::<N>().await.ok()?.n;
-        (n >= 10).then_some(())
-    })
-    .await
-    .context("records never stored")?;
     // A source name ingest would refuse, written straight into the store (as another
     // writer could): the page must still show it as text.
     db.query(&format!(
@@ -253,12 +249,8 @@ async fn run(stack: &Stack, c: &Client) -> Result<()> {
     let first_corrected = poll::until(Duration::from_secs(600), Duration::from_secs(2), || async {
         let line = records().into_iter().next()?;
         let _ = stack.post(&[("content-type", "application/x-ndjson"), ("x-ocsfmap-source", "acme-widget")], line.as_bytes()).await;
-        #[derive(clickhouse::Row, serde::Deserialize)]
-        struct N {
-            n: u64,
-        }
         let sql = format!("SELECT count() AS n FROM events WHERE leftPad(lower(hex(signature)), 16, '0') = '{sig}' AND class_uid = {class_uid} AND decided_by = 'override'");
-        let n = db.query(&sql).fetch_one::<N>().await.ok()?.n;
+        let n = count(stack, &sql).await.ok()?;
         (n > 0).then(|| corrected_at.elapsed())
     })
     .await
@@ -300,46 +292,13 @@ async fn run(stack: &Stack, c: &Client) -> Result<()> {
 /// and `who` taken from the token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_signs_in_with_oidc_and_pkce_and_the_group_is_required() -> Result<()> {
-    let driver = Driver::start().await?;
-    let mut opts = StackOptions::for_tests("it-oidc");
-    opts.env.push(("CONFIDENCE_THRESHOLD".into(), "0.995".into()));
-    opts.oidc = true;
-    let stack = Stack::start(opts).await?;
-    let browser = driver.browser().await?;
-    let result = run_oidc(&stack, &browser).await;
-    if result.is_err() {
-        if let Ok(png) = browser.screenshot().await {
-            let path = std::env::temp_dir().join("ocsfmap-review-oidc-failure.png");
-            let _ = std::fs::write(&path, png);
-            eprintln!("screenshot: {}", path.display());
-        }
-        eprintln!("review log:\n{}", stack.review.log_tail());
-    }
-    let _ = browser.close().await;
-    stack.destroy().await;
-    result
+    with_page("it-oidc", true, run_oidc).await
 }
 
 async fn run_oidc(stack: &Stack, c: &Client) -> Result<()> {
     let issuer = stack.issuer.clone().context("the stack's OIDC issuer")?;
-    let (status, resp) = stack
-        .post(
-            &[("content-type", "application/x-ndjson"), ("x-ocsfmap-source", "acme-widget")],
-            records().join("\n").as_bytes(),
-        )
-        .await?;
-    ensure!(status == 202, "{resp}");
-    let db = ocsfmap_tests::clickhouse::client().await?.with_database(&stack.database);
-    #[derive(clickhouse::Row, serde::Deserialize)]
-    struct N {
-        n: u64,
-    }
-    poll::until(Duration::from_secs(120), Duration::from_millis(500), || async {
-        let n = db.query("SELECT count() AS n FROM events").fetch_one::<N>().await.ok()?.n;
-        (n >= 10).then_some(())
-    })
-    .await
-    .context("records never stored")?;
+    post_records(stack, &records()).await?;
+    wait_rows(stack, 10).await?;
 
     // An analyst of the reviewers' group signs in; the token endpoint checks the verifier.
     issuer.sign_in_as(json!({"sub": "u-1", "email": "analyst@example.com", "cognito:groups": format!("[{}]", ocsfmap_tests::oidc::REVIEWERS)}));
@@ -380,11 +339,8 @@ async fn run_oidc(stack: &Stack, c: &Client) -> Result<()> {
         Duration::from_secs(20),
     )
     .await?;
-    let who = db
-        .query("SELECT count() AS n FROM overrides WHERE who = 'analyst@example.com'")
-        .fetch_one::<N>()
-        .await?
-        .n;
+    let who = count(stack, "SELECT count() AS n FROM overrides WHERE who = 'analyst@example.com'")
+        .await?;
     ensure!(who == 1, "{who} corrections by the token's user");
 
     // A user outside the group signs in fine at the issuer but may not review.
@@ -401,7 +357,7 @@ async fn run_oidc(stack: &Stack, c: &Client) -> Result<()> {
     );
     c.find(Locator::Id("signin-button")).await?.click().await?;
     wait_js(c, "the refusal", "return !document.getElementById('error').hidden && /group or scope/.test(document.getElementById('error-text').textContent)", Duration::from_secs(30)).await?;
-    let before = db.query("SELECT count() AS n FROM overrides").fetch_one::<N>().await?.n;
+    let before = count(stack, "SELECT count() AS n FROM overrides").await?;
     ensure!(before == 1, "the refused user wrote something");
     Ok(())
 }

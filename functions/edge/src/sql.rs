@@ -21,6 +21,23 @@ impl ClickHouseSql {
     }
 }
 
+impl ClickHouseSql {
+    /// The statement with its server-side parameters bound, ready to run (the bench times
+    /// the queue's SQL through this too).
+    pub fn query(&self, sql: &str, params: &[(&str, Param)]) -> clickhouse::query::Query {
+        let mut q = self.client.query(&literal(sql));
+        for (name, value) in params {
+            q = match value {
+                Param::Str(s) => q.param(name, s),
+                Param::U64(n) => q.param(name, n),
+                Param::I64(n) => q.param(name, n),
+                Param::U64s(v) => q.param(name, v),
+            };
+        }
+        q
+    }
+}
+
 /// The client treats `?` in statement text as a bind placeholder; our statements bind
 /// nothing that way (values go as server-side parameters or JSON rows), so a literal `?`
 /// (in a raw record, say) is escaped.
@@ -34,16 +51,7 @@ impl Sql for ClickHouseSql {
         sql: &str,
         params: &[(&str, Param)],
     ) -> Result<Vec<serde_json::Value>, StoreError> {
-        let mut q = self.client.query(&literal(sql));
-        for (name, value) in params {
-            q = match value {
-                Param::Str(s) => q.param(name, s),
-                Param::U64(n) => q.param(name, n),
-                Param::I64(n) => q.param(name, n),
-                Param::U64s(v) => q.param(name, v),
-            };
-        }
-        let mut cursor = q.fetch_bytes("JSONEachRow").map_err(store_error)?;
+        let mut cursor = self.query(sql, params).fetch_bytes("JSONEachRow").map_err(store_error)?;
         let body = cursor.collect().await.map_err(store_error)?;
         body.split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())

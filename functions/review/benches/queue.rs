@@ -22,7 +22,7 @@ use ocsfmap::kb::{self, artifact};
 use ocsfmap::pipeline::{KbHolder, KbHolderConfig};
 use ocsfmap::review::{CursorKey, NoRebuild, PageSettings, ReviewAuth, ReviewService};
 use ocsfmap::schema::Schema;
-use ocsfmap::store::review::{queue_params, queue_sql, Param, QueueQuery};
+use ocsfmap::store::review::{queue_params, queue_sql, QueueQuery};
 use ocsfmap_edge::clickhouse::{migrate, ClickHouseConfig};
 use ocsfmap_edge::env::Env;
 use ocsfmap_edge::sql::ClickHouseSql;
@@ -188,17 +188,11 @@ async fn main() -> R<()> {
     let q =
         QueueQuery { days: 7, min_count: 1, limit: 26, only_review: true, ..Default::default() };
     let sql = queue_sql(&ch.tables)?;
+    let params = queue_params(&q);
+    let runner = ClickHouseSql::new(client.clone());
     let mut times = Vec::with_capacity(iterations);
     for _ in 0..iterations {
-        let mut query = client.query(&sql);
-        for (name, value) in queue_params(&q) {
-            query = match value {
-                Param::Str(s) => query.param(name, s),
-                Param::U64(n) => query.param(name, n),
-                Param::I64(n) => query.param(name, n),
-                Param::U64s(v) => query.param(name, v),
-            };
-        }
+        let query = runner.query(&sql, &params);
         let t = Instant::now();
         query.fetch_bytes("JSONEachRow")?.collect().await?;
         times.push(t.elapsed());

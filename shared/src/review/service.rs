@@ -375,18 +375,17 @@ impl<S: Sql, K: KbSource, N: RebuildRequests> ReviewService<S, K, N> {
             .iter()
             .map(|s| {
                 let e = by_sig[s];
-                json!({
-                    "event_id": sql::shape_key(*s).to_string(),
-                    "class_uid": c.class_uid,
-                    "activity_id": c.activity_id,
-                    "who": who.who,
-                    "at": sql::datetime_text(now_ms),
-                    "note": c.note,
-                    "signature": s.0,
-                    "source": e.source,
-                    "raw": e.raw,
-                    "withdrawn": false,
-                })
+                let row = CorrectionRow {
+                    signature: *s,
+                    source: e.source.clone(),
+                    class_uid: c.class_uid,
+                    activity_id: c.activity_id,
+                    who: who.who.clone(),
+                    at_ms: now_ms,
+                    note: c.note.clone(),
+                    withdrawn: false,
+                };
+                sql::correction_insert_row(&row, &e.raw)
             })
             .collect();
         self.sql.insert_json(&self.tables.overrides, &sql::CORRECTION_COLUMNS, &rows).await?;
@@ -419,18 +418,14 @@ impl<S: Sql, K: KbSource, N: RebuildRequests> ReviewService<S, K, N> {
         let Some(c) = current.get(&sig).filter(|c| !c.withdrawn) else {
             return Err(not_found("signature", format!("shape {sig} has no active correction")));
         };
-        let row = json!({
-            "event_id": sql::shape_key(sig).to_string(),
-            "class_uid": c.class_uid,
-            "activity_id": c.activity_id,
-            "who": who.who,
-            "at": sql::datetime_text(now_ms.max(c.at_ms + 1)),
-            "note": format!("withdrawn by {}", who.who),
-            "signature": sig.0,
-            "source": c.source,
-            "raw": "",
-            "withdrawn": true,
-        });
+        let withdrawal = CorrectionRow {
+            who: who.who.clone(),
+            at_ms: now_ms.max(c.at_ms + 1),
+            note: format!("withdrawn by {}", who.who),
+            withdrawn: true,
+            ..c.clone()
+        };
+        let row = sql::correction_insert_row(&withdrawal, "");
         self.sql.insert_json(&self.tables.overrides, &sql::CORRECTION_COLUMNS, &[row]).await?;
         tracing::info!(who = %who.who, signature = %sig, "correction withdrawn");
         let rebuild = self.request_rebuild("withdrawal").await;

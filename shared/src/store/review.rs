@@ -333,6 +333,24 @@ pub const CORRECTION_COLUMNS: [&str; 10] = [
     "withdrawn",
 ];
 
+/// A correction row for the overrides table (columns [`CORRECTION_COLUMNS`], as
+/// `JSONEachRow`), keyed by the shape ([`shape_key`]); `raw` is the shape's representative
+/// record (empty for a withdrawal).
+pub fn correction_insert_row(c: &CorrectionRow, raw: &str) -> serde_json::Value {
+    serde_json::json!({
+        "event_id": shape_key(c.signature).to_string(),
+        "class_uid": c.class_uid,
+        "activity_id": c.activity_id,
+        "who": c.who,
+        "at": datetime_text(c.at_ms),
+        "note": c.note,
+        "signature": c.signature.0,
+        "source": c.source,
+        "raw": raw,
+        "withdrawn": c.withdrawn,
+    })
+}
+
 /// Columns of a builds-table row.
 pub const BUILD_COLUMNS: [&str; 5] = ["at", "outcome", "kb_version", "overrides_through", "reason"];
 
