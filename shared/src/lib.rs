@@ -16,6 +16,7 @@ pub mod failure;
 pub mod parse;
 pub mod schema;
 pub mod text;
+pub mod version;
 
 pub mod classify;
 pub mod features;
