@@ -105,6 +105,26 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The same, emitted in an older OCSF version (issue #19: at most 1.5x the 1.8.0 cost).
+    if let Some(dir) = std::env::var_os("OCSF_SCHEMA").map(std::path::PathBuf::from) {
+        for version in ["1.1.0", "1.3.0"] {
+            let Ok(path) = ocsfmap::version::export_path(dir.parent().unwrap_or(&dir), version)
+            else {
+                eprintln!("no OCSF {version} export beside $OCSF_SCHEMA: skipping its benchmark");
+                continue;
+            };
+            let output = ocsfmap::version::OutputVersion::load(&path, version).expect("export");
+            g.bench_function(format!("dev_mix_json_{version}"), |b| {
+                b.iter(|| {
+                    for p in &all {
+                        let mut e = mapper.build_raw(&p.raw, &p.record, &p.decision, &ctx);
+                        output.convert(&mut e.event, &e.mapped, ctx.received_at_ms);
+                        black_box(e.event.to_json());
+                    }
+                })
+            });
+        }
+    }
     for family in ["windows", "zeek (", "aws/cloudtrail", "apache", "linux/sshd", "okta"] {
         let items: Vec<&Prepared> =
             prepared.iter().filter(|p| p.source.starts_with(family)).collect();

@@ -163,7 +163,8 @@ async fn main() -> R<()> {
     // Stages alone, on a first batch (cold shape cache).
     let envs = envelopes(n)?;
     let t = Instant::now();
-    let (rows, _) = build_rows(&active, envs.clone(), threads, 0).map_err(|e| e.to_string())?;
+    let (rows, _, _) =
+        build_rows(&active, envs.clone(), threads, 0, None).map_err(|e| e.to_string())?;
     let classify_cold = t.elapsed();
     let t = Instant::now();
     sink.write_batch(&rows, &dedup_token(&rows)).await?;

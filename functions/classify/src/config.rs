@@ -17,6 +17,16 @@ pub struct Config {
     /// Directory of the embedding model; without it classification is lexical-only.
     pub model_dir: Option<PathBuf>,
     pub processor: ProcessorConfig,
+    /// The OCSF version events are emitted in, when not the KB's own.
+    pub output: Option<OutputConfig>,
+}
+
+/// `OCSF_OUTPUT_VERSION` and where its schema export is in the KB bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputConfig {
+    pub version: String,
+    /// The version's export (PyPI `ocsf-json-schema`'s `<version>.json`), in `kb_bucket`.
+    pub export_key: String,
 }
 
 impl Config {
@@ -65,8 +75,26 @@ impl Config {
                 100..=60_000,
             )?,
             threads,
+            // Set at init, once its schema export is read from the KB bucket.
+            output: None,
         };
-        Ok(Config { clickhouse, kb_bucket, kb, model_dir, processor })
+        let output = match env.get("OCSF_OUTPUT_VERSION").map(str::trim).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => {
+                ocsfmap::version::parse_version(v)
+                    .map_err(|e| EnvError::invalid("OCSF_OUTPUT_VERSION", &e.to_string()))?;
+                let export_key =
+                    env.string_or("OCSF_OUTPUT_EXPORT_KEY", &format!("ocsf/exports/{v}.json"));
+                if export_key.starts_with('/') {
+                    return Err(EnvError::invalid(
+                        "OCSF_OUTPUT_EXPORT_KEY",
+                        "an S3 key has no leading slash",
+                    ));
+                }
+                Some(OutputConfig { version: v.to_string(), export_key })
+            }
+        };
+        Ok(Config { clickhouse, kb_bucket, kb, model_dir, processor, output })
     }
 }
 
@@ -89,6 +117,7 @@ mod tests {
         assert_eq!(c.kb.classify.review_threshold, classify::Config::default().review_threshold);
         assert_eq!(c.processor.insert_timeout, c.clickhouse.timeout);
         assert!(c.model_dir.is_none());
+        assert!(c.output.is_none(), "the KB's own version unless asked");
 
         let mut v = base();
         v.extend([
@@ -96,6 +125,7 @@ mod tests {
             ("KB_CHECK_INTERVAL_MS", "0"),
             ("CLASSIFY_THREADS", "3"),
             ("CLICKHOUSE_TIMEOUT_MS", "4000"),
+            ("OCSF_OUTPUT_VERSION", "1.3.0"),
         ]);
         let c = Config::from_env(&Env::from_pairs(v)).unwrap();
         assert_eq!(
@@ -103,11 +133,20 @@ mod tests {
             (0.8, Duration::ZERO, 3)
         );
         assert_eq!(c.processor.insert_timeout, Duration::from_millis(4000));
+        assert_eq!(
+            c.output,
+            Some(OutputConfig {
+                version: "1.3.0".into(),
+                export_key: "ocsf/exports/1.3.0.json".into()
+            })
+        );
     }
 
     #[test]
     fn errors_name_the_variable() {
-        let cases: [(&str, &str, &str); 5] = [
+        let cases: [(&str, &str, &str); 7] = [
+            ("OCSF_OUTPUT_VERSION", "1.3", "OCSF_OUTPUT_VERSION"),
+            ("OCSF_OUTPUT_VERSION", "latest", "OCSF_OUTPUT_VERSION"),
             ("CONFIDENCE_THRESHOLD", "1.5", "CONFIDENCE_THRESHOLD"),
             ("CONFIDENCE_THRESHOLD", "high", "CONFIDENCE_THRESHOLD"),
             ("OCSFMAP_MODEL_DIR", "/nonexistent/model", "OCSFMAP_MODEL_DIR"),

@@ -54,6 +54,9 @@ pub async fn handle<S: BlobStore, K: EventSink>(
         // Failures redelivery cannot fix: they will reach the dead-letter queue.
         failed_permanent = permanent,
         kb_version = out.kb_version.as_deref().unwrap_or(""),
+        version_class_missing = out.version.class_missing,
+        version_activity_missing = out.version.activity_missing,
+        version_moved = out.version.moved,
         "batch done"
     );
     let mut response = SqsBatchResponse::default();

@@ -8,8 +8,10 @@ mod handler;
 use std::sync::Arc;
 
 use lambda_runtime::{service_fn, LambdaEvent};
+use ocsfmap::blob::BlobStore;
 use ocsfmap::embed::Embedder;
 use ocsfmap::pipeline::{KbHolder, Processor};
+use ocsfmap::version::OutputVersion;
 use ocsfmap_edge::aws::{sdk_config, Budget};
 use ocsfmap_edge::clickhouse::ClickHouseSink;
 use ocsfmap_edge::env::Env;
@@ -61,6 +63,20 @@ async fn init() -> Result<ClassifyProcessor, BoxError> {
         threads = cfg.processor.threads,
         "classify configured"
     );
+    if let Some(out) = &cfg.output {
+        // A configured version that cannot be loaded stops the function at init: emitting
+        // the wrong version would be worse than not emitting.
+        let export = store.get(&out.export_key).await.map_err(|e| {
+            format!(
+                "OCSF_OUTPUT_VERSION={}: cannot read its schema export s3://{}/{}: {e}",
+                out.version, cfg.kb_bucket, out.export_key
+            )
+        })?;
+        let version = OutputVersion::from_export(&export.bytes, &out.version, &out.export_key)
+            .map_err(|e| format!("OCSF_OUTPUT_VERSION: {e}"))?;
+        tracing::info!(ocsf_version = %out.version, export = %out.export_key, "events are emitted in this OCSF version");
+        cfg.processor.output = Some(Arc::new(version));
+    }
     let kb = KbHolder::new(store, cfg.kb, embedder);
     // Load the KB during init (its own time budget) when possible; if it is not there yet
     // the first batch tries again and fails retryable with the reason.

@@ -10,11 +10,12 @@ pub mod kb_holder;
 pub mod message;
 mod rows;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use kb_holder::{ActiveKb, KbHolder, KbHolderConfig, KbUnavailable};
 pub use message::{decode, Malformed, QueueMessage};
-pub use rows::{build_row, build_rows, WorkerPanicked};
+pub use rows::{build_row, build_rows, VersionCounts, WorkerPanicked};
 
 use crate::blob::BlobStore;
 use crate::envelope::Envelope;
@@ -31,6 +32,8 @@ pub struct ProcessorConfig {
     pub deadline_margin: Duration,
     /// Threads classifying a batch.
     pub threads: usize,
+    /// The OCSF version events are emitted in; `None`: the KB's own.
+    pub output: Option<Arc<crate::version::OutputVersion>>,
 }
 
 impl Default for ProcessorConfig {
@@ -39,6 +42,7 @@ impl Default for ProcessorConfig {
             insert_timeout: Duration::from_secs(10),
             deadline_margin: Duration::from_millis(1500),
             threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            output: None,
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct Outcome {
     pub stored_messages: usize,
     pub kb_version: Option<String>,
     pub dedup_token: Option<String>,
+    /// What the output version changed in this batch's events.
+    pub version: VersionCounts,
 }
 
 /// Batch failures that concern the whole invocation rather than single messages.
@@ -158,11 +164,12 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
         let threads = self.cfg.threads;
         let classified_at = now_ms();
         let kb2 = kb.clone();
+        let output = self.cfg.output.clone();
         let built = tokio::task::spawn_blocking(move || {
-            build_rows(&kb2, envelopes, threads, classified_at)
+            build_rows(&kb2, envelopes, threads, classified_at, output.as_deref())
         })
         .await;
-        let (rows, duplicates) = match built {
+        let (rows, duplicates, version) = match built {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return Ok(fail_all(out, &good, e.to_string(), Disposition::Permanent)),
             Err(e) => {
@@ -175,6 +182,15 @@ impl<S: BlobStore, K: EventSink> Processor<S, K> {
             }
         };
         out.duplicates = duplicates;
+        out.version = version;
+        if version.class_missing > 0 {
+            // Counted per batch: an operator pinned to an older version sees what it costs.
+            tracing::warn!(
+                events = version.class_missing,
+                ocsf_version = self.cfg.output.as_ref().map(|o| o.version()).unwrap_or(""),
+                "events whose class the output OCSF version lacks were emitted as Base Events (original class under unmapped)"
+            );
+        }
 
         let token = dedup_token(&rows);
         let budget = match deadline {

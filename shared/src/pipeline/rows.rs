@@ -6,12 +6,38 @@ use crate::envelope::Envelope;
 use crate::event::EventContext;
 use crate::parse;
 use crate::sink::ClassifiedEvent;
+use crate::version::{Conversion, OutputVersion};
 
 use super::kb_holder::ActiveKb;
 
-/// Classifies `env` with the active knowledge base. Never fails: a record nothing matches
-/// still becomes a row (class 0, flagged for review).
-pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> ClassifiedEvent {
+/// What rewriting a batch's events to the output version did (all zero without one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VersionCounts {
+    /// Events emitted as Base Events because the output version lacks their class.
+    pub class_missing: usize,
+    /// Events whose activity the output version's class lacks (emitted as Other).
+    pub activity_missing: usize,
+    /// Values moved to `unmapped` because the output version does not define them.
+    pub moved: usize,
+}
+
+impl VersionCounts {
+    fn add(&mut self, c: &Conversion) {
+        self.class_missing += usize::from(c.class_missing.is_some());
+        self.activity_missing += usize::from(c.activity_missing.is_some());
+        self.moved += c.moved;
+    }
+}
+
+/// Classifies `env` with the active knowledge base and builds its event, in `output`'s OCSF
+/// version when given (the row's class stays the classifier's, in the KB's version). Never
+/// fails: a record nothing matches still becomes a row (class 0, flagged for review).
+pub fn build_row(
+    kb: &ActiveKb,
+    env: &Envelope,
+    classified_at_ms: i64,
+    output: Option<&OutputVersion>,
+) -> (ClassifiedEvent, Conversion) {
     let record = parse::parse(&env.raw);
     let d = kb.classifier.classify_record(&record);
     let ctx = EventContext {
@@ -26,7 +52,11 @@ pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> Classi
     if let Some(obj) = built.event.as_object_mut() {
         obj.remove("raw_data");
     }
-    ClassifiedEvent {
+    let conversion = match output {
+        Some(o) => o.convert(&mut built.event, &built.mapped, env.received_at),
+        None => Conversion::default(),
+    };
+    let row = ClassifiedEvent {
         event_id: env.event_id,
         received_at_ms: env.received_at,
         event_time_ms,
@@ -46,26 +76,29 @@ pub fn build_row(kb: &ActiveKb, env: &Envelope, classified_at_ms: i64) -> Classi
         kb_version: kb.version().to_string(),
         raw: env.raw.clone(),
         ocsf_event: built.event.to_json(),
-    }
+    };
+    (row, conversion)
 }
 
 /// Rows for `envelopes`, one per distinct event id (the first wins), sorted by event id so
 /// that the same set of events always forms the same insert blocks. Spreads the work over
-/// `threads` threads.
+/// `threads` threads. Returns the rows, the number of duplicates dropped, and what the
+/// output version changed.
 pub fn build_rows(
     kb: &ActiveKb,
     envelopes: Vec<Envelope>,
     threads: usize,
     classified_at_ms: i64,
-) -> Result<(Vec<ClassifiedEvent>, usize), WorkerPanicked> {
+    output: Option<&OutputVersion>,
+) -> Result<(Vec<ClassifiedEvent>, usize, VersionCounts), WorkerPanicked> {
     let before = envelopes.len();
     let mut seen = HashSet::with_capacity(before);
     let envelopes: Vec<Envelope> =
         envelopes.into_iter().filter(|e| seen.insert(e.event_id)).collect();
     let duplicates = before - envelopes.len();
     let threads = threads.clamp(1, 64);
-    let mut rows: Vec<ClassifiedEvent> = if threads == 1 || envelopes.len() < 64 {
-        envelopes.iter().map(|e| build_row(kb, e, classified_at_ms)).collect()
+    let built: Vec<(ClassifiedEvent, Conversion)> = if threads == 1 || envelopes.len() < 64 {
+        envelopes.iter().map(|e| build_row(kb, e, classified_at_ms, output)).collect()
     } else {
         let chunk = envelopes.len().div_ceil(threads);
         std::thread::scope(|s| {
@@ -73,7 +106,9 @@ pub fn build_rows(
                 .chunks(chunk)
                 .map(|part| {
                     s.spawn(move || {
-                        part.iter().map(|e| build_row(kb, e, classified_at_ms)).collect::<Vec<_>>()
+                        part.iter()
+                            .map(|e| build_row(kb, e, classified_at_ms, output))
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
@@ -84,8 +119,16 @@ pub fn build_rows(
             Ok(all)
         })?
     };
+    let mut counts = VersionCounts::default();
+    let mut rows: Vec<ClassifiedEvent> = built
+        .into_iter()
+        .map(|(row, c)| {
+            counts.add(&c);
+            row
+        })
+        .collect();
     rows.sort_unstable_by_key(|r| r.event_id);
-    Ok((rows, duplicates))
+    Ok((rows, duplicates, counts))
 }
 
 /// A classification thread panicked (a bug): the batch is failed, not half stored.

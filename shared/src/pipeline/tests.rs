@@ -407,8 +407,8 @@ fn build_rows_threads_agree_with_one_thread() {
     };
     let envs: Vec<Envelope> =
         (0..300).map(|i| env(if i % 3 == 0 { LOGIN } else { DENY }, None)).collect();
-    let (one, d1) = build_rows(&active, envs.clone(), 1, 7).unwrap();
-    let (four, d4) = build_rows(&active, envs, 4, 7).unwrap();
+    let (one, d1, _) = build_rows(&active, envs.clone(), 1, 7, None).unwrap();
+    let (four, d4, _) = build_rows(&active, envs, 4, 7, None).unwrap();
     assert_eq!((d1, d4), (0, 0));
     assert_eq!(one.len(), 300);
     let key = |r: &ClassifiedEvent| (r.event_id, r.class_uid, r.activity_id);
