@@ -634,3 +634,62 @@ async fn sample_events_are_processed() -> Result<()> {
     rig.cleanup().await;
     Ok(())
 }
+
+/// Issue #19: with `OCSF_OUTPUT_VERSION` the function reads that version's schema export
+/// from the KB bucket at init and stores events in it (the row's class stays the
+/// classifier's); a malformed version or a missing export is an init error naming the
+/// variable, before any record is taken.
+#[tokio::test]
+async fn events_are_stored_in_the_configured_ocsf_version() -> Result<()> {
+    let rig = rig(5).await?;
+    publish(&rig.s3, &rig.bucket, base_kb().await?).await?;
+    let exports = binaries::schema_path();
+    let exports = exports.parent().context("export directory")?;
+    let export = std::fs::read(ocsfmap::version::export_path(exports, "1.1.0")?)?;
+    rig.s3
+        .put_object()
+        .bucket(&rig.bucket)
+        .key("ocsf/exports/1.1.0.json")
+        .body(export.into())
+        .send()
+        .await?;
+    let bin = tokio::task::spawn_blocking(|| function_binary("classify")).await??;
+
+    for (version, want) in
+        [("1.3", "not an OCSF release version"), ("1.2.0", "ocsf/exports/1.2.0.json")]
+    {
+        let mut env = rig.classify_env(&ocsfmap_tests::clickhouse::url());
+        env.push(("OCSF_OUTPUT_VERSION".into(), version.into()));
+        let f = FunctionProcess::spawn(&bin, env).await?;
+        match f.invoke(json!({"Records": []})).await {
+            Err(InvokeError::Init { error_message, .. }) => ensure!(
+                error_message.contains("OCSF_OUTPUT_VERSION") && error_message.contains(want),
+                "{error_message}"
+            ),
+            other => bail!("{version}: expected an init error, got {other:?}"),
+        }
+    }
+
+    let mut env = rig.classify_env(&ocsfmap_tests::clickhouse::url());
+    env.push(("OCSF_OUTPUT_VERSION".into(), "1.1.0".into()));
+    let f = FunctionProcess::spawn(&bin, env).await?.with_timeout(Duration::from_secs(20));
+    let dir = binaries::workspace_root().join("events/classify");
+    let good: Value = serde_json::from_slice(&std::fs::read(dir.join("sqs-batch.json"))?)?;
+    let resp = f.invoke(good).await.with_context(|| f.log_tail())?;
+    ensure!(failures(&resp) == 0, "{resp}");
+    let rows = stored_rows(&rig.db).await?;
+    ensure!(rows.len() == 5, "{rows:?}");
+    for r in &rows {
+        ensure!(Some(r.class_uid) == expected_class(&r.raw), "{r:?}");
+    }
+    let versions: Vec<String> = rig
+        .db
+        .client()
+        .query("SELECT toString(ocsf_event.metadata.version) FROM events FINAL")
+        .fetch_all()
+        .await?;
+    ensure!(versions.iter().all(|v| v == "1.1.0"), "{versions:?}");
+    f.stop().await;
+    rig.cleanup().await;
+    Ok(())
+}
