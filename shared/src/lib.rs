@@ -22,6 +22,8 @@ pub mod classify;
 pub mod features;
 pub mod ingest;
 pub mod kb;
+#[cfg(feature = "lake")]
+pub mod lake;
 pub mod pipeline;
 pub mod rebuild;
 pub mod review;

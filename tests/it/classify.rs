@@ -56,7 +56,7 @@ fn build_kb(overrides: Vec<Labeled>) -> Result<Vec<u8>> {
 }
 
 /// The base KB, built once per test process.
-async fn base_kb() -> Result<Vec<u8>> {
+pub(crate) async fn base_kb() -> Result<Vec<u8>> {
     static KB: OnceCell<Vec<u8>> = OnceCell::const_new();
     let bytes = KB
         .get_or_try_init(|| async { tokio::task::spawn_blocking(|| build_kb(Vec::new())).await? })
@@ -65,7 +65,11 @@ async fn base_kb() -> Result<Vec<u8>> {
 }
 
 /// Uploads an artifact and moves the pointer to it, as kb-rebuild does.
-async fn publish(s3: &aws_sdk_s3::Client, bucket: &str, bytes: Vec<u8>) -> Result<Pointer> {
+pub(crate) async fn publish(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    bytes: Vec<u8>,
+) -> Result<Pointer> {
     let (header, _) = artifact::read_header(&bytes, "kb")?;
     let key = format!("kb/versions/{}.kb", header.content_hash);
     s3.put_object().bucket(bucket).key(&key).body(bytes.into()).send().await?;
@@ -118,7 +122,7 @@ async fn rig(max_receive_count: u32) -> Result<Rig> {
 
 /// `ocsfmap migrate` against the test database (the deploy-time step), run twice: the
 /// second run must find nothing to do.
-async fn migrate(db: &TestDatabase) -> Result<()> {
+pub(crate) async fn migrate(db: &TestDatabase) -> Result<()> {
     let cli = tokio::task::spawn_blocking(|| binaries::workspace_binary("ocsfmap-cli", "ocsfmap"))
         .await??;
     for round in 0..2 {

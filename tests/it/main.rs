@@ -8,5 +8,6 @@ mod harness;
 mod ingest;
 mod init;
 mod kb_rebuild;
+mod lake;
 mod review;
 mod review_page;

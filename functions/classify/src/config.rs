@@ -82,7 +82,7 @@ impl Config {
             None => None,
             Some(v) => {
                 ocsfmap::version::parse_version(v)
-                    .map_err(|e| EnvError::invalid("OCSF_OUTPUT_VERSION", &e.to_string()))?;
+                    .map_err(|e| EnvError::invalid("OCSF_OUTPUT_VERSION", e.to_string()))?;
                 let export_key =
                     env.string_or("OCSF_OUTPUT_EXPORT_KEY", &format!("ocsf/exports/{v}.json"));
                 if export_key.starts_with('/') {

@@ -11,6 +11,8 @@ pub mod clickhouse;
 pub mod env;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "lake")]
+pub mod lake;
 pub mod lambda;
 #[cfg(feature = "clickhouse")]
 pub mod overrides;

@@ -149,6 +149,25 @@ TTL toDateTime(at) + INTERVAL 90 DAY"
     ))
 }
 
+/// Migration 5: lake-export's ledger, one row per exported interval (the newest run wins):
+/// the keys it wrote, so a re-run can remove what it no longer writes.
+pub fn create_lake_exports(table: &str) -> Result<String, StoreError> {
+    let t = check_identifier(table)?;
+    Ok(format!(
+        "CREATE TABLE IF NOT EXISTS `{t}`
+(
+    interval_start DateTime64(3, 'UTC'),
+    interval_ms    UInt64,
+    keys           Array(String),
+    rows           UInt64,
+    unrouted       UInt64,
+    finished_at    DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(finished_at)
+ORDER BY (interval_ms, interval_start)"
+    ))
+}
+
 /// The newest override row (withdrawals included): the watermark a rebuild records.
 pub fn overrides_through_query(tables: &Tables) -> Result<String, StoreError> {
     let o = check_identifier(&tables.overrides)?;

@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         render: |t| ddl::alter_overrides_for_shapes(&t.overrides),
     },
     Migration { id: 4, name: "create builds table", render: |t| ddl::create_builds(&t.builds) },
+    Migration {
+        id: 5,
+        name: "create lake exports table",
+        render: |t| ddl::create_lake_exports(&t.lake_exports),
+    },
 ];
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub struct Tables {
     pub overrides: String,
     /// kb-rebuild's runs (not configurable: one per database).
     pub builds: String,
+    /// lake-export's ledger of exported intervals (not configurable).
+    pub lake_exports: String,
 }
 
 impl Default for Tables {
@@ -34,6 +36,7 @@ impl Default for Tables {
             events: "events".into(),
             overrides: "overrides".into(),
             builds: "kb_builds".into(),
+            lake_exports: "lake_exports".into(),
         }
     }
 }

@@ -17,7 +17,7 @@
 //!   from or `ocsf.<path>`; nothing is dropped.
 
 mod convert;
-mod target;
+pub(crate) mod target;
 
 use std::path::{Path, PathBuf};
 
@@ -103,6 +103,11 @@ impl OutputVersion {
 
     pub fn version(&self) -> &str {
         &self.target.version
+    }
+
+    /// The target's classes, objects and attributes (the lake's columns come from them).
+    pub(crate) fn target(&self) -> &TargetSchema {
+        &self.target
     }
 
     /// True when the target version has this class.

@@ -33,6 +33,8 @@ pub(crate) struct Attr {
     /// The OCSF type name (`timestamp_t`, `ip_t`, ...), for "unknown" defaults.
     pub type_name: String,
     pub object: Option<String>,
+    /// 64-bit (`long_t` and the types built on it, `timestamp_t` among them).
+    pub wide: bool,
     pub is_array: bool,
     /// Integer enum ids, sorted (empty: no enum).
     pub int_enum: Vec<i64>,
@@ -201,6 +203,7 @@ fn attr(
     patterns: &mut Patterns,
 ) -> Result<Attr, String> {
     let type_name = a.get("type").and_then(Value::as_str).unwrap_or("string_t").to_string();
+    let mut wide = false;
     let (kind, object, def) = if type_name == "object_t" {
         let o = a.get("object_type").and_then(Value::as_str).ok_or("object without object_type")?;
         (Kind::Obj, Some(o.to_string()), None)
@@ -208,6 +211,7 @@ fn attr(
         let def = types.get(&type_name).ok_or_else(|| format!("unknown type `{type_name}`"))?;
         // A scalar type names its primitive in `type`; a primitive is its own.
         let primitive = def.get("type").and_then(Value::as_str).unwrap_or(&type_name);
+        wide = primitive == "long_t";
         let kind = match primitive {
             "boolean_t" => Kind::Bool,
             "integer_t" | "long_t" => Kind::Int,
@@ -250,6 +254,7 @@ fn attr(
         kind,
         type_name,
         object,
+        wide,
         is_array: a.get("is_array").and_then(Value::as_bool).unwrap_or(false),
         int_enum,
         str_enum,

@@ -44,3 +44,12 @@ output "review_function_name" {
 output "rebuild_queue_url" {
   value = module.ocsfmap.rebuild_queue_url
 }
+
+output "lake_export_function_name" {
+  description = "The Security Lake export (null without lake_bucket_name)."
+  value       = module.ocsfmap.lake_export_function_name
+}
+
+output "lake_export_role_arn" {
+  value = module.ocsfmap.lake_export_role_arn
+}

@@ -36,6 +36,12 @@ variable "review_zip" {
   default     = "../../../target/lambda/review/bootstrap.zip"
 }
 
+variable "lake_export_zip" {
+  description = "Path of the lake-export deployment package (target/lambda/lake-export/bootstrap.zip); used only with lake_bucket_name set."
+  type        = string
+  default     = "../../../target/lambda/lake-export/bootstrap.zip"
+}
+
 variable "tags" {
   description = "Tags added to every resource that takes tags."
   type        = map(string)
@@ -98,6 +104,12 @@ variable "confidence_threshold" {
   description = "Below it a row gets needs_review = true (CONFIDENCE_THRESHOLD)."
   type        = number
   default     = 0.6
+}
+
+variable "ocsf_output_version" {
+  description = "OCSF version of emitted events (empty: the knowledge base's own); see the module's variable."
+  type        = string
+  default     = ""
 }
 
 variable "classify_batch_size" {
@@ -236,6 +248,73 @@ variable "rebuild_debounce_seconds" {
   description = "Batching window of the rebuild queue: corrections within it become one kb-rebuild run (0-300)."
   type        = number
   default     = 30
+}
+
+variable "lake_bucket_name" {
+  description = "The Amazon Security Lake bucket the custom sources write to (LAKE_BUCKET). Empty: no Security Lake export."
+  type        = string
+  default     = ""
+}
+
+variable "lake_prefix" {
+  description = "Key prefix inside the lake bucket, no leading or trailing slash (LAKE_PREFIX). Empty: Security Lake's own layout (ext/<source>/)."
+  type        = string
+  default     = ""
+}
+
+variable "lake_sources" {
+  description = "Custom source per OCSF class, <class uid>=<source name> pairs separated by commas (LAKE_SOURCES); required with lake_bucket_name."
+  type        = string
+  default     = ""
+}
+
+variable "lake_role_arn" {
+  description = "Role Security Lake created for the custom source (LAKE_ROLE_ARN). Empty: lake-export writes under ext/ with its own role."
+  type        = string
+  default     = ""
+}
+
+variable "lake_external_id" {
+  description = "External ID of lake_role_arn (LAKE_EXTERNAL_ID)."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "lake_kms_key_arn" {
+  description = "KMS key the lake bucket encrypts with (LAKE_KMS_KEY_ARN). Empty: the bucket's default encryption."
+  type        = string
+  default     = ""
+}
+
+variable "lake_account_id" {
+  description = "accountId partition value of the lake files (LAKE_ACCOUNT_ID). Empty: this deployment's account."
+  type        = string
+  default     = ""
+}
+
+variable "lake_region" {
+  description = "region partition value of the lake files (LAKE_REGION). Empty: this deployment's region."
+  type        = string
+  default     = ""
+}
+
+variable "lake_interval_minutes" {
+  description = "Minutes between exports, 5-1440 and dividing a day (LAKE_INTERVAL_MINUTES)."
+  type        = number
+  default     = 60
+}
+
+variable "lake_omit_raw_data" {
+  description = "true: leave raw_data out of the lake files (LAKE_OMIT_RAW)."
+  type        = bool
+  default     = false
+}
+
+variable "lake_export_memory_size" {
+  description = "lake-export memory in MB."
+  type        = number
+  default     = 1024
 }
 
 variable "log_retention_days" {

@@ -26,6 +26,9 @@ locals {
     local.review_enabled ? {
       review = { function = aws_lambda_function.review[0].function_name, what = "review invocations failed (init errors such as a bad variable or unreadable secret, crashes, timeouts); answers with a 4xx or 5xx status are not errors." }
     } : {},
+    local.lake_enabled ? {
+      "lake-export" = { function = aws_lambda_function.lake_export[0].function_name, what = "lake-export runs failed (init errors such as a bad variable, unreadable secret or missing OCSF export; ClickHouse or the lake bucket unreachable or refusing; timeouts). Nothing is lost - the next run exports from where the ledger stops." }
+    } : {},
   )
 }
 

@@ -1,5 +1,5 @@
 # The functions (arm64, provided.al2023, handler "bootstrap" as cargo-lambda packages them) and
-# their log groups; review only with oidc_issuer set.
+# their log groups; review only with oidc_issuer set, lake-export only with lake_bucket_name set.
 
 resource "aws_cloudwatch_log_group" "ingest" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; the functions never log record contents, keys or passwords (docs/ingest.md "Logs").
@@ -30,6 +30,15 @@ resource "aws_cloudwatch_log_group" "review" {
   #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (default 30 days, operational logs only); raise it where policy requires a year.
   count             = local.review_count
   name              = "/aws/lambda/${var.name}-review"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "lake_export" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; the functions never log record contents, keys or passwords (docs/ingest.md "Logs").
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (default 30 days, operational logs only); raise it where policy requires a year.
+  count             = local.lake_count
+  name              = "/aws/lambda/${var.name}-lake-export"
   retention_in_days = var.log_retention_days
   tags              = var.tags
 }
@@ -102,6 +111,9 @@ resource "aws_lambda_function" "classify" {
       KB_POINTER_KEY       = var.kb_pointer_key
       CONFIDENCE_THRESHOLD = tostring(var.confidence_threshold)
       RUST_LOG             = var.log_level
+      }, var.ocsf_output_version == "" ? {} : {
+      OCSF_OUTPUT_VERSION    = var.ocsf_output_version
+      OCSF_OUTPUT_EXPORT_KEY = "ocsf/exports/${var.ocsf_output_version}.json"
     })
   }
 
@@ -221,4 +233,87 @@ resource "aws_lambda_function" "review" {
 
   tags       = var.tags
   depends_on = [aws_iam_role_policy.review, aws_secretsmanager_secret_version.review_cursor_key]
+}
+
+# ------------------------------------------------------------------ lake-export
+# Off while lake_bucket_name is empty. Runs on a schedule; what was exported is
+# recorded in a ledger in ClickHouse, so a failed or skipped run costs nothing but delay: the
+# next one exports from where the ledger stops.
+resource "aws_lambda_function" "lake_export" {
+  #checkov:skip=CKV_AWS_116:Failed runs raise the Errors alarm and are not retried; the next scheduled run catches up from the ledger in ClickHouse, so there is nothing to replay from a DLQ.
+  #checkov:skip=CKV_AWS_117:Reaches S3, STS, Secrets Manager and the ClickHouse endpoint (ClickHouse Cloud is public HTTPS); a VPC would add NAT cost. Attach VPC config if ClickHouse is private.
+  #checkov:skip=CKV_AWS_173:Environment variables hold no secrets (the password is read from Secrets Manager at init; the external ID only guards the custom source's role against a confused deputy and is no credential), so the default encryption suffices.
+  #checkov:skip=CKV_AWS_50:The function emits no X-Ray segments; every log line carries the request id.
+  #checkov:skip=CKV_AWS_272:Built and deployed from source by the operator's own pipeline; code signing can be layered on with a signing profile.
+  count            = local.lake_count
+  function_name    = "${var.name}-lake-export"
+  description      = "ocsfmap lake-export: classified events in ClickHouse -> Parquet in Amazon Security Lake custom sources (docs/lake.md)"
+  role             = aws_iam_role.lake_export[0].arn
+  filename         = var.lake_export_zip
+  source_code_hash = filebase64sha256(var.lake_export_zip)
+  handler          = "bootstrap"
+  runtime          = "provided.al2023"
+  architectures    = ["arm64"]
+  memory_size      = var.lake_export_memory_size
+  timeout          = local.lake_export_timeout
+  # Two runs must never overlap: starting from the same ledger position they would export the
+  # same interval at once. A scheduled invocation throttled by this waits in Lambda's async
+  # queue until the running one ends.
+  reserved_concurrent_executions = 1
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.lake_export[0].name
+  }
+
+  # lake_external_id is sensitive: plans show LAKE_EXTERNAL_ID as (sensitive value).
+  environment {
+    variables = merge(
+      # Not the overrides table: lake-export reads events only.
+      { for k, v in local.clickhouse_env : k => v if k != "OVERRIDES_TABLE" },
+      {
+        KB_BUCKET              = aws_s3_bucket.kb.id
+        OCSF_OUTPUT_VERSION    = local.lake_ocsf_version
+        OCSF_OUTPUT_EXPORT_KEY = local.lake_export_key
+        LAKE_BUCKET            = var.lake_bucket_name
+        LAKE_REGION            = var.lake_region == "" ? data.aws_region.current.name : var.lake_region
+        LAKE_ACCOUNT_ID        = var.lake_account_id == "" ? data.aws_caller_identity.current.account_id : var.lake_account_id
+        LAKE_SOURCES           = var.lake_sources
+        LAKE_INTERVAL_MINUTES  = tostring(var.lake_interval_minutes) # = the schedule's rate and the span each file covers
+        LAKE_OMIT_RAW          = tostring(var.lake_omit_raw_data)
+        RUST_LOG               = var.log_level
+      },
+      var.lake_prefix == "" ? {} : { LAKE_PREFIX = var.lake_prefix },
+      local.lake_via_role ? { LAKE_ROLE_ARN = var.lake_role_arn } : {},
+      var.lake_external_id == "" ? {} : { LAKE_EXTERNAL_ID = var.lake_external_id },
+      var.lake_kms_key_arn == "" ? {} : { LAKE_KMS_KEY_ARN = var.lake_kms_key_arn },
+    )
+  }
+
+  # template.yaml's Rules.
+  lifecycle {
+    precondition {
+      condition     = var.lake_sources != ""
+      error_message = "With lake_bucket_name set, lake_sources must map the exported OCSF classes to their custom sources (<class uid>=<source name>,...)."
+    }
+    precondition {
+      condition     = var.lake_external_id == "" || var.lake_role_arn != ""
+      error_message = "lake_external_id is the external ID of lake_role_arn; set both or neither."
+    }
+    precondition {
+      condition     = var.lake_export_zip != null
+      error_message = "With lake_bucket_name set, lake_export_zip must name the lake-export deployment package."
+    }
+  }
+
+  tags       = var.tags
+  depends_on = [aws_iam_role_policy.lake_export]
+}
+
+# A failed run is not re-run by Lambda (it raises the Errors alarm); the next scheduled run
+# catches up from the ledger, and a retry would only race it.
+resource "aws_lambda_function_event_invoke_config" "lake_export" {
+  count                  = local.lake_count
+  function_name          = aws_lambda_function.lake_export[0].function_name
+  maximum_retry_attempts = 0
 }

@@ -1,7 +1,8 @@
 # ocsfmap on AWS: HTTP API -> ingest -> SQS (+ DLQ) -> classify -> ClickHouse; kb-rebuild keeps
 # the knowledge base in S3 current (EventBridge schedule + S3 events under the sources prefix);
 # with oidc_issuer set, review serves analysts' corrections on the same API and asks kb-rebuild
-# for rebuilds through a queue.
+# for rebuilds through a queue; with lake_bucket_name set, lake-export copies the classified events
+# to Amazon Security Lake custom sources as Parquet on a schedule (docs/lake.md).
 # The same stack as template.yaml (SAM): keep the two in step.
 #
 # Environment variable names are exactly those the functions read (functions/*/src/config.rs,
@@ -9,6 +10,7 @@
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   create_api_key     = var.api_key_secret_arn == ""
@@ -50,6 +52,27 @@ locals {
   }
 
   secretsmanager_service = "secretsmanager.${data.aws_region.current.name}.amazonaws.com"
+
+  # Off by default: without a lake bucket there is nothing to export to, so lake-export, its
+  # schedule, role, log group and alarm are not created (count = lake_count). ClickHouse stays
+  # the primary store either way.
+  lake_enabled = var.lake_bucket_name != ""
+  lake_count   = local.lake_enabled ? 1 : 0
+
+  # The version classify stores events in: ocsf_output_version, else the knowledge base's own
+  # (1.8.0). lake-export always reads that version's export (the files' columns come from it).
+  lake_ocsf_version = var.ocsf_output_version == "" ? "1.8.0" : var.ocsf_output_version
+  lake_export_key   = "ocsf/exports/${local.lake_ocsf_version}.json"
+
+  # With the custom source's role every lake write goes through it, and lake-export's own role
+  # gets sts:AssumeRole on it and nothing on the lake bucket or its key; without it, its own
+  # role writes. Either way only under [prefix/]ext/, where the custom sources' locations are.
+  lake_via_role   = var.lake_role_arn != ""
+  lake_bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.lake_bucket_name}"
+  lake_write_arn  = "${local.lake_bucket_arn}/${var.lake_prefix == "" ? "" : "${var.lake_prefix}/"}ext/*"
+
+  # The shortest interval (5 minutes): a run is over before the next one is due.
+  lake_export_timeout = 300
 }
 
 # --------------------------------------------------------------------------- ingest API key

@@ -51,3 +51,13 @@ output "rebuild_queue_url" {
   description = "Rebuild requests (review -> kb-rebuild). Null without oidc_issuer."
   value       = local.review_enabled ? aws_sqs_queue.rebuild[0].id : null
 }
+
+output "lake_export_function_name" {
+  description = "Exports the classified events to Security Lake every lake_interval_minutes (docs/lake.md). Null without lake_bucket_name."
+  value       = local.lake_enabled ? aws_lambda_function.lake_export[0].function_name : null
+}
+
+output "lake_export_role_arn" {
+  description = "lake-export's role: the principal to allow in the lake bucket's policy, or in the trust policy of lake_role_arn, when the lake is in another account. Null without lake_bucket_name."
+  value       = local.lake_enabled ? aws_iam_role.lake_export[0].arn : null
+}

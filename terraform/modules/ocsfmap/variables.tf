@@ -1,14 +1,15 @@
 # Inputs. Every SAM parameter of template.yaml has a variable here under the snake_case name
 # (ClickHouseUrl -> clickhouse_url, ...), with the same default and the same constraint; the
 # Terraform-only inputs are name, the zip paths and tags. The template's Rules (what review needs
-# when oidc_issuer is set) are preconditions of aws_lambda_function.review here.
+# when oidc_issuer is set, and what lake-export needs when lake_bucket_name is set) are
+# preconditions of aws_lambda_function.review and aws_lambda_function.lake_export here.
 
 # --------------------------------------------------------------------------- Terraform-only
 variable "name" {
   description = "Prefix of every resource name (functions, queues, API, log groups, alarms)."
   type        = string
   default     = "ocsfmap"
-  # 24 at most: IAM role name prefixes ("<name>-kb-rebuild-") are limited to 38 characters and
+  # 24 at most: IAM role name prefixes ("<name>-lake-export-") are limited to 38 characters and
   # S3 bucket prefixes ("<name>-kb-") to 37.
   validation {
     condition     = can(regex("^[A-Za-z0-9-]{1,24}$", var.name))
@@ -33,6 +34,12 @@ variable "kb_rebuild_zip" {
 
 variable "review_zip" {
   description = "Path of the review deployment package (target/lambda/review/bootstrap.zip). Required when oidc_issuer is set; unused otherwise."
+  type        = string
+  default     = null
+}
+
+variable "lake_export_zip" {
+  description = "Path of the lake-export deployment package (target/lambda/lake-export/bootstrap.zip). Required when lake_bucket_name is set; unused otherwise."
   type        = string
   default     = null
 }
@@ -129,6 +136,16 @@ variable "confidence_threshold" {
   validation {
     condition     = var.confidence_threshold >= 0 && var.confidence_threshold <= 1
     error_message = "confidence_threshold: between 0 and 1."
+  }
+}
+
+variable "ocsf_output_version" {
+  description = "OCSF version of emitted events, 1.0.0 to 1.8.0 (OCSF_OUTPUT_VERSION); empty for the knowledge base's own. Upload that version's schema export to s3://<kb bucket>/ocsf/exports/<version>.json first (docs/ocsf-versions.md)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^[0-9]+\\.[0-9]+\\.[0-9]+$", var.ocsf_output_version))
+    error_message = "ocsf_output_version: empty or MAJOR.MINOR.PATCH, e.g. 1.3.0."
   }
 }
 
@@ -333,6 +350,117 @@ variable "rebuild_debounce_seconds" {
   validation {
     condition     = var.rebuild_debounce_seconds >= 0 && var.rebuild_debounce_seconds <= 300 && floor(var.rebuild_debounce_seconds) == var.rebuild_debounce_seconds
     error_message = "rebuild_debounce_seconds: a whole number, 0-300."
+  }
+}
+
+# --------------------------------------------------------------------------- Security Lake export
+variable "lake_bucket_name" {
+  description = "The Amazon Security Lake bucket the custom sources write to, e.g. aws-security-data-lake-eu-west-1-abc123 (LAKE_BUCKET). Empty (the default): no lake-export function, schedule, role or alarm is created; ClickHouse stays the only store."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lake_bucket_name))
+    error_message = "lake_bucket_name: empty or an S3 bucket name."
+  }
+}
+
+variable "lake_prefix" {
+  description = "Key prefix inside the lake bucket, no leading or trailing slash (LAKE_PREFIX); files go under <prefix>/ext/<source>/. Empty (Security Lake's own layout): under ext/<source>/."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*$", var.lake_prefix))
+    error_message = "lake_prefix: empty, or key segments separated by single slashes, no leading or trailing slash."
+  }
+}
+
+variable "lake_sources" {
+  description = "Custom source per OCSF class, <class uid>=<source name> pairs separated by commas, e.g. 3002=ocsfmap-auth,4001=ocsfmap-netact (LAKE_SOURCES); events of other classes stay in ClickHouse only. Required with lake_bucket_name. Each source is one you created in Security Lake for that class."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^[0-9]+=[A-Za-z0-9_-]{1,64}(,[0-9]+=[A-Za-z0-9_-]{1,64})*$", var.lake_sources))
+    error_message = "lake_sources: empty or <class uid>=<source name> pairs separated by commas (names: 1-64 letters, digits, - or _)."
+  }
+}
+
+variable "lake_role_arn" {
+  description = "Role Security Lake created for the custom source (LAKE_ROLE_ARN); lake-export assumes it for every write and gets no lake-bucket permissions of its own. Empty: lake-export writes with its own role, which may then put and delete objects under ext/ (lake_prefix/ext/ with a prefix) of lake_bucket_name only."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", var.lake_role_arn))
+    error_message = "lake_role_arn: empty or an IAM role ARN."
+  }
+}
+
+variable "lake_external_id" {
+  description = "External ID the custom source's role requires (LAKE_EXTERNAL_ID), the one given when the source was created. Only with lake_role_arn."
+  type        = string
+  default     = ""
+  sensitive   = true
+  # 2-1224 characters (STS); RE2 caps counted repetitions at 1000, hence the length() test.
+  validation {
+    condition     = var.lake_external_id == "" || (can(regex("^[A-Za-z0-9+=,.@:/_-]+$", var.lake_external_id)) && length(var.lake_external_id) >= 2 && length(var.lake_external_id) <= 1224)
+    error_message = "lake_external_id: empty or 2-1224 characters of letters, digits and +=,.@:/_-."
+  }
+}
+
+variable "lake_kms_key_arn" {
+  description = "KMS key the lake bucket encrypts with (LAKE_KMS_KEY_ARN); objects are put with SSE-KMS and this key. Empty: the bucket's default encryption applies."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.lake_kms_key_arn))
+    error_message = "lake_kms_key_arn: empty or a KMS key ARN."
+  }
+}
+
+variable "lake_account_id" {
+  description = "accountId partition value of the lake files (LAKE_ACCOUNT_ID). Empty: this deployment's account."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^[0-9]{12}$", var.lake_account_id))
+    error_message = "lake_account_id: empty or 12 digits."
+  }
+}
+
+variable "lake_region" {
+  description = "region partition value of the lake files (LAKE_REGION). Empty: this deployment's region."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.lake_region))
+    error_message = "lake_region: empty or an AWS region name such as eu-west-1."
+  }
+}
+
+variable "lake_interval_minutes" {
+  description = "Minutes between exports, i.e. the schedule and the span of time each file covers (LAKE_INTERVAL_MINUTES); 5 to 1440 and dividing a day."
+  type        = number
+  default     = 60
+  # Security Lake's bounds for custom sources (every 5 minutes to once a day), and a divisor of
+  # a day, which lake-export requires at init (its intervals are aligned to the UTC day).
+  validation {
+    condition     = var.lake_interval_minutes >= 5 && var.lake_interval_minutes <= 1440 && floor(var.lake_interval_minutes) == var.lake_interval_minutes && 1440 % var.lake_interval_minutes == 0
+    error_message = "lake_interval_minutes: a whole number from 5 to 1440 that divides a day (5, 10, 15, 30, 60, 120, ... 1440)."
+  }
+}
+
+variable "lake_omit_raw_data" {
+  description = "true: leave raw_data (the record as received) out of the lake files; raw records can carry secrets the lake's readers should not see (LAKE_OMIT_RAW)."
+  type        = bool
+  default     = false
+}
+
+variable "lake_export_memory_size" {
+  description = "lake-export memory in MB (an interval's events are held in memory while their Parquet files are written)."
+  type        = number
+  default     = 1024
+  validation {
+    condition     = var.lake_export_memory_size >= 512 && var.lake_export_memory_size <= 10240 && floor(var.lake_export_memory_size) == var.lake_export_memory_size
+    error_message = "lake_export_memory_size: a whole number of MB, 512-10240."
   }
 }
 
