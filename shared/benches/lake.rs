@@ -1,7 +1,8 @@
 //! Parquet write throughput of the lake export: every dev and dev2 record's event (OCSF
 //! 1.3.0, with `raw_data`), grouped by class as the export groups them, written as zstd
 //! Parquet. Prints records/s on one core and bytes per record after compression, best and
-//! median of N passes (`OCSFMAP_BENCH_PASSES`, default 10).
+//! median of N passes (`OCSFMAP_BENCH_PASSES`, default 10); `OCSFMAP_BENCH_REPEAT=N` writes the
+//! set N times over.
 //!
 //! Run: `cargo bench -p ocsfmap-shared --features lake --bench lake` (needs the dev sets beside
 //! the repository and `$OCSF_SCHEMA` with the release exports beside it, as the tests do).
@@ -65,6 +66,14 @@ fn main() {
     let layout = Layout::new("", "eu-west-1", "111122223333", sources).expect("layout");
     for e in &mut events {
         e.time_ms = 1_735_689_600_000;
+    }
+    // `OCSFMAP_BENCH_REPEAT=N`: the set N times over, for files of realistic size (a file's
+    // footer describes every column, ~1,000-2,000 per class, whatever its row count).
+    let repeat: usize =
+        std::env::var("OCSFMAP_BENCH_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let one = events.clone();
+    for _ in 1..repeat {
+        events.extend(one.iter().cloned());
     }
     let passes: usize =
         std::env::var("OCSFMAP_BENCH_PASSES").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
