@@ -11,7 +11,7 @@
 mod assemble;
 mod concepts;
 mod extract;
-mod fasthash;
+pub(crate) mod fasthash;
 mod index;
 mod keys;
 mod mapping;

@@ -146,6 +146,25 @@ impl Obj {
         &mut self.0[i].1
     }
 
+    /// Keeps the entries `keep` says yes to (it may change their values) and returns the
+    /// others, in key order; one pass, no key copied.
+    pub(crate) fn drain_where(
+        &mut self,
+        mut keep: impl FnMut(&str, &mut Ev) -> bool,
+    ) -> Vec<(Key, Ev)> {
+        let mut out = Vec::new();
+        let mut kept = Vec::with_capacity(self.0.len());
+        for (k, mut v) in std::mem::take(&mut self.0) {
+            if keep(&k, &mut v) {
+                kept.push((k, v));
+            } else {
+                out.push((k, v));
+            }
+        }
+        self.0 = kept;
+        out
+    }
+
     pub fn remove(&mut self, key: &str) -> Option<Ev> {
         self.find(key).ok().map(|i| self.0.remove(i).1)
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 
+use crate::event::fasthash::FastMap;
 use crate::version::target::{Attr, Kind, TargetSchema};
 
 /// UTC as Arrow writes it without a time-zone database (Parquet stores the column as
@@ -59,7 +60,7 @@ pub(crate) fn class_schema(
     Some(Arc::new(Schema::new_with_metadata(fields, meta)))
 }
 
-fn sorted(attrs: &HashMap<String, Attr>) -> impl Iterator<Item = (&str, &Attr)> {
+fn sorted(attrs: &FastMap<String, Attr>) -> impl Iterator<Item = (&str, &Attr)> {
     let mut v: Vec<(&str, &Attr)> = attrs.iter().map(|(k, a)| (k.as_str(), a)).collect();
     v.sort_by(|a, b| a.0.cmp(b.0));
     v.into_iter()

@@ -136,30 +136,29 @@ impl Walk<'_> {
         if node.is_open() {
             return;
         }
-        let keys: Vec<String> = obj.keys().map(String::from).collect();
-        for k in keys {
+        let base = path.len();
+        let mut moved_paths: Vec<String> = Vec::new();
+        let removed = obj.drain_where(|k, v| {
             // `unmapped` keeps whatever it holds (an open object in every version).
             if depth == 0 && k == "unmapped" {
-                continue;
+                return true;
             }
-            let len = path.len();
-            if !path.is_empty() {
+            if base > 0 {
                 path.push('.');
             }
-            path.push_str(&k);
-            let keep = match node.attrs.get(&k) {
-                Some(a) if self.allowed(a) => {
-                    let v = obj.get_mut(&k).expect("key listed above");
-                    self.value(a, v, path, depth)
-                }
+            path.push_str(k);
+            let keep = match node.attrs.get(k) {
+                Some(a) if self.allowed(a) => self.value(a, v, path, depth),
                 _ => false,
             };
             if !keep {
-                if let Some(v) = obj.remove(&k) {
-                    self.move_out(path, v);
-                }
+                moved_paths.push(path.clone());
             }
-            path.truncate(len);
+            path.truncate(base);
+            keep
+        });
+        for (p, (_, v)) in moved_paths.iter().zip(removed) {
+            self.move_out(p, v);
         }
         self.fill(node, obj, depth);
     }
@@ -177,7 +176,10 @@ impl Walk<'_> {
             let mut i = 0;
             while i < items.len() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                {
+                    use std::fmt::Write;
+                    let _ = write!(path, "[{i}]");
+                }
                 if self.one_object(a, &mut items[i], path, depth) {
                     i += 1;
                 } else {
@@ -232,9 +234,9 @@ impl Walk<'_> {
     /// Required attributes and `at_least_one` the target asks for get "unknown" values;
     /// of a `just_one` group only the first present stays.
     fn fill(&mut self, node: &Node, obj: &mut Obj, depth: usize) {
-        for (name, a) in &node.attrs {
-            if a.required && a.profiles.is_empty() && !obj.contains_key(name) {
-                if let Some(v) = self.default(a, depth) {
+        for name in &node.required {
+            if !obj.contains_key(name) {
+                if let Some(v) = node.attrs.get(name).and_then(|a| self.default(a, depth)) {
                     obj.insert(name.clone(), v);
                     self.filled += 1;
                 }
@@ -288,10 +290,9 @@ impl Walk<'_> {
             (Kind::Obj, _) => {
                 let node = self.target.objects.get(a.object.as_deref()?)?;
                 let mut o = Obj::new();
-                for (n, sub) in &node.attrs {
-                    if sub.required && sub.profiles.is_empty() {
-                        o.insert(n.clone(), self.default(sub, depth + 1)?);
-                    }
+                for n in &node.required {
+                    let sub = node.attrs.get(n)?;
+                    o.insert(n.clone(), self.default(sub, depth + 1)?);
                 }
                 for group in &node.at_least_one {
                     if !group.iter().any(|n| o.contains_key(n)) {

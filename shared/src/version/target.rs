@@ -9,6 +9,8 @@
 //! (`dictionary.types`, attribute `profiles`). Nothing here is written per version.
 
 use std::collections::{BTreeSet, HashMap};
+
+use crate::event::fasthash::FastMap;
 use std::sync::Arc;
 
 use regex::Regex;
@@ -71,7 +73,9 @@ impl Attr {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Node {
     pub caption: String,
-    pub attrs: HashMap<String, Attr>,
+    pub attrs: FastMap<String, Attr>,
+    /// Attributes required whatever the profiles, by name (filled when missing).
+    pub required: Vec<String>,
     pub at_least_one: Vec<Vec<String>>,
     pub just_one: Vec<Vec<String>>,
 }
@@ -176,7 +180,7 @@ fn node(
     profiles: &mut BTreeSet<String>,
     patterns: &mut Patterns,
 ) -> Result<Node, String> {
-    let mut attrs = HashMap::new();
+    let mut attrs = FastMap::default();
     for (name, a) in entries(v.get("attributes")) {
         let attr = attr(a, types, patterns).map_err(|e| format!("attribute `{name}`: {e}"))?;
         profiles.extend(attr.profiles.iter().cloned());
@@ -189,9 +193,16 @@ fn node(
             .map(|names| vec![names.iter().filter_map(|n| n.as_str().map(String::from)).collect()])
             .unwrap_or_default()
     };
+    let mut required: Vec<String> = attrs
+        .iter()
+        .filter(|(_, a): &(&String, &Attr)| a.required && a.profiles.is_empty())
+        .map(|(n, _)| n.clone())
+        .collect();
+    required.sort();
     Ok(Node {
         caption: v.get("caption").and_then(Value::as_str).unwrap_or_default().to_string(),
         attrs,
+        required,
         at_least_one: list("at_least_one"),
         just_one: list("just_one"),
     })
