@@ -182,3 +182,82 @@ fn required_objects_lost_in_storage_are_restored() {
     let req = batches[0].column_by_name("http_request").unwrap();
     assert!(!req.is_null(0), "http_request is required in 1.3.0's HTTP Activity");
 }
+
+mod due {
+    use std::sync::Mutex;
+
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::lake::export::{ExportConfig, Exporter, LakeStore};
+    use crate::store::review::{Param, Sql};
+    use crate::store::StoreError;
+
+    /// A ledger whose last interval is `last` (none when `None`), no events, and the rows
+    /// inserted into it.
+    struct Ledger {
+        last: Option<i64>,
+        inserted: Mutex<Vec<Value>>,
+    }
+
+    impl Sql for Ledger {
+        async fn select(&self, sql: &str, _: &[(&str, Param)]) -> Result<Vec<Value>, StoreError> {
+            Ok(if sql.contains("max(interval_start)") {
+                vec![json!({"last": self.last.unwrap_or(0), "n": u64::from(self.last.is_some())})]
+            } else {
+                Vec::new()
+            })
+        }
+        async fn insert_json(&self, _: &str, _: &[&str], rows: &[Value]) -> Result<(), StoreError> {
+            self.inserted.lock().unwrap().extend(rows.iter().cloned());
+            Ok(())
+        }
+    }
+
+    struct NoLake;
+    impl LakeStore for NoLake {
+        async fn put(&self, _: &str, _: Vec<u8>) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn delete(&self, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    fn starts(last: Option<i64>, now: i64) -> Vec<i64> {
+        let v = version("1.3.0");
+        let cfg = ExportConfig {
+            interval_ms: 300_000,
+            lag_ms: 180_000,
+            max_intervals: 4,
+            files: FileOptions::default(),
+            events_table: "events".into(),
+            ledger_table: "lake_exports".into(),
+        };
+        let sql = Ledger { last, inserted: Mutex::new(Vec::new()) };
+        let l = layout();
+        let ex = Exporter { sql: &sql, lake: &NoLake, layout: &l, version: &v, cfg: &cfg };
+        let reports = futures_util::FutureExt::now_or_never(ex.run_due(now))
+            .expect("no awaiting on fakes")
+            .unwrap();
+        let recorded = sql.inserted.lock().unwrap().len();
+        assert_eq!(recorded, reports.len(), "one ledger row per exported interval");
+        reports.iter().map(|r| r.interval_start_ms).collect()
+    }
+
+    /// Which intervals a scheduled run exports: the finished ones (3 minutes of lag) after
+    /// the ledger's last, oldest first, at most `max_intervals`; with no ledger, the last
+    /// finished one only.
+    #[test]
+    fn a_scheduled_run_exports_the_finished_intervals_after_the_ledger() {
+        let m = 60_000;
+        // 10:13: intervals end at 10:10 once 3 minutes have passed.
+        let now = 10 * 60 * m + 13 * m;
+        assert_eq!(starts(None, now), vec![10 * 60 * m + 5 * m]);
+        assert_eq!(starts(Some(10 * 60 * m), now), vec![10 * 60 * m + 5 * m]);
+        assert!(starts(Some(10 * 60 * m + 5 * m), now).is_empty(), "nothing finished since");
+        let backlog = starts(Some(9 * 60 * m), now);
+        assert_eq!(backlog.len(), 4, "capped");
+        assert_eq!(backlog[0], 9 * 60 * m + 5 * m);
+    }
+}
