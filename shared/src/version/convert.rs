@@ -137,7 +137,7 @@ impl Walk<'_> {
             return;
         }
         let base = path.len();
-        let mut moved_paths: Vec<String> = Vec::new();
+        let mut moved_keys: Vec<String> = Vec::new();
         let removed = obj.drain_where(|k, v| {
             // `unmapped` keeps whatever it holds (an open object in every version).
             if depth == 0 && k == "unmapped" {
@@ -152,13 +152,13 @@ impl Walk<'_> {
                 _ => false,
             };
             if !keep {
-                moved_paths.push(path.clone());
+                moved_keys.push(key_for(self.mapped, path));
             }
             path.truncate(base);
             keep
         });
-        for (p, (_, v)) in moved_paths.iter().zip(removed) {
-            self.move_out(p, v);
+        for (k, (_, v)) in moved_keys.into_iter().zip(removed) {
+            self.moved.push((k, v));
         }
         self.fill(node, obj, depth);
     }
@@ -220,14 +220,7 @@ impl Walk<'_> {
     }
 
     fn move_out(&mut self, path: &str, v: Ev) {
-        // Under the source field the value came from, as the builder's repair does.
-        let clean = strip_index(path);
-        let key = self
-            .mapped
-            .iter()
-            .find(|m| *m.attribute == *clean)
-            .map(|m| m.source.to_string())
-            .unwrap_or_else(|| format!("ocsf.{path}"));
+        let key = key_for(self.mapped, path);
         self.moved.push((key, v));
     }
 
@@ -313,6 +306,22 @@ impl Walk<'_> {
             (Kind::Str, _) if a.allows_str("Unknown") => Ev::Str(Cow::Borrowed("Unknown")),
             _ => return None,
         })
+    }
+}
+
+/// Where a value at `path` goes in `unmapped`: under the source field it came from, as the
+/// builder's repair does, else `ocsf.<path>`.
+fn key_for(mapped: &[MappedField], path: &str) -> String {
+    let clean: Cow<'_, str> =
+        if path.contains('[') { Cow::Owned(strip_index(path)) } else { Cow::Borrowed(path) };
+    match mapped.iter().find(|m| *m.attribute == *clean) {
+        Some(m) => m.source.to_string(),
+        None => {
+            let mut k = String::with_capacity(5 + path.len());
+            k.push_str("ocsf.");
+            k.push_str(path);
+            k
+        }
     }
 }
 

@@ -60,7 +60,8 @@ impl Attr {
     /// The enum's "Other" (99), else its "Unknown" (0).
     pub fn allows_str(&self, s: &str) -> bool {
         (self.str_enum.is_empty() || self.str_enum.iter().any(|e| e == s))
-            && self.max_len.is_none_or(|m| s.chars().count() <= m)
+            // Bytes bound characters: count them only when the bytes exceed the limit.
+            && self.max_len.is_none_or(|m| s.len() <= m || s.chars().count() <= m)
             && self.pattern.as_ref().is_none_or(|p| p.is_match(s))
     }
 
