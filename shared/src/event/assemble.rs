@@ -800,7 +800,7 @@ fn fix(
 ) -> bool {
     if e.is_removable() {
         let Some(v) = take(ev, &e.path) else { return false };
-        let clean = strip_index(&e.path);
+        let clean = super::keys::strip_indices(&e.path);
         let key = mapped
             .iter()
             .find(|m| *m.attribute == *clean)
@@ -835,20 +835,6 @@ fn fix(
         ),
         _ => false,
     }
-}
-
-fn strip_index(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut depth = 0;
-    for c in path.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Path steps: `a.b[2].c` → [("a", None), ("b", Some(2)), ("c", None)].
@@ -1181,7 +1167,7 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(strip_index("answers[1].rdata"), "answers.rdata");
+        assert_eq!(crate::event::keys::strip_indices("answers[1].rdata"), "answers.rdata");
         assert_eq!(steps("a.b[2].c"), vec![("a", None), ("b", Some(2)), ("c", None)]);
         let mut v = Ev::from(serde_json::json!({"a": {"b": [{"c": 1}, {"c": 2}]}}));
         assert_eq!(take(&mut v, "a.b[1].c"), Some(Ev::from(2)));

@@ -213,7 +213,7 @@ pub(super) fn leaf_text(k: &KeyWords) -> String {
 }
 
 /// `a[0].b[12]` → `a.b`.
-fn strip_indices(key: &str) -> String {
+pub(crate) fn strip_indices(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut depth = 0usize;
     for c in key.chars() {

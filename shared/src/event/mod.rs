@@ -13,7 +13,7 @@ mod concepts;
 mod extract;
 pub(crate) mod fasthash;
 mod index;
-mod keys;
+pub(crate) mod keys;
 mod mapping;
 mod memo;
 mod products;

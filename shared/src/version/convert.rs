@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use super::target::{Attr, Kind, Node, TargetSchema};
+use crate::event::keys::strip_indices;
 use crate::event::{Ev, MappedField, Obj};
 
 /// Objects nest deeper than this only in hostile input; deeper values move out whole.
@@ -313,7 +314,7 @@ impl Walk<'_> {
 /// builder's repair does, else `ocsf.<path>`.
 fn key_for(mapped: &[MappedField], path: &str) -> String {
     let clean: Cow<'_, str> =
-        if path.contains('[') { Cow::Owned(strip_index(path)) } else { Cow::Borrowed(path) };
+        if path.contains('[') { Cow::Owned(strip_indices(path)) } else { Cow::Borrowed(path) };
     match mapped.iter().find(|m| *m.attribute == *clean) {
         Some(m) => m.source.to_string(),
         None => {
@@ -323,18 +324,4 @@ fn key_for(mapped: &[MappedField], path: &str) -> String {
             k
         }
     }
-}
-
-fn strip_index(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut depth = 0u32;
-    for c in path.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
