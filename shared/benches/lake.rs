@@ -13,7 +13,6 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use ocsfmap::event::EventContext;
 use ocsfmap::lake::{parquet_file, plan, FileOptions, LakeEvent, Layout};
 use ocsfmap::version::{export_path, OutputVersion};
 use support::*;
@@ -22,7 +21,6 @@ use support::*;
 static GA: ocsfmap::alloc::MiMalloc = ocsfmap::alloc::MiMalloc;
 
 fn main() {
-    let schema = load_schema();
     let dir = schema_path();
     let version = "1.3.0";
     let output = OutputVersion::load(
@@ -35,31 +33,23 @@ fn main() {
         &dev_dir().join("../dev2/corpus.jsonl"),
         "the dev2 set",
     )));
-    let clf = lexical_classifier(&schema);
-    let mapper = mapper(&schema);
-    let mut events = Vec::with_capacity(records.len());
-    for (n, r) in records.iter().enumerate() {
-        let record = ocsfmap::parse::parse(&r.raw);
-        let d =
-            labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
-        let ctx = EventContext {
-            event_id: Some(uuid::Uuid::now_v7()),
-            received_at_ms: 1_735_689_600_000 + n as i64,
-            source: None,
-        };
-        let mut ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
-        if let Some(o) = ev.event.as_object_mut() {
-            o.remove("raw_data");
-        }
-        output.convert(&mut ev.event, &ev.mapped, ctx.received_at_ms);
-        let value = ev.event.to_value();
-        events.push(LakeEvent {
-            class_uid: value["class_uid"].as_u64().unwrap_or(0) as u32,
-            time_ms: value["time"].as_i64().unwrap_or(0),
-            event: value,
-            raw: r.raw.clone(),
-        });
-    }
+    let mut events: Vec<LakeEvent> = records
+        .iter()
+        .zip(labelled_events(&records, Some(&output)))
+        .map(|(r, (mut ev, _))| {
+            // The stored event has no raw_data; the lake file puts the record back.
+            if let Some(o) = ev.event.as_object_mut() {
+                o.remove("raw_data");
+            }
+            let value = ev.event.to_value();
+            LakeEvent {
+                class_uid: value["class_uid"].as_u64().unwrap_or(0) as u32,
+                time_ms: value["time"].as_i64().unwrap_or(0),
+                event: value,
+                raw: r.raw.clone(),
+            }
+        })
+        .collect();
     // Every class its own source, every event in one day: one file per class.
     let sources: BTreeMap<u32, String> =
         events.iter().map(|e| (e.class_uid, format!("c{}", e.class_uid))).collect();

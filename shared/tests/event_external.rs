@@ -10,7 +10,6 @@ use std::io::Write;
 use std::process::Command;
 
 use event_support::*;
-use ocsfmap::event::EventContext;
 
 /// Events for `records` (classified, then given their labelled class and activity), one
 /// JSON line each, converted to `output` when given. Returns the file and how many events
@@ -20,27 +19,12 @@ fn write_events(
     output: Option<&ocsfmap::version::OutputVersion>,
     dir: &std::path::Path,
 ) -> (std::path::PathBuf, usize) {
-    let schema = load_schema();
-    let clf = lexical_classifier(&schema);
-    let mapper = mapper(&schema);
-    let name = output.map(|o| o.version().to_string()).unwrap_or_else(|| schema.version.clone());
+    let name = output.map(|o| o.version().to_string()).unwrap_or_else(|| "kb-version".to_string());
     let path = dir.join(format!("events-{name}.jsonl"));
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("events file"));
     let mut class_missing = 0;
-    for (n, r) in records.iter().enumerate() {
-        let record = ocsfmap::parse::parse(&r.raw);
-        let d =
-            labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
-        let ctx = EventContext {
-            event_id: Some(uuid::Uuid::now_v7()),
-            received_at_ms: 1_735_689_600_000 + n as i64,
-            source: None,
-        };
-        let mut ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
-        if let Some(o) = output {
-            let c = o.convert(&mut ev.event, &ev.mapped, ctx.received_at_ms);
-            class_missing += usize::from(c.class_missing.is_some());
-        }
+    for (r, (ev, c)) in records.iter().zip(labelled_events(records, output)) {
+        class_missing += usize::from(c.is_some_and(|c| c.class_missing.is_some()));
         let line = serde_json::json!({"id": r.id, "event": ev.event});
         writeln!(out, "{line}").expect("write");
     }

@@ -318,3 +318,37 @@ pub fn carries_timestamp(raw: &str) -> bool {
     }
     false
 }
+
+/// Each record's event as `classify` builds it (raw record included), from the lexical
+/// classifier's decision given the record's labelled class and activity, with record `n`
+/// received at a fixed time plus `n` ms; rewritten to `output` when given (with what the
+/// rewrite did).
+pub fn labelled_events(
+    records: &[DevRecord],
+    output: Option<&ocsfmap::version::OutputVersion>,
+) -> Vec<(OcsfEvent, Option<ocsfmap::version::Conversion>)> {
+    let schema = load_schema();
+    let clf = lexical_classifier(&schema);
+    let mapper = mapper(&schema);
+    records
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let record = ocsfmap::parse::parse(&r.raw);
+            let d = labelled_decision(
+                &schema,
+                clf.classify_record(&record),
+                r.class_uid,
+                r.activity_id,
+            );
+            let ctx = ocsfmap::event::EventContext {
+                event_id: Some(uuid::Uuid::now_v7()),
+                received_at_ms: 1_735_689_600_000 + n as i64,
+                source: None,
+            };
+            let mut ev = mapper.build_raw(&r.raw, &record, &d, &ctx);
+            let c = output.map(|o| o.convert(&mut ev.event, &ev.mapped, ctx.received_at_ms));
+            (ev, c)
+        })
+        .collect()
+}
