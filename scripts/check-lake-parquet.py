@@ -17,34 +17,13 @@ import argparse
 import datetime
 import json
 import os
-import subprocess
 import sys
-import venv
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from pyvenv import ensure_venv  # noqa: E402
 
 REQUIREMENTS = ["pyarrow>=15,<30", "ocsf-json-schema==1.2.0", "jsonschema>=4.20,<5"]
 MAX_ERRORS = 20
-
-
-def ensure_venv():
-    cache = os.environ.get("OCSFMAP_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "ocsfmap")
-    d = os.path.join(cache, "venvs", "lake-check")
-    if os.path.realpath(sys.prefix) == os.path.realpath(d):
-        return
-    py = os.path.join(d, "bin", "python")
-    marker = os.path.join(d, ".ocsfmap-requirements")
-    wanted = "\n".join(REQUIREMENTS)
-    have = open(marker).read() if os.path.exists(marker) else None
-    if not os.path.exists(py) or have != wanted:
-        print(f"setting up {d} ({', '.join(REQUIREMENTS)})", file=sys.stderr)
-        try:
-            venv.EnvBuilder(with_pip=True, clear=not os.path.exists(py)).create(d)
-            subprocess.run([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS], check=True)
-        except (OSError, subprocess.CalledProcessError) as e:
-            print(f"cannot set up the checker environment: {e}", file=sys.stderr)
-            sys.exit(2)
-        with open(marker, "w") as f:
-            f.write(wanted)
-    os.execv(py, [py, os.path.abspath(__file__), *sys.argv[1:]])
 
 
 def main():
@@ -52,7 +31,7 @@ def main():
     ap.add_argument("--version", required=True)
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
-    ensure_venv()
+    ensure_venv("lake-check", REQUIREMENTS, __file__)
 
     import jsonschema
     import pyarrow as pa

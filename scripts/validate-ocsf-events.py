@@ -16,44 +16,14 @@ ${OCSFMAP_CACHE:-$HOME/.cache/ocsfmap}/venvs/ocsf-validate.
 import argparse
 import json
 import os
-import subprocess
 import sys
-import venv
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from pyvenv import ensure_venv  # noqa: E402
 
 OCSF_VERSION = "1.8.0"
 REQUIREMENTS = ["ocsf-json-schema==1.2.0", "jsonschema>=4.20,<5"]
 MAX_ERRORS_PER_EVENT = 5
-
-
-def venv_dir():
-    cache = os.environ.get("OCSFMAP_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "ocsfmap")
-    return os.path.join(cache, "venvs", "ocsf-validate")
-
-
-def venv_python(d):
-    return os.path.join(d, "bin", "python")
-
-
-def ensure_venv():
-    """Re-runs this script inside the checker's virtualenv, creating it when missing."""
-    d = venv_dir()
-    if os.path.realpath(sys.prefix) == os.path.realpath(d):
-        return
-    py = venv_python(d)
-    marker = os.path.join(d, ".ocsfmap-requirements")
-    wanted = "\n".join(REQUIREMENTS)
-    have = open(marker).read() if os.path.exists(marker) else None
-    if not os.path.exists(py) or have != wanted:
-        print(f"setting up {d} ({', '.join(REQUIREMENTS)})", file=sys.stderr)
-        try:
-            venv.EnvBuilder(with_pip=True, clear=not os.path.exists(py)).create(d)
-            subprocess.run([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS], check=True)
-        except (OSError, subprocess.CalledProcessError) as e:
-            print(f"cannot set up the checker environment: {e}", file=sys.stderr)
-            sys.exit(2)
-        with open(marker, "w") as f:
-            f.write(wanted)
-    os.execv(py, [py, os.path.abspath(__file__), *sys.argv[1:]])
 
 
 def main():
@@ -62,7 +32,7 @@ def main():
     ap.add_argument("--version", default=OCSF_VERSION, help="OCSF version of the events")
     ap.add_argument("--print-schema-path", action="store_true", help="print the packaged OCSF schema file and exit")
     args = ap.parse_args()
-    ensure_venv()
+    ensure_venv("ocsf-validate", REQUIREMENTS, __file__)
 
     import jsonschema
     from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
