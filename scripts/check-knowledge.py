@@ -56,6 +56,9 @@ PRODUCT_OPTIONAL = {"note": str}
 PRODUCT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PRODUCTS_FILE = "products.jsonl"
 IDENTIFY_KEYS = ("fields", "values", "patterns")
+# provenance.document: the vendor document's title or address; provenance.version: the product
+# version (or "cloud service, <month year>") it describes.
+PROVENANCE_KEYS = ("document", "version")
 OPTIONAL_EMPTY = {"notes"}  # must be present, may be ""
 SLUG = re.compile(r"^pack/[a-z0-9][a-z0-9._-]*$")
 AREA = re.compile(r"^[a-z0-9][a-z0-9_-]*\.jsonl$")
@@ -378,6 +381,23 @@ class Checker:
         if not any(ident.get(k) for k in IDENTIFY_KEYS):
             self.err(where, "identify has no fields, values or patterns")
         self.check_class(where, obj["class_uid"], obj.get("activity_id"), True)
+        self.check_provenance(where, obj.get("provenance"))
+
+    def check_provenance(self, where, prov):
+        """Optional `provenance` (issue #20): the vendor document a line was written from.
+        When present it must name the document and the product version it describes."""
+        if prov is None:
+            return
+        if not isinstance(prov, dict):
+            self.err(where, "'provenance' must be an object {document, version}")
+            return
+        for key in PROVENANCE_KEYS:
+            val = prov.get(key)
+            if not isinstance(val, str) or not val.strip():
+                self.err(where, f"provenance.{key} must be a non-empty string")
+        extra = set(prov) - set(PROVENANCE_KEYS)
+        if extra:
+            self.err(where, f"provenance has unknown keys {sorted(extra)}")
 
     def check_example_line(self, where, obj):
         if not self.check_keys(where, obj, EXAMPLE_KEYS):
@@ -555,7 +575,7 @@ def main():
 
     products, pack_lines, pack_classes, field_lists = set(), 0, Counter(), []
     pack_products, example_sources = set(), set()
-    seen_pack = {}
+    seen_pack, no_provenance = {}, 0
     for path in pack_files:
         for where, obj in read_jsonl(checker, path):
             pack_lines += 1
@@ -568,6 +588,8 @@ def main():
             if isinstance(obj.get("product"), str):
                 pack_products.add(obj["product"])
             pack_classes[obj.get("class_uid")] += 1
+            if obj.get("provenance") is None:
+                no_provenance += 1
             field_lists.append((obj.get("product"), (obj.get("identify") or {}).get("fields")))
     shared = shared_field_lists(field_lists)
     for product, n in shared:
@@ -617,7 +639,11 @@ def main():
         print(f"placeholder scan: {sum(checker.findings.values())} findings in examples ({kinds})",
               file=sys.stderr)
     print(f"products sharing one field list across all lines: {len(shared)}", file=sys.stderr)
-    print(f"products={len(products)} pack_lines={pack_lines} example_lines={ex_lines} "
+    print(f"pack lines without provenance: {no_provenance}", file=sys.stderr)
+    # The product count uses the unit of products.jsonl (one vendor's one product line, issue #16);
+    # distinct pack `product` strings are printed beside it.
+    print(f"products={sum(1 for r in rows if r['pack'])} pack_product_names={len(products)} "
+          f"pack_lines={pack_lines} example_lines={ex_lines} "
           f"classes_with_examples={sum(1 for u in active if ex_classes.get(u))}/{len(active)} "
           f"errors={len(checker.errors)} warnings={len(checker.warnings)}")
     return 1 if checker.errors else 0
