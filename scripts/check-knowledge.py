@@ -304,6 +304,44 @@ def scan_placeholders(text):
                                                            "placeholder such as <redacted> or EXAMPLE")
 
 
+# "For <code>Mount</code> and <code>Unmount</code> events, see the <a href='file_activity'>...":
+# a class's (or activity's) own text sending some events to another class.
+REDIRECT = re.compile(r"For ((?:<code>)?\w+(?:</code>)?(?:(?:,| and| or) (?:<code>)?\w+(?:</code>)?)*) events?,? "
+                      r"(?:see|use) the <a[^>]*href='(\w+)'")
+# A null activity needs an activity_rule (an error once every pack line has one).
+RULE_REQUIRED = False
+PLATFORMS = ("windows", "linux", "macos", "unix", "android", "ios", "network_device", "any")
+# Schema extension -> the platform its classes describe (an extension class is only for it).
+EXTENSION_PLATFORM = {"win": "windows", "linux": "linux", "macos": "macos"}
+
+
+def load_schema_rules(path):
+    """What the schema's own text and structure say about where events belong (issue #20):
+    {class_uid: extension} for extension classes, and redirections
+    [(from_uid, [event words], to_uid, to_name)] read from class and activity descriptions."""
+    with open(path, encoding="utf-8") as f:
+        schema = json.load(f)
+    by_name = {n: c.get("uid") for n, c in schema.get("classes", {}).items()}
+    ext, redirects = {}, []
+    for cls in schema.get("classes", {}).values():
+        uid = cls.get("uid")
+        if not isinstance(uid, int):
+            continue
+        if cls.get("extension"):
+            ext[uid] = cls["extension"]
+        texts = [cls.get("description") or ""]
+        enum = cls.get("attributes", {}).get("activity_id", {}).get("enum", {})
+        texts += [(v or {}).get("description") or "" for v in enum.values()]
+        for t in texts:
+            for m in REDIRECT.finditer(t):
+                words = [w.lower() for w in re.findall(r"\w+", re.sub(r"</?code>", "", m.group(1)))
+                         if w not in ("and", "or")]
+                to = by_name.get(m.group(2))
+                if isinstance(to, int) and to != uid:
+                    redirects.append((uid, words, to, m.group(2)))
+    return ext, redirects
+
+
 def load_schema(path):
     """Return {class_uid: (name, deprecated, set(activity_ids))}."""
     with open(path, encoding="utf-8") as f:
@@ -320,8 +358,11 @@ def load_schema(path):
 
 
 class Checker:
-    def __init__(self, classes):
+    def __init__(self, classes, ext=None, redirects=()):
         self.classes = classes
+        self.ext = ext or {}
+        self.redirects = list(redirects)
+        self.no_rule = 0  # null-activity lines without an activity_rule
         self.errors = []
         self.warnings = []
         self.findings = Counter()  # placeholder-scan errors by kind
@@ -382,6 +423,83 @@ class Checker:
             self.err(where, "identify has no fields, values or patterns")
         self.check_class(where, obj["class_uid"], obj.get("activity_id"), True)
         self.check_provenance(where, obj.get("provenance"))
+        self.check_activity_rule(where, obj)
+        self.check_platform(where, obj)
+        self.check_redirects(where, obj)
+        self.check_values(where, obj)
+
+    def check_activity_rule(self, where, obj):
+        """`activity_rule` (issue #20): how the engine picks the activity of a null-activity line.
+        {"field": F, "values": {value: id}, "default": id?} or {"verb": F}; ids from the enum."""
+        rule = obj.get("activity_rule")
+        uid, act = obj.get("class_uid"), obj.get("activity_id")
+        if rule is None:
+            if act is None:
+                self.no_rule += 1
+                if RULE_REQUIRED:
+                    self.err(where, "activity_id is null and there is no activity_rule "
+                                    "(knowledge/README.md, machine-applicable activities)")
+            return
+        if act is not None:
+            self.err(where, "activity_rule given but activity_id is fixed; use one or the other")
+        if not isinstance(rule, dict):
+            self.err(where, "activity_rule must be an object")
+            return
+        acts = self.classes.get(uid, (None, None, set()))[2]
+        kinds = [k for k in ("field", "verb") if k in rule]
+        if len(kinds) != 1:
+            self.err(where, "activity_rule needs exactly one of 'field' (with 'values') or 'verb'")
+            return
+        extra = set(rule) - ({"field", "values", "default"} if kinds == ["field"] else {"verb"})
+        if extra:
+            self.err(where, f"activity_rule has unknown keys {sorted(extra)}")
+        name = rule[kinds[0]]
+        if not isinstance(name, str) or not name.strip():
+            self.err(where, f"activity_rule.{kinds[0]} must name a record field")
+        if kinds == ["field"]:
+            table = rule.get("values")
+            if not isinstance(table, dict) or not table:
+                self.err(where, "activity_rule.values must be a non-empty {value: activity_id} table")
+                table = {}
+            ids = list(table.values())
+            if "default" in rule:
+                ids.append(rule["default"])
+            for a in ids:
+                if isinstance(a, bool) or not isinstance(a, int):
+                    self.err(where, f"activity_rule activity {a!r} is not an integer")
+                elif acts and a not in acts:
+                    self.err(where, f"activity_rule activity {a} not in the class's enum {sorted(acts)}")
+
+    def check_platform(self, where, obj):
+        """Extension classes only for their platform: a line using one says `platform`."""
+        plat = obj.get("platform")
+        if plat is not None and plat not in PLATFORMS:
+            self.err(where, f"platform {plat!r} is not one of {list(PLATFORMS)}")
+        ext = self.ext.get(obj.get("class_uid"))
+        want = EXTENSION_PLATFORM.get(ext)
+        if want and plat != want:
+            self.err(where, f"class {obj.get('class_uid')} belongs to the '{ext}' extension: only "
+                            f"lines with platform \"{want}\" may use it (got {plat!r})")
+
+    def check_redirects(self, where, obj):
+        """Events the schema's own text sends to another class stay out of the first one."""
+        words = set(re.findall(r"[a-z]+", (obj.get("event", "") + " " + obj.get("title", "")).lower()))
+        for frm, evs, to, to_name in self.redirects:
+            if obj.get("class_uid") != frm:
+                continue
+            hit = [e for e in evs if any(w == e or (w.startswith(e) and len(w) - len(e) <= 2)
+                                         for w in words)]
+            if hit:
+                self.err(where, f"the schema sends {'/'.join(hit)} events to {to_name} ({to}), "
+                                f"not class {frm}")
+
+    def check_values(self, where, obj):
+        """identify.values are what records carry: an API route or URL is what a client calls."""
+        for v in (obj.get("identify") or {}).get("values") or []:
+            if isinstance(v, str) and (re.match(r"^(?:GET|POST|PUT|PATCH|DELETE) /", v)
+                                       or re.match(r"^/(?:api|v\d+)/", v)):
+                self.err(where, f"identify.values {v!r} is an API route, not a value records "
+                                "carry; name the event as the record spells it")
 
     def check_provenance(self, where, prov):
         """Optional `provenance` (issue #20): the vendor document a line was written from.
@@ -564,7 +682,8 @@ def main():
     except (OSError, ValueError) as e:
         print(f"error: cannot load schema {args.schema}: {e}", file=sys.stderr)
         return 2
-    checker = Checker(classes)
+    ext, redirects = load_schema_rules(args.schema)
+    checker = Checker(classes, ext, redirects)
     root = Path(args.knowledge)
     pack_files = sorted((root / "pack").glob("*.jsonl"))
     example_files = sorted((root / "examples").glob("*.jsonl"))
@@ -639,7 +758,8 @@ def main():
         print(f"placeholder scan: {sum(checker.findings.values())} findings in examples ({kinds})",
               file=sys.stderr)
     print(f"products sharing one field list across all lines: {len(shared)}", file=sys.stderr)
-    print(f"pack lines without provenance: {no_provenance}", file=sys.stderr)
+    print(f"pack lines without provenance: {no_provenance}; null activities without a rule: "
+          f"{checker.no_rule}", file=sys.stderr)
     # The product count uses the unit of products.jsonl (one vendor's one product line, issue #16);
     # distinct pack `product` strings are printed beside it.
     print(f"products={sum(1 for r in rows if r['pack'])} pack_product_names={len(products)} "
