@@ -308,8 +308,8 @@ def scan_placeholders(text):
 # a class's (or activity's) own text sending some events to another class.
 REDIRECT = re.compile(r"For ((?:<code>)?\w+(?:</code>)?(?:(?:,| and| or) (?:<code>)?\w+(?:</code>)?)*) events?,? "
                       r"(?:see|use) the <a[^>]*href='(\w+)'")
-# A null activity needs an activity_rule (an error once every pack line has one).
-RULE_REQUIRED = False
+# A null activity needs an activity_rule.
+RULE_REQUIRED = True
 PLATFORMS = ("windows", "linux", "macos", "unix", "android", "ios", "network_device", "any")
 # Schema extension -> the platform its classes describe (an extension class is only for it).
 EXTENSION_PLATFORM = {"win": "windows", "linux": "linux", "macos": "macos"}

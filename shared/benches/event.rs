@@ -54,11 +54,50 @@ fn run(mapper: &Mapper, items: &[&Prepared], ctx: &EventContext) {
     }
 }
 
-/// [`run`] under its own name, so a profiler can collect the timed passes only
+/// What a pass of `OCSFMAP_BENCH_PASSES` does (`OCSFMAP_BENCH_OUTPUT`): build only (unset),
+/// build and write JSON (`json`), or build, rewrite to an OCSF version and write JSON
+/// (`1.1.0`, `1.3.0`, ...), the three costs issue #19 compares.
+enum PassOutput {
+    Build,
+    Json,
+    Version(ocsfmap::version::OutputVersion),
+}
+
+/// One pass under its own name, so a profiler can collect the timed passes only
 /// (`valgrind --tool=callgrind --toggle-collect='*timed_pass*'`).
 #[inline(never)]
-fn timed_pass(mapper: &Mapper, items: &[&Prepared], ctx: &EventContext) {
-    run(mapper, items, ctx);
+fn timed_pass(mapper: &Mapper, items: &[&Prepared], ctx: &EventContext, out: &PassOutput) {
+    match out {
+        PassOutput::Build => run(mapper, items, ctx),
+        PassOutput::Json => {
+            for p in items {
+                black_box(mapper.build_raw(&p.raw, &p.record, &p.decision, ctx).event.to_json());
+            }
+        }
+        PassOutput::Version(v) => {
+            for p in items {
+                let mut e = mapper.build_raw(&p.raw, &p.record, &p.decision, ctx);
+                v.convert(&mut e.event, &e.mapped, ctx.received_at_ms);
+                black_box(e.event.to_json());
+            }
+        }
+    }
+}
+
+fn pass_output() -> PassOutput {
+    match std::env::var("OCSFMAP_BENCH_OUTPUT").ok().as_deref() {
+        None | Some("") => PassOutput::Build,
+        Some("json") => PassOutput::Json,
+        Some(version) => {
+            let dir =
+                std::path::PathBuf::from(std::env::var_os("OCSF_SCHEMA").expect("OCSF_SCHEMA"));
+            let path = ocsfmap::version::export_path(dir.parent().unwrap_or(&dir), version)
+                .expect("export beside $OCSF_SCHEMA");
+            PassOutput::Version(
+                ocsfmap::version::OutputVersion::load(&path, version).expect("export"),
+            )
+        }
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -76,10 +115,31 @@ fn bench(c: &mut Criterion) {
     if let Some(n) =
         std::env::var("OCSFMAP_BENCH_PASSES").ok().and_then(|v| v.parse::<usize>().ok())
     {
+        let out = pass_output();
+        // A version's cost as a ratio to the 1.8.0 JSON cost, passes alternating so both see
+        // the same machine: the paired per-pass ratios' median is the figure issue #19 asks for.
+        if let PassOutput::Version(v) = &out {
+            let json = PassOutput::Json;
+            let mut time = |o: &PassOutput| {
+                let t = std::time::Instant::now();
+                timed_pass(&mapper, &all, &ctx, o);
+                t.elapsed().as_secs_f64()
+            };
+            let mut ratios: Vec<f64> = (0..n).map(|_| time(&out) / time(&json)).collect();
+            ratios.sort_by(f64::total_cmp);
+            if let (Some(lo), Some(median), Some(hi)) =
+                (ratios.first(), ratios.get(ratios.len() / 2), ratios.last())
+            {
+                eprintln!(
+                    "OCSF {} event cost x 1.8.0, {n} paired passes: median {median:.3}, min {lo:.3}, max {hi:.3}",
+                    v.version()
+                );
+            }
+        }
         let mut per_record: Vec<f64> = (0..n)
             .map(|_| {
                 let t = std::time::Instant::now();
-                timed_pass(&mapper, &all, &ctx);
+                timed_pass(&mapper, &all, &ctx, &out);
                 t.elapsed().as_secs_f64() * 1e6 / all.len() as f64
             })
             .collect();

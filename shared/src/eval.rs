@@ -477,6 +477,8 @@ mod tests {
             class_uid: 3002,
             activity_id: Some(1),
             notes: String::new(),
+            activity_rule: None,
+            platform: None,
         }];
         let row = |id: &str, pack: &[&str], ex: &[&str], dev: &[&str]| ProductIdentity {
             product_id: id.into(),

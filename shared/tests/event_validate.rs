@@ -101,6 +101,7 @@ fn decision(schema: &ocsfmap::schema::Schema, class_uid: u32, activity_id: i64) 
         format: Format::Json,
         signature: Default::default(),
         cached: false,
+        activity_rule_doc: None,
     }
 }
 

@@ -186,6 +186,28 @@ fn synonyms(token: &str) -> &'static [&'static str] {
     }
 }
 
+const VERB_WORDS: usize = 6;
+
+/// The activity of `class` whose name's verb is the first word of `value` that names one:
+/// `DeleteBucket` is Delete. The verb itself beats a synonym of another activity's verb
+/// (`AddUserToGroup` is Add User, not Assign Privileges, whose synonyms include "add").
+/// `None` when none of the first [`VERB_WORDS`] words of `value` names an activity.
+pub fn by_verb(class: &Class, value: &str) -> Option<i64> {
+    let verbs: Vec<(i64, String)> = class
+        .activities
+        .iter()
+        .filter(|a| a.id != 0 && a.id != 99)
+        .filter_map(|a| Some((a.id, text::tokens(&a.caption).into_iter().next()?)))
+        .collect();
+    // The verb leads a name (`DeleteBucket`, `user.session.start`) or a message's first
+    // words; a word further in is the object or the text, not what happened.
+    text::tokens(value).iter().take(VERB_WORDS).find_map(|w| {
+        let exact = verbs.iter().find(|(_, v)| v == w);
+        let synonym = || verbs.iter().find(|(_, v)| synonyms(v).contains(&w.as_str()));
+        exact.or_else(synonym).map(|(id, _)| *id)
+    })
+}
+
 /// Scores each activity of `class` for this record and returns the best one.
 ///
 /// `neighbours` are (activity_id, weight) of nearby labelled documents of the same class;

@@ -12,6 +12,7 @@ pub mod calibrate;
 pub(crate) mod class_model;
 pub(crate) mod cues;
 pub mod explain;
+mod rule;
 pub(crate) mod schema_text;
 
 use std::collections::{HashMap, HashSet};
@@ -87,6 +88,10 @@ pub struct Decision {
     /// True when this decision came from the shape cache.
     #[serde(default)]
     pub cached: bool,
+    /// The KB document (an index into this classifier's KB) whose activity rule picks the
+    /// activity record by record ([`rule`]); not part of the decision's JSON.
+    #[serde(skip)]
+    pub activity_rule_doc: Option<usize>,
 }
 
 pub struct Classifier<K = Arc<KnowledgeBase>> {
@@ -646,11 +651,28 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     pub fn classify_record(&self, record: &Record) -> Decision {
         let f = features::extract(record);
         if let Some(d) = self.cache.lock().ok().and_then(|mut c| c.get(&f.signature).cloned()) {
-            return Decision { cached: true, ..d };
+            return self.with_rule(Decision { cached: true, ..d }, record);
         }
         let d = self.decide(record.format, &f);
         if let Ok(mut c) = self.cache.lock() {
             c.put(f.signature, d.clone());
+        }
+        self.with_rule(d, record)
+    }
+
+    /// Applies the deciding pack line's activity rule to this record ([`rule`]): after the
+    /// shape cache, since records of one shape can differ in the rule's field.
+    fn with_rule(&self, mut d: Decision, record: &Record) -> Decision {
+        let docs = self.kb.docs();
+        let rule =
+            d.activity_rule_doc.and_then(|i| docs.get(i)).and_then(|x| x.activity_rule.as_ref());
+        let class = self.kb.schema().class(d.class_uid);
+        if let (Some(rule), Some(class)) = (rule, class) {
+            if let Some(a) = rule::apply(rule, class, record) {
+                d.activity_id = a;
+                d.activity_name = class.activity(a).map(|x| x.caption.clone()).unwrap_or_default();
+                d.type_uid = i64::from(d.class_uid) * 100 + a;
+            }
         }
         d
     }
@@ -658,7 +680,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
     /// Classifies without the cache (evaluation, the rebuild's gate).
     pub fn classify_uncached(&self, record: &Record) -> Decision {
         let f = features::extract(record);
-        self.decide(record.format, &f)
+        self.with_rule(self.decide(record.format, &f), record)
     }
 
     pub fn cache_len(&self) -> usize {
@@ -824,8 +846,8 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let class = schema.class(class_uid).or_else(|| schema.class(0));
         let (class_name, category_uid) =
             class.map(|c| (c.caption.clone(), c.category_uid)).unwrap_or(("Base Event".into(), 0));
-        let activity_id = match (activity, class) {
-            (Some(a), _) => a,
+        let (activity_id, activity_rule_doc) = match (activity, class) {
+            (Some(a), _) => (a, None),
             (None, Some(c)) => {
                 // A record that names its event takes the activity of documents about that
                 // event only: another event of the same log says nothing about this one's verb.
@@ -847,15 +869,28 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                     .collect();
                 neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
                 neighbours.truncate(5);
-                activity::choose(
+                // The best pack line of the decided class about this event: when it carries
+                // a rule, the rule picks the activity record by record (`with_rule`).
+                let weight = |h: &Hit| doc_weight(&self.kb.docs()[h.doc], shape) * h.score;
+                let rule_doc = hits
+                    .iter()
+                    .filter(|h| {
+                        let d = &self.kb.docs()[h.doc];
+                        d.class_uid == class_uid && d.kind == DocKind::Pack && about_this_event(d)
+                    })
+                    .max_by(|a, b| weight(a).total_cmp(&weight(b)))
+                    .map(|h| h.doc)
+                    .filter(|&i| self.kb.docs()[i].activity_rule.is_some());
+                let chosen = activity::choose(
                     c,
                     f,
                     &neighbours,
                     self.activity_prior.get(&class_uid),
                     names_event,
-                )
+                );
+                (chosen, rule_doc)
             }
-            (None, None) => 0,
+            (None, None) => (0, None),
         };
         let activity_name = class
             .and_then(|c| c.activity(activity_id))
@@ -876,6 +911,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             format,
             signature,
             cached: false,
+            activity_rule_doc,
         }
     }
 }
@@ -960,6 +996,8 @@ mod tests {
             class_uid: 3002,
             activity_id: Some(1),
             notes: String::new(),
+            activity_rule: None,
+            platform: None,
         }];
         let body = crate::kb::build(
             crate::testutil::mini_schema(),
@@ -1010,6 +1048,8 @@ mod tests {
             class_uid,
             activity_id: Some(activity),
             notes: String::new(),
+            activity_rule: None,
+            platform: None,
         };
         let classify = |overrides: Vec<crate::kb::sources::Labeled>| {
             let pack = vec![entry("*", 6003, 99), entry("user.login", 3002, 1)];

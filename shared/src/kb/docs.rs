@@ -171,6 +171,7 @@ fn class_doc(class: &Class, base_attrs: &BTreeSet<String>) -> Doc {
         discriminators: Vec::new(),
         any_event: false,
         products: Vec::new(),
+        activity_rule: None,
     }
 }
 
@@ -192,6 +193,7 @@ pub(crate) fn record_doc(kind: DocKind, l: &Labeled) -> Doc {
         key_tokens: f.key_tokens,
         any_event: false,
         products: Vec::new(),
+        activity_rule: None,
     }
 }
 
@@ -253,5 +255,6 @@ fn pack_doc(p: &PackEntry) -> Doc {
         discriminators: Vec::new(),
         any_event: p.event == "*",
         products: Vec::new(),
+        activity_rule: p.activity_rule.clone().filter(|_| p.activity_id.is_none()),
     }
 }

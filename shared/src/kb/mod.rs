@@ -51,6 +51,8 @@ pub struct Doc {
     /// Product ids the document is about ([`products::ProductTable::of_doc`]); empty for
     /// class documents and when the KB was built without a product table.
     pub products: Vec<String>,
+    /// A pack line's rule for the activity when `activity_id` is null.
+    pub activity_rule: Option<sources::ActivityRule>,
 }
 
 /// What the artifact stores (the header is derived from it).

@@ -1,6 +1,7 @@
 //! Inputs of a knowledge base: labelled examples / overrides (dev-set JSONL format) and
 //! knowledge-pack entries (see `knowledge/README.md`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,32 @@ pub struct PackEntry {
     pub activity_id: Option<i64>,
     #[serde(default)]
     pub notes: String,
+    /// How to pick the activity from the record when `activity_id` is null.
+    #[serde(default)]
+    pub activity_rule: Option<ActivityRule>,
+    /// The platform the event runs on (`windows`, `linux`, ...); extension classes need it.
+    #[serde(default)]
+    pub platform: Option<String>,
+}
+
+/// How the engine picks the activity of a pack line whose `activity_id` is null
+/// (`knowledge/README.md`, "Machine-applicable activities"): a field's value looked up in a
+/// table, or the verb leading a field's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityRule {
+    /// The record field whose value is looked up in `values`.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// Value (ASCII case ignored) → activity id.
+    #[serde(default)]
+    pub values: BTreeMap<String, i64>,
+    /// The activity when `field` is present with a value `values` does not list.
+    #[serde(default)]
+    pub default: Option<i64>,
+    /// The record field whose leading verb names the activity (`eventName`: `DeleteBucket`).
+    #[serde(default)]
+    pub verb: Option<String>,
 }
 
 /// One row of the product-identity table (`knowledge/products.jsonl`): what belongs to one

@@ -230,6 +230,60 @@ pub fn check_lines(text: &str, key: &str, schema: &Schema) -> Result<(), Rebuild
         if is_pack && !identifies {
             return Err(bad("a pack line whose identify has no fields, values or patterns".into()));
         }
+        if is_pack {
+            pack_rules(&v, class).map_err(bad)?;
+        }
+    }
+    Ok(())
+}
+
+/// A pack line's activity rule and platform, as `scripts/check-knowledge.py` holds them
+/// (`knowledge/README.md`): a null activity comes with a rule of one form naming activities
+/// of the class, and an extension class (`win/...`) is used only on a line of its platform.
+fn pack_rules(v: &serde_json::Value, class: &crate::schema::Class) -> Result<(), String> {
+    let null_activity = v.get("activity_id").is_none_or(serde_json::Value::is_null);
+    match v.get("activity_rule").filter(|r| !r.is_null()) {
+        None if null_activity => {
+            return Err("activity_id is null and there is no activity_rule saying how the \
+                        record's activity is picked"
+                .into())
+        }
+        None => {}
+        Some(_) if !null_activity => {
+            return Err("activity_rule given but activity_id is fixed: use one or the other".into())
+        }
+        Some(r) => {
+            let rule: crate::kb::sources::ActivityRule =
+                serde_json::from_value(r.clone()).map_err(|e| format!("activity_rule: {e}"))?;
+            let one_form = match (&rule.field, &rule.verb) {
+                (Some(_), None) => !rule.values.is_empty(),
+                (None, Some(_)) => rule.values.is_empty() && rule.default.is_none(),
+                _ => false,
+            };
+            if !one_form {
+                return Err(
+                    "activity_rule needs exactly one of `field` (with `values`) or `verb`".into()
+                );
+            }
+            if let Some(a) =
+                rule.values.values().chain(&rule.default).find(|a| class.activity(**a).is_none())
+            {
+                return Err(format!(
+                    "activity_rule names activity {a}, not an activity of {} ({})",
+                    class.caption, class.uid
+                ));
+            }
+        }
+    }
+    if let Some((ext, _)) = class.name.split_once('/') {
+        let want = if ext == "win" { "windows" } else { ext };
+        if v.get("platform").and_then(serde_json::Value::as_str) != Some(want) {
+            return Err(format!(
+                "class {} belongs to the `{ext}` extension: only a line with platform \"{want}\" \
+                 may use it",
+                class.uid
+            ));
+        }
     }
     Ok(())
 }

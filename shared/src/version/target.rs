@@ -98,8 +98,9 @@ pub(crate) struct TargetClass {
 #[derive(Debug, Clone)]
 pub(crate) struct TargetSchema {
     pub version: String,
-    pub classes: HashMap<u32, TargetClass>,
-    pub objects: HashMap<String, Node>,
+    // Looked up once per nested object of every event: the fast hasher, not SipHash.
+    pub classes: FastMap<u32, TargetClass>,
+    pub objects: FastMap<String, Node>,
     /// Every profile name the version knows.
     pub profiles: BTreeSet<String>,
 }
@@ -124,7 +125,7 @@ impl TargetSchema {
             profiles.extend(p.keys().cloned());
         }
         let mut patterns = Patterns::default();
-        let mut classes = HashMap::new();
+        let mut classes = FastMap::default();
         for (key, c) in entries(root.get("classes")) {
             let uid = c
                 .get("uid")
@@ -145,7 +146,7 @@ impl TargetSchema {
         if classes.is_empty() {
             return Err("the export has no classes".into());
         }
-        let mut objects = HashMap::new();
+        let mut objects = FastMap::default();
         for (name, o) in entries(root.get("objects")) {
             let n = node(o, types, &mut profiles, &mut patterns)
                 .map_err(|e| format!("object `{name}`: {e}"))?;
