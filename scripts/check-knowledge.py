@@ -323,12 +323,14 @@ def load_schema_rules(path):
         schema = json.load(f)
     by_name = {n: c.get("uid") for n, c in schema.get("classes", {}).items()}
     ext, redirects = {}, []
-    for cls in schema.get("classes", {}).values():
+    for key, cls in schema.get("classes", {}).items():
         uid = cls.get("uid")
         if not isinstance(uid, int):
             continue
-        if cls.get("extension"):
-            ext[uid] = cls["extension"]
+        # The schema server's export says `extension`; the compiled schema prefixes the key.
+        name = key if "/" in key else (cls.get("name") or "")
+        if cls.get("extension") or "/" in name:
+            ext[uid] = cls.get("extension") or name.split("/", 1)[0]
         texts = [cls.get("description") or ""]
         enum = cls.get("attributes", {}).get("activity_id", {}).get("enum", {})
         texts += [(v or {}).get("description") or "" for v in enum.values()]
@@ -340,6 +342,61 @@ def load_schema_rules(path):
                 if isinstance(to, int) and to != uid:
                     redirects.append((uid, words, to, m.group(2)))
     return ext, redirects
+
+
+NUMERIC_ID = re.compile(r"^\d{1,6}$")
+CATALOGUE_KEYS = {"family": str, "vendor": str, "document": str, "version": str, "products": list, "ids": dict}
+
+
+def load_catalogues(checker, root):
+    """knowledge/catalogues/<family>.json: a vendor's published list of numeric event or message
+    ids (issue #20). Returns {pack product: (family, ids)}."""
+    by_product = {}
+    for path in sorted((root / "catalogues").glob("*.json")):
+        where = str(path)
+        try:
+            cat = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as e:
+            checker.err(where, f"not valid JSON: {e}")
+            continue
+        if not isinstance(cat, dict) or not checker.check_keys(where, cat, CATALOGUE_KEYS):
+            continue
+        ids = cat["ids"]
+        for k, v in ids.items():
+            if not NUMERIC_ID.match(k):
+                checker.err(where, f"id {k!r} is not a number")
+            if not isinstance(v, dict) or not isinstance(v.get("name"), str) or not v["name"].strip() \
+                    or not isinstance(v.get("security"), bool):
+                checker.err(where, f"id {k}: needs {{\"name\": text, \"security\": true|false}}")
+        for prod in cat["products"]:
+            if prod in by_product:
+                checker.err(where, f"product {prod!r} is in two catalogues")
+            by_product[prod] = (cat["family"], ids)
+    return by_product
+
+
+def check_numeric_families(checker, pack, catalogues):
+    """A pack line of a catalogued product names only ids the vendor's list has; the list's
+    security ids each have a pack line (missing ones are counted and printed)."""
+    covered = defaultdict(set)
+    for where, obj in pack:
+        fam = catalogues.get(obj.get("product"))
+        if not fam:
+            continue
+        family, ids = fam
+        event = obj.get("event", "")
+        vals = [v for v in (obj.get("identify") or {}).get("values") or [] if isinstance(v, str)]
+        for v in ([event] if NUMERIC_ID.match(event or "") else []) + [v for v in vals if NUMERIC_ID.match(v)]:
+            if v in ids:
+                covered[family].add(v)
+            else:
+                checker.err(where, f"id {v} is not in the {family} catalogue (knowledge/catalogues/"
+                                   f"{family}.json, the vendor's list)")
+    gaps = {}
+    for family, ids in {f: i for f, i in catalogues.values()}.items():
+        sec = {k for k, v in ids.items() if isinstance(v, dict) and v.get("security") is True}
+        gaps[family] = (len(sec - covered[family]), len(sec))
+    return gaps
 
 
 def load_schema(path):
@@ -694,11 +751,12 @@ def main():
 
     products, pack_lines, pack_classes, field_lists = set(), 0, Counter(), []
     pack_products, example_sources = set(), set()
-    seen_pack, no_provenance = {}, 0
+    seen_pack, no_provenance, pack_seen = {}, 0, []
     for path in pack_files:
         for where, obj in read_jsonl(checker, path):
             pack_lines += 1
             checker.check_pack_line(where, obj)
+            pack_seen.append((where, obj))
             key = (obj.get("product"), obj.get("event"), obj.get("class_uid"), obj.get("activity_id"))
             if key in seen_pack:
                 checker.err(where, f"duplicate of {seen_pack[key]}")
@@ -711,6 +769,8 @@ def main():
                 no_provenance += 1
             field_lists.append((obj.get("product"), (obj.get("identify") or {}).get("fields")))
     shared = shared_field_lists(field_lists)
+    catalogues = load_catalogues(checker, root)
+    gaps = check_numeric_families(checker, pack_seen, catalogues)
     for product, n in shared:
         checker.warn(f"pack product {product!r}",
                      f"all {n} lines share one identify.fields list: give each event the fields "
@@ -758,6 +818,9 @@ def main():
         print(f"placeholder scan: {sum(checker.findings.values())} findings in examples ({kinds})",
               file=sys.stderr)
     print(f"products sharing one field list across all lines: {len(shared)}", file=sys.stderr)
+    for family, (missing, total) in sorted(gaps.items()):
+        print(f"numeric family {family}: {total - missing} of {total} security ids have a pack line",
+              file=sys.stderr)
     print(f"pack lines without provenance: {no_provenance}; null activities without a rule: "
           f"{checker.no_rule}", file=sys.stderr)
     # The product count uses the unit of products.jsonl (one vendor's one product line, issue #16);

@@ -108,4 +108,73 @@ got = ck.shared_field_lists(lines)
 if got != [("Copied", 3)]:
     print("SHARED FIELD LISTS:", got)
     bad += 1
+
+# Pack rules read from the schema (issue #20): activity rules, extension classes by platform,
+# the schema's own redirections, API routes as values, numeric families against a catalogue.
+import os  # noqa: E402
+import json  # noqa: E402
+import tempfile  # noqa: E402
+
+schema_path = os.environ.get("OCSF_SCHEMA", str(ck.DEFAULT_SCHEMA))
+classes = ck.load_schema(schema_path)
+ext, redirects = ck.load_schema_rules(schema_path)
+if not any(frm == 1010 and "mount" in evs and to == 1001 for frm, evs, to, _ in redirects):
+    print("REDIRECTS: Peripheral Activity's Mount note not read:", redirects)
+    bad += 1
+
+
+def line(**kw):
+    base = {"product": "P", "vendor": "V", "log_type": "L", "event": "E", "title": "T",
+            "identify": {"fields": ["a"], "values": [], "patterns": []}, "class_uid": 4001,
+            "activity_id": 6, "notes": ""}
+    base.update(kw)
+    return base
+
+
+def errors(obj):
+    c = ck.Checker(classes, ext, redirects)
+    c.check_pack_line("t", obj)
+    return c.errors
+
+
+cases = {
+    "null activity, no rule": (line(activity_id=None), True),
+    "null activity, field rule": (line(activity_id=None, activity_rule={"field": "action", "values": {"allow": 6, "deny": 5}}), False),
+    "null activity, verb rule": (line(activity_id=None, activity_rule={"verb": "eventName"}), False),
+    "rule activity outside the enum": (line(activity_id=None, activity_rule={"field": "action", "values": {"allow": 4242}}), True),
+    "rule default outside the enum": (line(activity_id=None, activity_rule={"field": "a", "values": {"x": 6}, "default": 4242}), True),
+    "rule with both forms": (line(activity_id=None, activity_rule={"field": "a", "values": {"x": 6}, "verb": "b"}), True),
+    "rule with a fixed activity": (line(activity_rule={"verb": "eventName"}), True),
+    "windows class, no platform": (line(class_uid=201004, activity_id=1), True),
+    "windows class on linux": (line(class_uid=201004, activity_id=1, platform="linux"), True),
+    "windows class on windows": (line(class_uid=201004, activity_id=1, platform="windows"), False),
+    "mount as peripheral activity": (line(class_uid=1010, activity_id=1, event="UsbDriveMounted", title="USB drive mounted"), True),
+    "eject as peripheral activity": (line(class_uid=1010, activity_id=5, event="eject", title="Media ejected"), False),
+    "mount as file system activity": (line(class_uid=1001, activity_id=12, event="mount", title="Volume mounted"), False),
+    "API route as a value": (line(identify={"fields": [], "values": ["GET /api/v1/users"], "patterns": []}), True),
+    "provenance without version": (line(provenance={"document": "d"}), True),
+}
+for name, (obj, want) in cases.items():
+    got = errors(obj)
+    if bool(got) != want:
+        print("PACK RULE:", name, "expected", "an error" if want else "none", "got", got)
+        bad += 1
+
+with tempfile.TemporaryDirectory() as d:
+    root = ck.Path(d)
+    (root / "catalogues").mkdir()
+    (root / "catalogues" / "fam.json").write_text(json.dumps({
+        "family": "fam", "vendor": "V", "document": "D", "version": "1", "products": ["P"],
+        "ids": {"100": {"name": "login", "security": True}, "101": {"name": "x", "security": True},
+                "102": {"name": "noise", "security": False}}}))
+    c = ck.Checker(classes, ext, redirects)
+    cats = ck.load_catalogues(c, root)
+    pack = [("a", line(event="100", identify={"fields": ["a"], "values": ["100"], "patterns": []})),
+            ("b", line(event="999", identify={"fields": ["a"], "values": [], "patterns": []})),
+            ("c", line(product="Other", event="999"))]
+    gaps = ck.check_numeric_families(c, pack, cats)
+    if [e.split(":")[0] for e in c.errors] != ["b"] or gaps != {"fam": (1, 2)}:
+        print("NUMERIC FAMILIES:", c.errors, gaps)
+        bad += 1
+print(f"pack rules: {len(cases)} cases, numeric families, redirections; {bad} problems in all")
 sys.exit(1 if bad else 0)

@@ -68,6 +68,9 @@ pub struct Class {
     pub deprecated: bool,
     /// The `activity_id` enum, sorted by id.
     pub activities: Vec<Activity>,
+    /// The schema extension that defines the class (`win`), `None` for core classes: an
+    /// extension class describes its platform's events only.
+    pub extension: Option<String>,
     pub attributes: BTreeMap<String, Attribute>,
     /// `at_least_one` / `just_one` constraints, as attribute name lists.
     pub constraints: BTreeMap<String, Vec<String>>,
@@ -283,6 +286,12 @@ fn parse_class(
     Ok(Class {
         uid,
         name: c.get("name").and_then(Value::as_str).unwrap_or(key).to_string(),
+        // The export says `extension`; the compiled schema keys the class `win/...`.
+        extension: c
+            .get("extension")
+            .and_then(Value::as_str)
+            .or_else(|| key.split_once('/').map(|(e, _)| e))
+            .map(String::from),
         caption: text(c, "caption"),
         description: text(c, "description"),
         category,
@@ -354,6 +363,7 @@ fn base_event_fallback() -> Class {
         category_uid: 0,
         deprecated: false,
         activities,
+        extension: None,
         attributes: BTreeMap::new(),
         constraints: BTreeMap::new(),
     }

@@ -275,7 +275,7 @@ fn pack_rules(v: &serde_json::Value, class: &crate::schema::Class) -> Result<(),
             }
         }
     }
-    if let Some((ext, _)) = class.name.split_once('/') {
+    if let Some(ext) = class.extension.as_deref() {
         let want = if ext == "win" { "windows" } else { ext };
         if v.get("platform").and_then(serde_json::Value::as_str) != Some(want) {
             return Err(format!(
@@ -340,5 +340,38 @@ mod tests {
             }
         }
         assert!(checked > 10, "{checked} files");
+    }
+
+    /// An uploaded pack line is held to the activity-rule and platform rules, with its reason.
+    #[test]
+    fn uploaded_pack_lines_need_a_usable_activity_rule_and_their_platform() {
+        let schema = Schema::load(&crate::testutil::schema_export()).unwrap();
+        let line = |extra: &str| {
+            format!(
+                r#"{{"product":"P","event":"E","title":"T","identify":{{"fields":["action"]}},{extra}}}"#
+            )
+        };
+        let check = |extra: &str| check_lines(&line(extra), "up/pack.jsonl", &schema);
+        let refused = |extra: &str| match check(extra) {
+            Err(RebuildError::BrokenInput { what, line: Some(1), .. }) => what,
+            other => panic!("{extra}: expected a refusal, got {other:?}"),
+        };
+        assert!(refused(r#""class_uid":4001,"activity_id":null"#).contains("no activity_rule"));
+        let rule = r#""class_uid":4001,"activity_id":null,"activity_rule":"#;
+        assert!(check(&format!(r#"{rule}{{"field":"action","values":{{"allow":6,"deny":5}}}}"#))
+            .is_ok());
+        assert!(check(&format!(r#"{rule}{{"verb":"eventName"}}"#)).is_ok());
+        assert!(refused(&format!(r#"{rule}{{"field":"action","values":{{"allow":4242}}}}"#))
+            .contains("4242"));
+        assert!(refused(&format!(r#"{rule}{{"field":"a","values":{{"x":6}},"verb":"b"}}"#))
+            .contains("exactly one"));
+        assert!(refused(r#""class_uid":4001,"activity_id":6,"activity_rule":{"verb":"x"}"#)
+            .contains("fixed"));
+        // Windows Service Activity (an extension class) only on a Windows line.
+        assert!(refused(r#""class_uid":201004,"activity_id":1"#).contains("windows"));
+        assert!(
+            refused(r#""class_uid":201004,"activity_id":1,"platform":"linux""#).contains("windows")
+        );
+        assert!(check(r#""class_uid":201004,"activity_id":1,"platform":"windows""#).is_ok());
     }
 }
