@@ -189,7 +189,7 @@ fn synonyms(token: &str) -> &'static [&'static str] {
 const VERB_WORDS: usize = 6;
 
 /// The activity of `class` whose name's verb is the first word of `value` that names one:
-/// `DeleteBucket` is Delete. The verb itself beats a synonym of another activity's verb
+/// `DeleteBucket` is Delete; of a dotted identifier, its last segment's first. The verb itself beats a synonym of another activity's verb
 /// (`AddUserToGroup` is Add User, not Assign Privileges, whose synonyms include "add").
 /// `None` when none of the first [`VERB_WORDS`] words of `value` names an activity.
 pub fn by_verb(class: &Class, value: &str) -> Option<i64> {
@@ -199,13 +199,23 @@ pub fn by_verb(class: &Class, value: &str) -> Option<i64> {
         .filter(|a| a.id != 0 && a.id != 99)
         .filter_map(|a| Some((a.id, text::tokens(&a.caption).into_iter().next()?)))
         .collect();
-    // The verb leads a name (`DeleteBucket`, `user.session.start`) or a message's first
-    // words; a word further in is the object or the text, not what happened.
-    text::tokens(value).iter().take(VERB_WORDS).find_map(|w| {
+    let pick = |w: &String| {
         let exact = verbs.iter().find(|(_, v)| v == w);
         let synonym = || verbs.iter().find(|(_, v)| synonyms(v).contains(&w.as_str()));
         exact.or_else(synonym).map(|(id, _)| *id)
-    })
+    };
+    // A dotted or slashed identifier names its verb in its last segment
+    // (`google.iam.admin.v1.CreateServiceAccount`, `v1.compute.instances.insert`,
+    // `system.api_token.create`); a name (`DeleteBucket`) or a message leads with it.
+    let value = value.trim();
+    if !value.contains(char::is_whitespace) {
+        if let Some((_, last)) = value.rsplit_once(['.', '/']) {
+            if let Some(id) = text::tokens(last).iter().find_map(pick) {
+                return Some(id);
+            }
+        }
+    }
+    text::tokens(value).iter().take(VERB_WORDS).find_map(pick)
 }
 
 /// Scores each activity of `class` for this record and returns the best one.

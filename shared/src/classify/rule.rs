@@ -117,5 +117,12 @@ mod tests {
         assert_eq!(act("ListUsers"), Some(2));
         assert_eq!(act("PutBucketPolicy"), Some(3));
         assert_eq!(act("AssumeRole"), None);
+        // Dotted identifiers name the verb last, past the first words.
+        assert_eq!(act("google.iam.admin.v1.CreateServiceAccount"), Some(1));
+        assert_eq!(act("v1.compute.instances.insert"), Some(1));
+        assert_eq!(act("system.api_token.delete"), Some(4));
+        // A message leads with its verb; a word past the first few is not the verb.
+        assert_eq!(act("Deleted bucket logs"), Some(4));
+        assert_eq!(act("Job for tenant alpha beta gamma was deleted"), None);
     }
 }
