@@ -496,7 +496,10 @@ fn poisoned_pack() -> Result<String> {
         let wrong = classes[(pos + 1 + i % 3) % classes.len()];
         let entry = json!({
             "product": format!("Mislabelled {i}"), "vendor": "Nobody", "event": l.raw.chars().take(60).collect::<String>(),
-            "identify": {"fields": fields, "values": values}, "class_uid": wrong
+            "identify": {"fields": fields, "values": values}, "class_uid": wrong,
+            // A fixed activity: the loader refuses a null one without an activity rule, and
+            // this pack must reach the quality gate (every class has 0, Unknown).
+            "activity_id": 0
         });
         out.push_str(&entry.to_string());
         out.push('\n');
