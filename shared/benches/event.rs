@@ -120,7 +120,7 @@ fn bench(c: &mut Criterion) {
         // the same machine: the paired per-pass ratios' median is the figure issue #19 asks for.
         if let PassOutput::Version(v) = &out {
             let json = PassOutput::Json;
-            let mut time = |o: &PassOutput| {
+            let time = |o: &PassOutput| {
                 let t = std::time::Instant::now();
                 timed_pass(&mapper, &all, &ctx, o);
                 t.elapsed().as_secs_f64()
