@@ -35,13 +35,8 @@ fn prepare() -> (Mapper, Vec<Prepared>) {
     let prepared: Vec<Prepared> = records
         .iter()
         .map(|r| {
-            let record = ocsfmap::parse::parse(&r.raw);
-            let decision = labelled_decision(
-                &schema,
-                clf.classify_record(&record),
-                r.class_uid,
-                r.activity_id,
-            );
+            let (record, decision) =
+                labelled_record(&schema, &clf, &r.raw, r.class_uid, r.activity_id);
             Prepared { source: r.source.clone(), raw: r.raw.clone(), record, decision }
         })
         .collect();

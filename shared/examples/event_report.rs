@@ -48,9 +48,7 @@ fn main() {
     let mut time_misses = Vec::new();
     let mut prepared = Vec::new();
     for (n, r) in records.iter().enumerate() {
-        let record = ocsfmap::parse::parse(&r.raw);
-        let d =
-            labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
+        let (record, d) = labelled_record(&schema, &clf, &r.raw, r.class_uid, r.activity_id);
         let ctx = EventContext {
             event_id: None,
             received_at_ms: 1_735_689_600_000 + n as i64,
@@ -153,13 +151,7 @@ fn main() {
         let mut all = Counts::default();
         let mut by: BySource = BTreeMap::new();
         for f in &fx {
-            let record = ocsfmap::parse::parse(&f.raw);
-            let d = labelled_decision(
-                &schema,
-                clf.classify_record(&record),
-                f.class_uid,
-                f.activity_id,
-            );
+            let (record, d) = labelled_record(&schema, &clf, &f.raw, f.class_uid, f.activity_id);
             let ev = mapper.build_raw(
                 &f.raw,
                 &record,

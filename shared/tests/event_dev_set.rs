@@ -21,9 +21,7 @@ fn every_dev_record_becomes_a_valid_event_and_the_caches_change_nothing() {
     let mut invalid = Vec::new();
     let (mut stamped, mut from_record, mut repaired) = (0usize, 0usize, 0usize);
     for (n, r) in records.iter().enumerate() {
-        let record = ocsfmap::parse::parse(&r.raw);
-        let d =
-            labelled_decision(&schema, clf.classify_record(&record), r.class_uid, r.activity_id);
+        let (record, d) = labelled_record(&schema, &clf, &r.raw, r.class_uid, r.activity_id);
         let ctx = EventContext {
             event_id: Some(uuid::Uuid::now_v7()),
             received_at_ms: RECEIVED + n as i64,
@@ -122,9 +120,7 @@ fn fixture_scores(fx: &[Fixture]) -> (Counts, usize) {
     let mut all = Counts::default();
     let mut sources = BTreeSet::new();
     for f in fx {
-        let record = ocsfmap::parse::parse(&f.raw);
-        let d =
-            labelled_decision(&schema, clf.classify_record(&record), f.class_uid, f.activity_id);
+        let (record, d) = labelled_record(&schema, &clf, &f.raw, f.class_uid, f.activity_id);
         let ev = mapper.build_raw(
             &f.raw,
             &record,

@@ -25,6 +25,7 @@ use crate::embed::Embedder;
 use crate::features::{self, Features};
 use crate::kb::{Doc, DocKind, KnowledgeBase};
 use crate::parse::{self, Format, Record};
+use crate::schema::Class;
 use crate::search::{self, Hit, Mode};
 use crate::signature::Signature;
 
@@ -92,6 +93,18 @@ pub struct Decision {
     /// activity record by record ([`rule`]); not part of the decision's JSON.
     #[serde(skip)]
     pub activity_rule_doc: Option<usize>,
+}
+
+impl Decision {
+    /// Sets the activity, its name in `class` and the type uid that follows from them.
+    fn set_activity(&mut self, class: Option<&Class>, activity_id: i64) {
+        self.activity_id = activity_id;
+        self.activity_name = class
+            .and_then(|c| c.activity(activity_id))
+            .map(|a| a.caption.clone())
+            .unwrap_or_default();
+        self.type_uid = i64::from(self.class_uid) * 100 + activity_id;
+    }
 }
 
 pub struct Classifier<K = Arc<KnowledgeBase>> {
@@ -669,9 +682,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         let class = self.kb.schema().class(d.class_uid);
         if let (Some(rule), Some(class)) = (rule, class) {
             if let Some(a) = rule::apply(rule, class, record) {
-                d.activity_id = a;
-                d.activity_name = class.activity(a).map(|x| x.caption.clone()).unwrap_or_default();
-                d.type_uid = i64::from(d.class_uid) * 100 + a;
+                d.set_activity(Some(class), a);
             }
         }
         d
@@ -892,17 +903,13 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             }
             (None, None) => (0, None),
         };
-        let activity_name = class
-            .and_then(|c| c.activity(activity_id))
-            .map(|a| a.caption.clone())
-            .unwrap_or_default();
-        Decision {
+        let mut d = Decision {
             class_uid,
             class_name,
             category_uid,
-            activity_id,
-            activity_name,
-            type_uid: class_uid as i64 * 100 + activity_id,
+            activity_id: 0,
+            activity_name: String::new(),
+            type_uid: 0,
             confidence,
             needs_review: confidence < self.cfg.review_threshold,
             candidates,
@@ -912,7 +919,9 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             signature,
             cached: false,
             activity_rule_doc,
-        }
+        };
+        d.set_activity(class, activity_id);
+        d
     }
 }
 

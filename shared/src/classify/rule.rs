@@ -32,19 +32,25 @@ fn lookup<'r>(record: &'r Record, field: &str) -> Option<&'r str> {
     if want.is_empty() {
         return None;
     }
-    let whole = record.fields.iter().find(|f| normalize_key(&f.key).eq_ignore_ascii_case(&want));
-    whole
-        .or_else(|| {
-            record.fields.iter().find(|f| {
-                let key = normalize_key(&f.key);
-                let cut = key.len().wrapping_sub(want.len());
-                key.len() > want.len()
-                    && key.is_char_boundary(cut)
-                    && key[..cut].ends_with('.')
-                    && key[cut..].eq_ignore_ascii_case(&want)
-            })
-        })
-        .map(|f| f.value.as_str())
+    // One pass, each key normalised once: a whole match wins at once, else the first
+    // field whose trailing segments match.
+    let mut by_segments = None;
+    for f in &record.fields {
+        let key = normalize_key(&f.key);
+        if key.eq_ignore_ascii_case(&want) {
+            return Some(f.value.as_str());
+        }
+        let cut = key.len().wrapping_sub(want.len());
+        if by_segments.is_none()
+            && key.len() > want.len()
+            && key.is_char_boundary(cut)
+            && key[..cut].ends_with('.')
+            && key[cut..].eq_ignore_ascii_case(&want)
+        {
+            by_segments = Some(f.value.as_str());
+        }
+    }
+    by_segments
 }
 
 #[cfg(test)]

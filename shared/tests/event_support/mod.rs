@@ -127,6 +127,20 @@ pub fn lexical_classifier_from(
 
 /// The classifier's decision (evidence, signature) with class and activity set to the label,
 /// so mapping is measured on the right class.
+/// `raw` parsed, and the classifier's decision for it with the labelled class and activity
+/// ([`labelled_decision`]): what every event test, the report and the bench start from.
+pub fn labelled_record(
+    schema: &Schema,
+    clf: &Classifier,
+    raw: &str,
+    class_uid: u32,
+    activity_id: Option<i64>,
+) -> (ocsfmap::parse::Record, Decision) {
+    let record = ocsfmap::parse::parse(raw);
+    let d = labelled_decision(schema, clf.classify_record(&record), class_uid, activity_id);
+    (record, d)
+}
+
 pub fn labelled_decision(
     schema: &Schema,
     mut d: Decision,
@@ -334,13 +348,7 @@ pub fn labelled_events(
         .iter()
         .enumerate()
         .map(|(n, r)| {
-            let record = ocsfmap::parse::parse(&r.raw);
-            let d = labelled_decision(
-                &schema,
-                clf.classify_record(&record),
-                r.class_uid,
-                r.activity_id,
-            );
+            let (record, d) = labelled_record(&schema, &clf, &r.raw, r.class_uid, r.activity_id);
             let ctx = ocsfmap::event::EventContext {
                 event_id: Some(uuid::Uuid::now_v7()),
                 received_at_ms: 1_735_689_600_000 + n as i64,
