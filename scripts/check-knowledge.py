@@ -551,12 +551,30 @@ class Checker:
                                 f"not class {frm}")
 
     def check_values(self, where, obj):
-        """identify.values are what records carry: an API route or URL is what a client calls."""
-        for v in (obj.get("identify") or {}).get("values") or []:
-            if isinstance(v, str) and (re.match(r"^(?:GET|POST|PUT|PATCH|DELETE) /", v)
-                                       or re.match(r"^/(?:api|v\d+)/", v)):
+        """identify.values are what records carry: an API route or URL is what a client calls,
+        and a field name is a key (AUDIT-3: SentinelOne `activityType` listed as a value)."""
+        ident = obj.get("identify") or {}
+        keys = set()
+        for f in ident.get("fields") or []:
+            if isinstance(f, str) and f.strip():
+                keys.add(f.strip().lower())
+                keys.add(f.strip().rsplit(".", 1)[-1].lower())
+        event = str(obj.get("event") or "").strip().lower()
+        for v in ident.get("values") or []:
+            if not isinstance(v, str):
+                continue
+            if re.match(r"^(?:GET|POST|PUT|PATCH|DELETE) /", v) or re.match(r"^/(?:api|v\d+)/", v):
                 self.err(where, f"identify.values {v!r} is an API route, not a value records "
                                 "carry; name the event as the record spells it")
+            # A value spelled like one of the line's own fields (whole path or last segment, any
+            # case) is a key, unless it is the event's own name: CloudTrail's ConsoleLogin is both
+            # the eventName and the key responseElements.ConsoleLogin, Samba's type Authentication
+            # names its own object.
+            lv = v.strip().lower()
+            if lv and lv in keys and lv != event:
+                self.err(where, f"identify.values contains a field name: {v!r} is a key of this "
+                                "line's identify.fields, not a value records carry; list the values "
+                                "that field takes (event ids, type names)")
 
     def check_provenance(self, where, prov):
         """Optional `provenance` (issue #20): the vendor document a line was written from.

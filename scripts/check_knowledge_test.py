@@ -110,7 +110,8 @@ if got != [("Copied", 3)]:
     bad += 1
 
 # Pack rules read from the schema (issue #20): activity rules, extension classes by platform,
-# the schema's own redirections, API routes as values, numeric families against a catalogue.
+# the schema's own redirections, API routes and field names as values, numeric families against a
+# catalogue.
 import os  # noqa: E402
 import json  # noqa: E402
 import tempfile  # noqa: E402
@@ -153,6 +154,11 @@ cases = {
     "mount as file system activity": (line(class_uid=1001, activity_id=12, event="mount", title="Volume mounted"), False),
     "API route as a value": (line(identify={"fields": [], "values": ["GET /api/v1/users"], "patterns": []}), True),
     "provenance without version": (line(provenance={"document": "d"}), True),
+    "field name as a value": (line(identify={"fields": ["activityType", "primaryDescription"], "values": ["activityType"], "patterns": []}), True),
+    "last path segment as a value": (line(identify={"fields": ["threatInfo.mitigationStatus"], "values": ["mitigationStatus"], "patterns": []}), True),
+    "field name as a value, other case": (line(identify={"fields": ["acc", "Act"], "values": ["Acc"], "patterns": []}), True),
+    "values a field takes": (line(identify={"fields": ["activityType"], "values": ["2004", "2009"], "patterns": []}), False),
+    "event's own name that is also a key": (line(event="ConsoleLogin", identify={"fields": ["eventName", "responseElements.ConsoleLogin"], "values": ["ConsoleLogin"], "patterns": []}), False),
 }
 for name, (obj, want) in cases.items():
     got = errors(obj)
