@@ -163,6 +163,19 @@ fn last_segment(key: &str) -> &str {
 /// CloudTrail's values (`AwsApiCall`) are families; the classifier tells the two apart by how
 /// many documents carry the value.
 pub fn is_event_key(key: &str) -> bool {
+    event_key(key, false)
+}
+
+/// [`is_event_key`] for a key as documents store it, lower-cased: a single token (`operationname`)
+/// also names the event when it is an event word followed by `name` or `id`. The session
+/// verbs ([`crate::classify`]) read the stored form; the event terms keep [`is_event_key`]:
+/// reading stored keys this way there too moved the mix fitted at build time and cost 15
+/// Google Workspace records under the strict protocol (BENCHMARKS.md, session 13).
+pub fn is_stored_event_key(key: &str) -> bool {
+    event_key(key, true)
+}
+
+fn event_key(key: &str, stored: bool) -> bool {
     let toks = text::tokens(last_segment(key));
     if is_log_name_key(key) {
         return false;
@@ -170,23 +183,23 @@ pub fn is_event_key(key: &str) -> bool {
     if is_event_type_key(key) {
         return true;
     }
-    toks.iter().any(|t| {
-        matches!(
-            t.as_str(),
-            "event"
-                | "eventid"
-                | "eventname"
-                | "action"
-                | "operation"
-                | "method"
-                | "verb"
-                | "activity"
-                | "msgid"
-        )
-    }) && !toks.iter().any(|t| {
-        matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome")
-    })
+    let names_event = |t: &str| {
+        matches!(t, "eventid" | "eventname")
+            || EVENT_WORDS.iter().any(|w| {
+                t.strip_prefix(w).is_some_and(|rest| {
+                    rest.is_empty() || (stored && matches!(rest, "name" | "id"))
+                })
+            })
+    };
+    toks.iter().any(|t| names_event(t))
+        && !toks.iter().any(|t| {
+            matches!(t.as_str(), "category" | "type" | "kind" | "version" | "source" | "outcome")
+        })
 }
+
+/// Words of a key naming the event ([`is_event_key`]).
+const EVENT_WORDS: [&str; 7] =
+    ["event", "action", "operation", "method", "verb", "activity", "msgid"];
 
 /// Whole-value terms of the `(key, value)` pairs whose key names the event: the primary
 /// event keys when the record has any, else its `eventType` / `event_type`.
@@ -464,13 +477,27 @@ mod tests {
             "operation",
             "eventType",
             "event_type",
+            "eventid",
         ] {
             assert!(is_event_key(k), "{k}");
+            assert!(is_stored_event_key(&k.to_lowercase()), "{k}");
         }
-        for k in
-            ["eventCategory", "userIdentity.type", "@stream", "eventSource", "eventTypeVersion"]
-        {
+        // As documents store them: one token.
+        for k in ["operationname", "protopayload.methodname", "actionid"] {
+            assert!(is_stored_event_key(k), "{k}");
             assert!(!is_event_key(k), "{k}");
+        }
+        for k in [
+            "eventCategory",
+            "userIdentity.type",
+            "@stream",
+            "eventSource",
+            "eventTypeVersion",
+            "operationversion",
+            "actions",
+        ] {
+            assert!(!is_event_key(k), "{k}");
+            assert!(!is_stored_event_key(&k.to_lowercase()), "{k}");
         }
         let w = extract(&rec(&[("EventID", "4625"), ("TargetUserName", "bob")]));
         assert_eq!(w.discriminators, vec![("EventID".to_string(), "4625".to_string())]);

@@ -51,6 +51,27 @@ fn an_unknown_audit_log_is_not_a_finding_for_its_envelope() {
     }
 }
 
+/// A sign-in named by its own verb is Authentication when no document names the event. With
+/// CloudTrail's entries and examples gone, Alibaba Cloud ActionTrail's whole-log entry (its
+/// records share CloudTrail's field names) spoke for every CloudTrail event nothing named, so
+/// `ConsoleLogin` was API Activity at 0.99 ([`ocsfmap::classify`]'s session verbs).
+#[test]
+fn an_unknown_logs_sign_in_is_not_a_look_alikes_api_call() {
+    let c = without_product("aws-cloudtrail");
+    let decided = classify_all(&c, "cloudtrail.json");
+    let sign_ins: Vec<_> =
+        decided.iter().filter(|(raw, _)| raw.contains("\"eventName\":\"ConsoleLogin\"")).collect();
+    assert!(!sign_ins.is_empty(), "the sample holds a ConsoleLogin");
+    for (raw, d) in sign_ins {
+        assert_eq!((d.class_uid, d.activity_id), (3002, 1), "{raw}: {:?}", d.candidates);
+    }
+    // The same log's API calls still follow the look-alike's default.
+    for (raw, d) in decided.iter().filter(|(raw, _)| raw.contains("\"eventName\":\"DeleteBucket\""))
+    {
+        assert_ne!(d.class_uid, 3002, "{raw}: {:?}", d.candidates);
+    }
+}
+
 /// sshd's authentication lines, with OpenSSH's pack entries and examples "gone", went to the
 /// SSH Activity of three sshd connection examples that were filed under another product
 /// (Linux auditd), so the strict fold kept them. Filed under OpenSSH in the product table's

@@ -42,7 +42,7 @@ const OWN_EXAMPLES_PREFIX: &str = "pack/";
 /// Records labelled by others needed to fit on them alone.
 const MIN_FOREIGN_SAMPLES: usize = 200;
 /// Number of calibration inputs.
-pub const N_INPUTS: usize = 6;
+pub const N_INPUTS: usize = 7;
 
 /// Probabilities from log-domain class scores ([`combine`]).
 pub fn softmax(scores: &[f32]) -> Vec<f32> {
@@ -197,6 +197,11 @@ pub struct Inputs {
     pub known_log: bool,
     /// Retrieval and the class statistics put the same class first.
     pub agree: bool,
+    /// How much the record looks like a labelled record the KB holds: the best field-name
+    /// overlap (Jaccard) with one among the best hits. Records of a log the KB has seen share
+    /// nearly all their field names with its records; a look-alike log (another vendor's
+    /// audit trail in the same envelope) shares half; an unknown one little.
+    pub likeness: f32,
 }
 
 impl Inputs {
@@ -208,6 +213,7 @@ impl Inputs {
         departs: bool,
         named: bool,
         known_log: bool,
+        likeness: f32,
     ) -> Self {
         let winner = ranked.first().map(|r| r.0);
         let gap = match ranked {
@@ -225,12 +231,21 @@ impl Inputs {
             named,
             known_log,
             agree: winner.is_some() && stats_best == winner,
+            likeness,
         }
     }
 
     fn vector(&self) -> [f32; N_INPUTS] {
         let b = |x: bool| if x { 1.0 } else { 0.0 };
-        [self.lead, self.strength, b(self.departs), b(self.named), b(self.known_log), b(self.agree)]
+        [
+            self.lead,
+            self.strength,
+            b(self.departs),
+            b(self.named),
+            b(self.known_log),
+            b(self.agree),
+            self.likeness,
+        ]
     }
 }
 
@@ -327,6 +342,8 @@ pub struct Sample {
     pub log_classes: Vec<u32>,
     pub named: bool,
     pub known_log: bool,
+    /// [`Inputs::likeness`].
+    pub likeness: f32,
     /// Classes whose subject the record lacks.
     pub lacking: Vec<u32>,
     pub expected: u32,
@@ -355,6 +372,7 @@ impl Sample {
                 departs,
                 self.named,
                 self.known_log,
+                self.likeness,
             ),
             correct: winner == self.expected,
         }
@@ -465,6 +483,7 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
                     log_classes,
                     named,
                     known_log: r.known_log,
+                    likeness: r.likeness,
                     lacking: r.lacking,
                     expected: d.class_uid,
                 });
@@ -486,6 +505,10 @@ mod tests {
 
     /// Inputs of a decision between two classes with retrieval scores `scores`.
     fn x(scores: [f32; 2], departs: bool, named: bool) -> Inputs {
+        x_like(scores, departs, named, 0.8)
+    }
+
+    fn x_like(scores: [f32; 2], departs: bool, named: bool, likeness: f32) -> Inputs {
         let retrieval = [(1, scores[0]), (2, scores[1])];
         let e = Evidence { retrieval: &retrieval, stats: &[], text: &[], lacking: &[] };
         Inputs::new(
@@ -495,6 +518,7 @@ mod tests {
             departs,
             named,
             named,
+            likeness,
         )
     }
 
@@ -549,5 +573,27 @@ mod tests {
         let (known, unknown) =
             (c.apply(&x([0.20, 0.02], false, true)), c.apply(&x([0.20, 0.02], false, false)));
         assert!(known > 0.9 && (unknown - 0.6).abs() < 0.1, "known {known}, unknown {unknown}");
+    }
+
+    /// A look-alike log (the same envelope, another vendor's fields) decided by its
+    /// look-alike's documents is right less often than the log those documents describe: the
+    /// same scores with half the field names in common are less sure.
+    #[test]
+    fn a_record_unlike_any_labelled_record_is_less_sure() {
+        let pts: Vec<Point> = (0..400)
+            .map(|i| {
+                let like = if i % 2 == 0 { 0.9 } else { 0.4 };
+                Point {
+                    inputs: x_like([0.20, 0.02], false, false, like),
+                    correct: if like > 0.5 { i % 40 != 0 } else { i % 5 < 3 },
+                }
+            })
+            .collect();
+        let c = Calibrator::fit(&pts).unwrap();
+        let (same, unlike) = (
+            c.apply(&x_like([0.20, 0.02], false, false, 0.9)),
+            c.apply(&x_like([0.20, 0.02], false, false, 0.4)),
+        );
+        assert!(same > 0.9 && (unlike - 0.6).abs() < 0.1, "same {same}, unlike {unlike}");
     }
 }

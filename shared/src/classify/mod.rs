@@ -14,6 +14,7 @@ pub(crate) mod cues;
 pub mod explain;
 mod rule;
 pub(crate) mod schema_text;
+mod session;
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -173,6 +174,9 @@ pub(crate) struct QueryShape<'a> {
     /// The class the analysts' corrections of this record's log follow, when that is the
     /// class of the log's whole-log entry ([`Classifier::log_convention`]).
     convention: Option<u32>,
+    /// The class the unseen event's own verb names (a sign-in or sign-out, [`session`]): its
+    /// class document outranks the log's whole-log entries of other classes.
+    verb_class: Option<u32>,
 }
 
 impl<'a> QueryShape<'a> {
@@ -206,6 +210,7 @@ impl<'a> QueryShape<'a> {
             unseen_event,
             family: Family::Any,
             convention: None,
+            verb_class: None,
         };
         // A local name (`CONNECT`, `4625`) that only other logs' documents carry is, for this
         // log, an event nobody described: MySQL's `connect` says nothing about an HTTP CONNECT.
@@ -322,6 +327,8 @@ pub enum WeightRule {
     WholeLogEntry,
     /// Another document while the record is decided by its whole log.
     WholeLogOther,
+    /// The class the unseen event's name says by its verb (a sign-in or sign-out).
+    EventVerb,
     /// The document names the record's event.
     EventMatch,
     /// A record of the same log about another event.
@@ -340,8 +347,13 @@ fn doc_weight_why(d: &Doc, q: &QueryShape) -> (f32, WeightRule) {
     // An event nothing names, or a log the analysts map as a whole: the pack's entry for the
     // whole log (of the convention's class, if any) says what such events are; every other
     // document is about another event type, or written for the other convention, and says little.
+    if d.kind == DocKind::Class && q.verb_class == Some(d.class_uid) {
+        return (w * EVENT_MATCH, WeightRule::EventVerb);
+    }
     if q.by_whole_log() && d.kind != DocKind::Class {
-        let log_entry = q.convention.is_none_or(|c| d.class_uid == c) && q.log_entry(d);
+        let log_entry = q.convention.is_none_or(|c| d.class_uid == c)
+            && q.verb_class.is_none_or(|c| d.class_uid == c)
+            && q.log_entry(d);
         return if log_entry {
             (w * EVENT_MATCH, WeightRule::WholeLogEntry)
         } else {
@@ -394,6 +406,8 @@ pub(crate) struct Ranking<'q> {
     pub lacking: Vec<u32>,
     /// The KB holds a document of the record's log ([`Classifier::knows_log`]).
     pub known_log: bool,
+    /// [`calibrate::Inputs::likeness`].
+    pub likeness: f32,
     /// Final class scores ([`calibrate::combine`], log domain), best first.
     pub ranked: Vec<(u32, f32)>,
     /// The record's whole-log entries ([`Classifier::log_entries`]).
@@ -439,11 +453,13 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         }
         let log_entries = self.log_entries(&mut shape, allowed);
         shape.convention = self.log_convention(&shape, &log_entries, allowed);
-        let hits = with_whole_log_entries(hits, &shape, &log_entries);
+        let verb_doc = self.verb_doc(&mut shape, allowed);
+        let hits = with_whole_log_entries(hits, &shape, &log_entries, verb_doc);
         let retrieval = self.class_scores(&hits, &shape);
         let stats =
             self.kb.class_model.scores(&self.kb.lexical, q.terms, q.filtered.then_some(allowed));
         let known_log = self.knows_log(&shape, &hits, &log_entries);
+        let likeness = self.likeness(&shape, &hits);
         let mix = self.kb.body.calibrator.as_ref().map(|c| c.mix).unwrap_or_default();
         let named = shape.event_term.is_some();
         let cues = cues::Cues::of(q.key_tokens, q.terms, &q.discriminators);
@@ -488,6 +504,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             text,
             lacking,
             known_log,
+            likeness,
             ranked,
             log_entries,
         })
@@ -504,7 +521,19 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             departs,
             r.shape.event_term.is_some(),
             r.known_log,
+            r.likeness,
         )
+    }
+
+    /// The best field-name overlap between the record and a labelled record (an example or a
+    /// correction) among the best hits ([`calibrate::Inputs::likeness`]).
+    fn likeness(&self, shape: &QueryShape, hits: &[Hit]) -> f32 {
+        hits.iter()
+            .take(KNOWN_LOG_DEPTH)
+            .map(|h| &self.kb.docs()[h.doc])
+            .filter(|d| matches!(d.kind, DocKind::Example | DocKind::Override))
+            .map(|d| shape.key_jaccard(d))
+            .fold(0.0, f32::max)
     }
 
     /// The KB holds a document of the record's log: a whole-log entry for it, or among the
@@ -583,6 +612,31 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         log_entries.iter().any(|&i| self.kb.docs()[i].class_uid == c).then_some(c)
     }
 
+    /// For an event no document names (and a log the analysts do not map as a whole), the
+    /// class document of the class its name's own verb says ([`session`]); sets
+    /// [`QueryShape::verb_class`].
+    fn verb_doc(&self, shape: &mut QueryShape, allowed: &dyn Fn(usize) -> bool) -> Option<usize> {
+        if !shape.unseen_event || shape.convention.is_some() {
+            return None;
+        }
+        let schema = self.kb.schema();
+        let verb = shape
+            .discriminators
+            .iter()
+            .filter_map(|p| p.split_once('='))
+            .filter(|(k, _)| features::is_stored_event_key(k))
+            .find_map(|(_, v)| session::verb(v, |w| session::is_activity_verb(schema, w)))?;
+        let class = session::class_of(schema, verb)?;
+        let doc = self
+            .kb
+            .docs()
+            .iter()
+            .position(|d| d.kind == DocKind::Class && d.class_uid == class)
+            .filter(|&i| allowed(i))?;
+        shape.verb_class = Some(class);
+        Some(doc)
+    }
+
     /// Classes of the record's whole-log entries ([`calibrate::departs`] reads them).
     pub(crate) fn log_classes(&self, log_entries: &[usize]) -> Vec<u32> {
         log_entries.iter().map(|&i| self.kb.docs()[i].class_uid).collect()
@@ -591,17 +645,19 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
 
 /// For a record decided by its whole log ([`QueryShape::by_whole_log`]), the pack entries for
 /// that log join the hits at the best hit's score: they are about exactly such events, however
-/// few words they share with the record ([`doc_weight`] weighs them).
+/// few words they share with the record ([`doc_weight`] weighs them). So does the class
+/// document of the class the event's own verb names (`verb_doc`, [`Classifier::verb_doc`]).
 fn with_whole_log_entries(
     mut hits: Vec<Hit>,
     shape: &QueryShape,
     log_entries: &[usize],
+    verb_doc: Option<usize>,
 ) -> Vec<Hit> {
-    if !shape.by_whole_log() || hits.is_empty() || log_entries.is_empty() {
+    if !shape.by_whole_log() || hits.is_empty() || (log_entries.is_empty() && verb_doc.is_none()) {
         return hits;
     }
     let top = hits.iter().map(|h| h.score).fold(0.0, f32::max);
-    for &i in log_entries {
+    for &i in log_entries.iter().chain(verb_doc.as_ref()) {
         match hits.iter_mut().find(|h| h.doc == i) {
             Some(h) => h.score = h.score.max(top),
             None => hits.push(Hit { doc: i, score: top, lexical: None, dense: None }),

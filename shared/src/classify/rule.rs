@@ -4,6 +4,8 @@
 //! outranks the engine's guess from words and neighbours. Applied per record, after the shape
 //! cache: two records of one shape can differ in the rule's field.
 
+use std::borrow::Cow;
+
 use crate::features::normalize_key;
 use crate::kb::sources::ActivityRule;
 use crate::parse::Record;
@@ -16,29 +18,37 @@ use super::activity;
 pub fn apply(rule: &ActivityRule, class: &Class, record: &Record) -> Option<i64> {
     let known = |a: i64| class.activity(a).is_some();
     if let Some(field) = &rule.field {
-        let value = lookup(record, field)?.trim();
+        let value = lookup(record, field)?;
+        let value = value.trim();
         let hit = rule.values.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(value));
         return hit.map(|(_, a)| *a).or(rule.default).filter(|a| known(*a));
     }
     let field = rule.verb.as_deref()?;
-    activity::by_verb(class, lookup(record, field)?).filter(|a| known(*a))
+    activity::by_verb(class, &lookup(record, field)?).filter(|a| known(*a))
 }
 
 /// The value of `field` in `record`: the whole path, else a path whose last segments are
 /// `field` (`properties.operationName` for `operationName`), ASCII case ignored; array
-/// indices do not count (`items[0].action` is `items.action`).
-fn lookup<'r>(record: &'r Record, field: &str) -> Option<&'r str> {
+/// indices do not count (`items[0].action` is `items.action`). A list of values (JSON's
+/// `"msg_types": ["REQUEST", "ACK"]`) is its elements joined by commas, as Zeek's and other
+/// tab-separated logs write a set, so one table serves both forms.
+fn lookup<'r>(record: &'r Record, field: &str) -> Option<Cow<'r, str>> {
     let want = normalize_key(field);
     if want.is_empty() {
         return None;
     }
-    // One pass, each key normalised once: a whole match wins at once, else the first
-    // field whose trailing segments match.
+    // One pass, each key normalised once: a whole match wins, else the first field whose
+    // trailing segments match.
     let mut by_segments = None;
+    let mut elements: Vec<&str> = Vec::new();
     for f in &record.fields {
         let key = normalize_key(&f.key);
         if key.eq_ignore_ascii_case(&want) {
-            return Some(f.value.as_str());
+            if !f.key.ends_with(']') {
+                return Some(Cow::Borrowed(f.value.as_str()));
+            }
+            elements.push(f.value.as_str());
+            continue;
         }
         let cut = key.len().wrapping_sub(want.len());
         if by_segments.is_none()
@@ -50,7 +60,11 @@ fn lookup<'r>(record: &'r Record, field: &str) -> Option<&'r str> {
             by_segments = Some(f.value.as_str());
         }
     }
-    by_segments
+    match elements.as_slice() {
+        [] => by_segments.map(Cow::Borrowed),
+        [one] => Some(Cow::Borrowed(one)),
+        many => Some(Cow::Owned(many.join(","))),
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +111,28 @@ mod tests {
         assert_eq!(apply(&with_default, network, &record(&[("other", "allow")])), None);
         // A segment is matched whole: `transaction` is not `action`.
         assert_eq!(apply(&rule, network, &record(&[("transaction", "deny")])), None);
+    }
+
+    /// Zeek's DHCP log as JSON writes `msg_types` as a list, as TSV a comma-joined set: the
+    /// pack's table (written for the TSV form) read only the list's first element, so a
+    /// whole exchange was Discover.
+    #[test]
+    fn a_list_is_read_as_its_elements_joined() {
+        let s = schema();
+        let dhcp = s.class(4004).unwrap();
+        let rule = table("msg_types", &[("DISCOVER,OFFER,REQUEST,ACK", 5), ("DISCOVER", 1)], None);
+        let json = record(&[
+            ("msg_types[0]", "DISCOVER"),
+            ("msg_types[1]", "OFFER"),
+            ("msg_types[2]", "REQUEST"),
+            ("msg_types[3]", "ACK"),
+        ]);
+        assert_eq!(apply(&rule, dhcp, &json), Some(5));
+        assert_eq!(
+            apply(&rule, dhcp, &record(&[("msg_types", "DISCOVER,OFFER,REQUEST,ACK")])),
+            Some(5)
+        );
+        assert_eq!(apply(&rule, dhcp, &record(&[("msg_types[0]", "DISCOVER")])), Some(1));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::{DocKind, KbBody, KnowledgeBase};
 
 const MAGIC: &[u8; 9] = b"OCSFMAPKB";
 /// Version of the artifact layout; bump on any change to [`KbBody`].
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 const MAX_HEADER: usize = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
