@@ -232,6 +232,7 @@ pub fn check_lines(text: &str, key: &str, schema: &Schema) -> Result<(), Rebuild
         }
         if is_pack {
             pack_rules(&v, class).map_err(bad)?;
+            value_rules(&v).map_err(bad)?;
         }
     }
     Ok(())
@@ -286,6 +287,53 @@ fn pack_rules(v: &serde_json::Value, class: &crate::schema::Class) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// `identify.values` are what records carry (`scripts/check-knowledge.py` holds the same): not
+/// an API route, which is what a client calls, and not one of the line's own field names,
+/// which is a key (the third audit found SentinelOne's `activityType` listed as a value),
+/// unless it is the event's own name (CloudTrail's `ConsoleLogin` is also a response key).
+fn value_rules(v: &serde_json::Value) -> Result<(), String> {
+    let strings = |path: &str| {
+        v.pointer(path)
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+    };
+    let keys: std::collections::HashSet<String> = strings("/identify/fields")
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .flat_map(|f| [f.to_lowercase(), f.rsplit('.').next().unwrap_or(f).to_lowercase()])
+        .collect();
+    let event = v.get("event").and_then(serde_json::Value::as_str).unwrap_or("").trim();
+    for value in strings("/identify/values") {
+        if is_api_route(value) {
+            return Err(format!(
+                "identify.values {value:?} is an API route, not a value records carry; name the \
+                 event as the record spells it"
+            ));
+        }
+        let lower = value.trim().to_lowercase();
+        if !lower.is_empty() && keys.contains(&lower) && !lower.eq_ignore_ascii_case(event) {
+            return Err(format!(
+                "identify.values contains a field name: {value:?} is a key of this line's \
+                 identify.fields, not a value records carry"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `GET /...`, `/api/...`, `/v2/...`.
+fn is_api_route(value: &str) -> bool {
+    let method = ["GET /", "POST /", "PUT /", "PATCH /", "DELETE /"];
+    if method.iter().any(|m| value.starts_with(m)) || value.starts_with("/api/") {
+        return true;
+    }
+    value.strip_prefix("/v").and_then(|rest| rest.split_once('/')).is_some_and(|(version, _)| {
+        !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn line_of(bytes: &[u8], at: usize) -> usize {
@@ -373,5 +421,28 @@ mod tests {
             refused(r#""class_uid":201004,"activity_id":1,"platform":"linux""#).contains("windows")
         );
         assert!(check(r#""class_uid":201004,"activity_id":1,"platform":"windows""#).is_ok());
+    }
+
+    /// An uploaded line's values are what records carry: not a key of its own field list, not
+    /// an API route (the third audit's SentinelOne `activityType`).
+    #[test]
+    fn uploaded_pack_values_are_values_not_keys_or_routes() {
+        let schema = Schema::load(&crate::testutil::schema_export()).unwrap();
+        let check = |event: &str, values: &str| {
+            let line = format!(
+                r#"{{"product":"P","event":"{event}","title":"T","class_uid":4001,"activity_id":6,"identify":{{"fields":["data.activityType","ConsoleLogin"],"values":[{values}]}}}}"#
+            );
+            check_lines(&line, "up/pack.jsonl", &schema)
+        };
+        let refused = |event: &str, values: &str| match check(event, values) {
+            Err(RebuildError::BrokenInput { what, .. }) => what,
+            other => panic!("{values}: expected a refusal, got {other:?}"),
+        };
+        assert!(refused("E", r#""activityType""#).contains("field name"));
+        assert!(refused("E", r#""GET /api/v1/users""#).contains("API route"));
+        assert!(refused("E", r#""/v2/activities""#).contains("API route"));
+        assert!(check("E", r#""2004", "quarantine""#).is_ok());
+        // The event's own name may also be a key (CloudTrail's `ConsoleLogin`).
+        assert!(check("ConsoleLogin", r#""ConsoleLogin""#).is_ok());
     }
 }
