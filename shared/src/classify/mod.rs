@@ -344,12 +344,15 @@ fn doc_weight_why(d: &Doc, q: &QueryShape) -> (f32, WeightRule) {
         return (w, WeightRule::Override);
     }
     let w = kind_weight(d.kind);
-    // An event nothing names, or a log the analysts map as a whole: the pack's entry for the
-    // whole log (of the convention's class, if any) says what such events are; every other
-    // document is about another event type, or written for the other convention, and says little.
+    // An unseen sign-in or sign-out: its class, as the schema describes it, speaks for it as a
+    // document naming the event would.
     if d.kind == DocKind::Class && q.verb_class == Some(d.class_uid) {
         return (w * EVENT_MATCH, WeightRule::EventVerb);
     }
+    // An event nothing names, or a log the analysts map as a whole: the pack's entry for the
+    // whole log (of the convention's class, if any) says what such events are, unless the
+    // event's own verb says another class; every other document is about another event type,
+    // or written for the other convention, and says little.
     if q.by_whole_log() && d.kind != DocKind::Class {
         let log_entry = q.convention.is_none_or(|c| d.class_uid == c)
             && q.verb_class.is_none_or(|c| d.class_uid == c)
