@@ -493,8 +493,21 @@ fn poisoned_pack() -> Result<String> {
     for (i, l) in inputs.examples.iter().enumerate() {
         let rec = ocsfmap::parse::parse(&l.raw);
         let fields: Vec<&str> = rec.fields.iter().map(|f| f.key.as_str()).take(24).collect();
-        let values: Vec<&str> =
-            rec.fields.iter().map(|f| f.value.as_str()).filter(|v| v.len() < 64).take(24).collect();
+        // Values the loader accepts: no request line or path (an API route to the loader), none
+        // spelled like one of the line's field names.
+        let is_key = |v: &str| {
+            fields.iter().any(|k| {
+                k.eq_ignore_ascii_case(v)
+                    || k.rsplit('.').next().is_some_and(|s| s.eq_ignore_ascii_case(v))
+            })
+        };
+        let values: Vec<&str> = rec
+            .fields
+            .iter()
+            .map(|f| f.value.as_str())
+            .filter(|v| v.len() < 64 && !v.contains('/') && !is_key(v))
+            .take(24)
+            .collect();
         let pos = classes.iter().position(|c| *c == l.class_uid).unwrap_or(0);
         let wrong = classes[(pos + 1 + i % 3) % classes.len()];
         let entry = json!({
