@@ -168,9 +168,9 @@ pub fn is_event_key(key: &str) -> bool {
 
 /// [`is_event_key`] for a key as documents store it, lower-cased: a single token (`operationname`)
 /// also names the event when it is an event word followed by `name` or `id`. The session
-/// verbs ([`crate::classify`]) read the stored form; the event terms keep [`is_event_key`]:
-/// reading stored keys this way there too moved the mix fitted at build time and cost 15
-/// Google Workspace records under the strict protocol (BENCHMARKS.md, session 13).
+/// verbs ([`crate::classify`]) read the stored form; the event terms keep [`is_event_key`]
+/// (reading stored keys this way there too changes the mix fitted at build time; its effect
+/// is not measured yet: BENCHMARKS.md, session 13).
 pub fn is_stored_event_key(key: &str) -> bool {
     event_key(key, true)
 }

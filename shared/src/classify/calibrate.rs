@@ -12,7 +12,8 @@
 //! retrieval's absolute score for it, whether it departs from the class the pack gives the
 //! record's whole log (mappings that depart from a log's default are where conventions differ
 //! between teams), whether a document names the record's event, whether the KB holds any
-//! document of the record's log, and whether the two kinds of evidence agree. A logistic
+//! document of the record's log, whether the two kinds of evidence agree, and how much the
+//! record's field names look like a labelled record's among the best hits. A logistic
 //! model maps them to P(correct).
 //!
 //! Both are fitted on held-out predictions over the KB's own labelled examples, each

@@ -14,7 +14,7 @@ pub(crate) mod cues;
 pub mod explain;
 mod rule;
 pub(crate) mod schema_text;
-mod session;
+pub(crate) mod session;
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -622,14 +622,12 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
         if !shape.unseen_event || shape.convention.is_some() {
             return None;
         }
-        let schema = self.kb.schema();
-        let verb = shape
+        let class = shape
             .discriminators
             .iter()
             .filter_map(|p| p.split_once('='))
             .filter(|(k, _)| features::is_stored_event_key(k))
-            .find_map(|(_, v)| session::verb(v, |w| session::is_activity_verb(schema, w)))?;
-        let class = session::class_of(schema, verb)?;
+            .find_map(|(_, v)| self.kb.session_verbs.class_of_name(v))?;
         let doc = self
             .kb
             .docs()

@@ -9,6 +9,8 @@
 //! `request`, `execute`) are also common words of API names (`executeCommand`,
 //! `RequestCertificate`), where the log's own default is the better guide.
 
+use std::collections::HashSet;
+
 use crate::schema::Schema;
 use crate::text;
 
@@ -34,7 +36,7 @@ const VERB_WORDS: usize = 6;
 /// activity's verb (`is_verb`: `update` in `update_login_profile`) comes first. Of a dotted
 /// identifier only the last segment is read (`oslogin.v1.OsLoginService.GetLoginProfile` is a
 /// read).
-pub(crate) fn verb(name: &str, is_verb: impl Fn(&str) -> bool) -> Option<&'static str> {
+fn verb(name: &str, is_verb: impl Fn(&str) -> bool) -> Option<&'static str> {
     let name = name.trim();
     let name = match name.rsplit_once(['.', '/']) {
         Some((_, last)) if !name.contains(char::is_whitespace) => last,
@@ -66,14 +68,40 @@ pub(crate) fn verb(name: &str, is_verb: impl Fn(&str) -> bool) -> Option<&'stati
     None
 }
 
-/// The first word of each activity caption of every class: the schema's activity verbs.
-pub(crate) fn is_activity_verb(schema: &Schema, word: &str) -> bool {
-    schema.classes.iter().flat_map(|c| &c.activities).any(|a| first_word(&a.caption) == word)
+/// What [`verb`] and its caller read of the schema, built once per knowledge base: the
+/// schema's activity verbs (the first word of every activity caption of every class) and the
+/// class each session verb names.
+#[derive(Debug, Default)]
+pub(crate) struct Verbs {
+    activity: HashSet<String>,
+    session: Vec<(&'static str, u32)>,
+}
+
+impl Verbs {
+    pub(crate) fn build(schema: &Schema) -> Self {
+        let activity = schema
+            .classes
+            .iter()
+            .flat_map(|c| &c.activities)
+            .map(|a| first_word(&a.caption))
+            .collect();
+        let session = ["logon", "logoff"]
+            .into_iter()
+            .filter_map(|v| Some((v, class_of(schema, v)?)))
+            .collect();
+        Verbs { activity, session }
+    }
+
+    /// The class an event name's own session verb says ([`verb`]), if any.
+    pub(crate) fn class_of_name(&self, name: &str) -> Option<u32> {
+        let v = verb(name, |w| self.activity.contains(w))?;
+        self.session.iter().find(|(s, _)| *s == v).map(|(_, c)| *c)
+    }
 }
 
 /// The one class with an activity whose caption begins with `verb`; `None` when none or
 /// several have one.
-pub(crate) fn class_of(schema: &Schema, verb: &str) -> Option<u32> {
+fn class_of(schema: &Schema, verb: &str) -> Option<u32> {
     let mut found = schema
         .active_classes()
         .filter(|c| c.activities.iter().any(|a| first_word(&a.caption) == verb))
@@ -126,7 +154,9 @@ mod tests {
         assert_eq!(class_of(&schema, "logoff"), Some(auth));
         // A verb of many classes names none.
         assert_eq!(class_of(&schema, "create"), None);
-        assert!(is_activity_verb(&schema, "logon"));
-        assert!(!is_activity_verb(&schema, "login"));
+        let verbs = Verbs::build(&schema);
+        assert!(verbs.activity.contains("logon") && !verbs.activity.contains("login"));
+        assert_eq!(verbs.class_of_name("ConsoleLogin"), Some(auth));
+        assert_eq!(verbs.class_of_name("UpdateLoginProfile"), None);
     }
 }

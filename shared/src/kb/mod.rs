@@ -82,6 +82,8 @@ pub struct KnowledgeBase {
     pub(crate) class_model: crate::classify::class_model::ClassModel,
     /// The schema's class and activity descriptions, for the record's own words.
     pub(crate) schema_text: crate::classify::schema_text::SchemaText,
+    /// The schema's activity verbs and the sign-in/sign-out class, for unseen events' names.
+    pub(crate) session_verbs: crate::classify::session::Verbs,
 }
 
 impl KnowledgeBase {
@@ -104,6 +106,7 @@ impl KnowledgeBase {
             .collect();
         let class_model = crate::classify::class_model::ClassModel::build(&body.docs, &lexical);
         let schema_text = crate::classify::schema_text::SchemaText::build(&body.schema);
+        let session_verbs = crate::classify::session::Verbs::build(&body.schema);
         KnowledgeBase {
             header,
             body,
@@ -113,6 +116,7 @@ impl KnowledgeBase {
             corrections,
             class_model,
             schema_text,
+            session_verbs,
         }
     }
 
