@@ -379,6 +379,13 @@ fn doc_weight_why(d: &Doc, q: &QueryShape) -> (f32, WeightRule) {
     }
 }
 
+/// [`Classifier::fits_own_records`]: a record's field names overlap at least this much with
+/// one of a product's own records to be that product's log.
+/// Measured (BENCHMARKS.md, session 14): a record's best overlap with another product's records
+/// is at most 0.35 except between true look-alikes (two clouds' audit trails, 0.56 median);
+/// with its own product's records, 0.38 to 1.0 by product (medians).
+const OWN_RECORDS_FIT: f32 = 0.35;
+
 /// How many of the best hits are looked at for a document of the record's log.
 const KNOWN_LOG_DEPTH: usize = 10;
 
@@ -566,6 +573,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             .iter()
             .copied()
             .filter(|&i| allowed(i) && shape.same_log(&docs[i]))
+            .filter(|&i| self.fits_own_records(shape, &docs[i], allowed))
             .collect();
         if entries.len() > 1 {
             let values = shape
@@ -585,6 +593,31 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
             }
         }
         entries
+    }
+
+    /// A whole-log entry speaks for a record only if the record looks like its product's own
+    /// records: its best field-name overlap with one of them at least [`OWN_RECORDS_FIT`].
+    /// Field-name share alone admits look-alike logs (two clouds' audit trails share
+    /// `eventName`, `sourceIPAddress`, `userAgent`, ...), whose whole-log entry would then
+    /// decide every event of a product nobody described. An entry whose product has no
+    /// labelled record in the KB is kept (nothing to compare with).
+    fn fits_own_records(
+        &self,
+        shape: &QueryShape,
+        entry: &Doc,
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> bool {
+        let docs = self.kb.docs();
+        let mut own = entry
+            .products
+            .iter()
+            .flat_map(|p| self.kb.product_records(p))
+            .filter(|&&j| allowed(j))
+            .peekable();
+        if own.peek().is_none() {
+            return true;
+        }
+        own.any(|&j| shape.key_jaccard(&docs[j]) >= OWN_RECORDS_FIT)
     }
 
     /// The class of the record's log's whole-log entry when the analysts' corrections of that

@@ -78,6 +78,8 @@ pub struct KnowledgeBase {
     whole_log: Vec<usize>,
     /// Indices of the analysts' corrections.
     corrections: Vec<usize>,
+    /// Product id → indices of its labelled records (examples and corrections).
+    product_records: HashMap<String, Vec<usize>>,
     /// Class statistics over all documents (the evidence that needs no product to be known).
     pub(crate) class_model: crate::classify::class_model::ClassModel,
     /// The schema's class and activity descriptions, for the record's own words.
@@ -104,6 +106,14 @@ impl KnowledgeBase {
             .filter(|(_, d)| d.kind == DocKind::Override)
             .map(|(i, _)| i)
             .collect();
+        let mut product_records: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in body.docs.iter().enumerate() {
+            if matches!(d.kind, DocKind::Example | DocKind::Override) {
+                for p in &d.products {
+                    product_records.entry(p.clone()).or_default().push(i);
+                }
+            }
+        }
         let class_model = crate::classify::class_model::ClassModel::build(&body.docs, &lexical);
         let schema_text = crate::classify::schema_text::SchemaText::build(&body.schema);
         let session_verbs = crate::classify::session::Verbs::build(&body.schema);
@@ -114,6 +124,7 @@ impl KnowledgeBase {
             overrides,
             whole_log,
             corrections,
+            product_records,
             class_model,
             schema_text,
             session_verbs,
@@ -128,6 +139,11 @@ impl KnowledgeBase {
     /// Indices of the documents that are analysts' corrections (overrides).
     pub(crate) fn correction_docs(&self) -> &[usize] {
         &self.corrections
+    }
+
+    /// Indices of the labelled records (examples, corrections) about `product`.
+    pub(crate) fn product_records(&self, product: &str) -> &[usize] {
+        self.product_records.get(product).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn schema(&self) -> &Schema {
