@@ -220,7 +220,9 @@ pub fn by_verb(class: &Class, value: &str) -> Option<i64> {
 
 /// Scores each activity of `class` for this record and returns the best one.
 ///
-/// `neighbours` are (activity_id, weight) of nearby labelled documents of the same class;
+/// `neighbours` are (activity_id, weight) of nearby labelled documents of the same class, and
+/// `trust` (0..1) scales their vote: 1 when they are of the record's own log, less when they are
+/// other logs' documents, about other events, so the record's own verb or outcome word decides;
 /// `prior` is the class's activity distribution in the KB. `names_event`: the record names
 /// its event, so when neither its words nor documents about that event give an activity,
 /// the answer is Other rather than the class's most common activity.
@@ -228,6 +230,7 @@ pub fn choose(
     class: &Class,
     f: &Features,
     neighbours: &[(Option<i64>, f32)],
+    trust: f32,
     prior: Option<&HashMap<i64, usize>>,
     names_event: bool,
 ) -> i64 {
@@ -272,7 +275,7 @@ pub fn choose(
         let vote: f32 =
             neighbours.iter().filter(|(id, _)| *id == Some(a.id)).map(|(_, w)| w).sum::<f32>()
                 / neighbour_total;
-        let score = verb + 2.0 * vote;
+        let score = verb + 2.0 * trust * vote;
         if score > 0.0 && best.is_none_or(|(_, s)| score > s) {
             best = Some((a.id, score));
         }

@@ -386,6 +386,24 @@ fn doc_weight_why(d: &Doc, q: &QueryShape) -> (f32, WeightRule) {
 /// with its own product's records, 0.38 to 1.0 by product (medians).
 const OWN_RECORDS_FIT: f32 = 0.35;
 
+/// How much the activities of other logs' documents of the decided class count beside the
+/// record's own verb or outcome word ([`neighbour_trust`]), against 1 for its own log's.
+const FOREIGN_TRUST: f32 = 0.25;
+
+/// How far the neighbours' activities speak for the record's ([`activity::choose`]): fully when
+/// they are records or entries of the record's own log; other logs' documents of the same class
+/// are about other events, whose activity says less than the record's own words (`TGS`, `block`).
+/// Neighbours are (activity, weight, of the record's log).
+fn neighbour_trust(neighbours: &[(Option<i64>, f32, bool)]) -> f32 {
+    let all: f32 = neighbours.iter().map(|n| n.1).sum();
+    let own: f32 = neighbours.iter().filter(|n| n.2).map(|n| n.1).sum();
+    if all > 0.0 {
+        FOREIGN_TRUST + (1.0 - FOREIGN_TRUST) * own / all
+    } else {
+        1.0
+    }
+}
+
 /// How many of the best hits are looked at for a document of the record's log.
 const KNOWN_LOG_DEPTH: usize = 10;
 
@@ -958,18 +976,21 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                     (Some(t), true) => d.terms.iter().any(|x| x == t),
                     (None, true) => false,
                 };
-                let mut neighbours: Vec<(Option<i64>, f32)> = hits
+                let mut neighbours: Vec<(Option<i64>, f32, bool)> = hits
                     .iter()
                     .filter_map(|h| {
                         let d = &self.kb.docs()[h.doc];
                         (d.class_uid == class_uid
                             && d.kind != DocKind::Class
                             && about_this_event(d))
-                        .then(|| (d.activity_id, doc_weight(d, shape) * h.score))
+                        .then(|| (d.activity_id, doc_weight(d, shape) * h.score, shape.same_log(d)))
                     })
                     .collect();
+                let trust = neighbour_trust(&neighbours);
                 neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
                 neighbours.truncate(5);
+                let neighbours: Vec<(Option<i64>, f32)> =
+                    neighbours.into_iter().map(|(a, w, _)| (a, w)).collect();
                 // The best pack line of the decided class about this event: when it carries
                 // a rule, the rule picks the activity record by record (`with_rule`).
                 let weight = |h: &Hit| doc_weight(&self.kb.docs()[h.doc], shape) * h.score;
@@ -986,6 +1007,7 @@ impl<K: std::ops::Deref<Target = KnowledgeBase>> Classifier<K> {
                     c,
                     f,
                     &neighbours,
+                    trust,
                     self.activity_prior.get(&class_uid),
                     names_event,
                 );
