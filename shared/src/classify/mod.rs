@@ -381,9 +381,10 @@ fn doc_weight_why(d: &Doc, q: &QueryShape) -> (f32, WeightRule) {
 
 /// [`Classifier::fits_own_records`]: a record's field names overlap at least this much with
 /// one of a product's own records to be that product's log.
-/// Measured (BENCHMARKS.md, session 14): a record's best overlap with another product's records
-/// is at most 0.35 except between true look-alikes (two clouds' audit trails, 0.56 median);
-/// with its own product's records, 0.38 to 1.0 by product (medians).
+/// Measured (BENCHMARKS.md, session 13, over the dev sets' whole-log matches): a record's best
+/// overlap with another product's records is at most 0.35 except between true look-alikes (two
+/// clouds' audit trails, 0.56 median); with its own product's records, 0.38 to 1.0 by product
+/// (medians).
 const OWN_RECORDS_FIT: f32 = 0.35;
 
 /// How much the activities of other logs' documents of the decided class count beside the
