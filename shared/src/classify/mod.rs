@@ -1067,6 +1067,19 @@ mod tests {
         assert_eq!((d.class_uid, d.activity_id), (4001, 5));
     }
 
+    /// Other logs' documents vote for the activity at FOREIGN_TRUST, the record's own log's fully,
+    /// in proportion to their weights; with no neighbour nothing is scaled.
+    #[test]
+    fn neighbour_trust_is_the_own_logs_share_of_the_vote() {
+        let own = |w: f32| (Some(1), w, true);
+        let other = |w: f32| (Some(2), w, false);
+        assert_eq!(neighbour_trust(&[own(3.0), own(1.0)]), 1.0);
+        assert_eq!(neighbour_trust(&[other(3.0), other(1.0)]), FOREIGN_TRUST);
+        let half = FOREIGN_TRUST + (1.0 - FOREIGN_TRUST) * 0.5;
+        assert!((neighbour_trust(&[own(2.0), other(2.0)]) - half).abs() < 1e-6);
+        assert_eq!(neighbour_trust(&[]), 1.0);
+    }
+
     #[test]
     fn a_record_matching_nothing_is_base_event() {
         let c = classifier(Vec::new(), 16);
