@@ -156,10 +156,38 @@ const UNSEEN_EVENT_OTHER: f32 = 0.25;
 const SAME_LOG_SHARE: f32 = 0.5;
 /// ... and at least this many tokens are shared.
 const SAME_LOG_MIN_SHARED: usize = 3;
+/// Field-name tokens of the syslog header (as the parser names its fields, and as pack
+/// writers name them: `program`, `pid`). Every line log carries them whatever wrote the line,
+/// so they say which transport a record came by, not which log it is: two programs' lines
+/// share all of them.
+const TRANSPORT_KEY_TOKENS: &[&str] = &[
+    "priority",
+    "facility",
+    "severity",
+    "timestamp",
+    "hostname",
+    "host",
+    "app",
+    "name",
+    "appname",
+    "program",
+    "procid",
+    "pid",
+    "msgid",
+    "message",
+];
+/// Keys whose value names the program that wrote a line (the syslog tag): a line log's
+/// identity when its field names are only the transport's.
+const PROGRAM_KEYS: &[&str] = &["app_name", "program"];
 
 /// What the classifier compares a retrieved document's shape with.
 pub(crate) struct QueryShape<'a> {
     keys: HashSet<&'a str>,
+    /// The field-name tokens that name the record's log: `keys` without the transport's
+    /// ([`TRANSPORT_KEY_TOKENS`]).
+    log_keys: HashSet<&'a str>,
+    /// The whole-value term of the program that wrote the line (`=filterlog`), if named.
+    program: Option<String>,
     /// The KB's lexical index: how common a field-name token is.
     lexical: &'a crate::search::lexical::Bm25,
     discriminators: Vec<String>,
@@ -202,8 +230,19 @@ impl<'a> QueryShape<'a> {
         // Values in many documents (`AwsApiCall`) name a family, not the event: they neither
         // name it nor make it unseen.
         let unseen_event = dfs.iter().any(|(df, _)| *df == 0) && event_term.is_none();
+        let program = discriminators
+            .iter()
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| PROGRAM_KEYS.contains(k))
+            .and_then(|(_, v)| features::whole_value_term(v));
         let mut shape = QueryShape {
             keys: keys.iter().map(String::as_str).collect(),
+            log_keys: keys
+                .iter()
+                .map(String::as_str)
+                .filter(|t| program.is_none() || !is_transport_key(t))
+                .collect(),
+            program,
             lexical: &kb.lexical,
             discriminators,
             event_term,
@@ -236,22 +275,27 @@ impl<'a> QueryShape<'a> {
 
     /// True when a document's field names and the record's are mostly the same log's: one
     /// side's tokens largely found on the other, each token weighed by its rarity in the KB
-    /// (`id`, `type`, `name`, `source` are in every log and say nothing about which).
+    /// (`id`, `type`, `name`, `source` are in every log and say nothing about which). The
+    /// syslog header's names are left out ([`TRANSPORT_KEY_TOKENS`]); when one side has no
+    /// other field names (a plain line), the log is the program that wrote it.
     fn same_log(&self, d: &Doc) -> bool {
-        if d.key_tokens.is_empty() || self.keys.is_empty() {
-            return false;
+        let line = self.program.is_some();
+        let doc_keys = d.key_tokens.iter().filter(|t| !line || !is_transport_key(t));
+        if self.log_keys.is_empty() || doc_keys.clone().next().is_none() {
+            return d.kind != DocKind::Class
+                && self.program.as_ref().is_some_and(|p| d.terms.contains(p));
         }
         let idf = |t: &str| self.lexical.idf(t);
         let (mut shared_n, mut shared_w, mut doc_w) = (0usize, 0.0f32, 0.0f32);
-        for t in &d.key_tokens {
+        for t in doc_keys {
             let w = idf(t);
             doc_w += w;
-            if self.keys.contains(t.as_str()) {
+            if self.log_keys.contains(t.as_str()) {
                 shared_n += 1;
                 shared_w += w;
             }
         }
-        let rec_w: f32 = self.keys.iter().map(|t| idf(t)).sum();
+        let rec_w: f32 = self.log_keys.iter().map(|t| idf(t)).sum();
         let share =
             (shared_w / doc_w.max(f32::MIN_POSITIVE)).max(shared_w / rec_w.max(f32::MIN_POSITIVE));
         shared_n >= SAME_LOG_MIN_SHARED && share >= SAME_LOG_SHARE
@@ -286,6 +330,10 @@ impl<'a> QueryShape<'a> {
         }
         self.key_jaccard(d).powi(2)
     }
+}
+
+fn is_transport_key(t: &str) -> bool {
+    TRANSPORT_KEY_TOKENS.contains(&t)
 }
 
 /// Whole-log entries with values are for the records carrying one of them (a family of the
