@@ -6,7 +6,8 @@
 //! log-linearly ([`combine`]): the log of retrieval's share of each class plus weighted
 //! log-scores of the other two, less a penalty for classes whose subject the record lacks
 //! ([`super::cues`]). The weights ([`Mix`]) are chosen per [`Regime`] (a document names the
-//! record's event; the KB knows its log; neither) on held-out predictions, for accuracy.
+//! record's event; the KB knows its log; neither) on held-out predictions, for accuracy; for
+//! logs the KB does not know, only where they help more of the predictions' logs than they hurt.
 //!
 //! **Confidence.** The inputs ([`Inputs`]) are the winner's lead over the runner-up,
 //! retrieval's absolute score for it, whether it departs from the class the pack gives the
@@ -348,6 +349,10 @@ pub struct Sample {
     /// Classes whose subject the record lacks.
     pub lacking: Vec<u32>,
     pub expected: u32,
+    /// The log the record came from (its example source): held-out records of one log are
+    /// one shape repeated, so [`Calibrator::fit_with_mix`] counts logs, not records, when it
+    /// asks whether a weight helps.
+    pub log: u32,
 }
 
 impl Sample {
@@ -383,23 +388,33 @@ impl Sample {
 impl Calibrator {
     /// Chooses each regime's [`Weights`] from [`STATS_GRID`] × [`TEXT_GRID`] for the accuracy
     /// of its samples (the first best in grid order, smaller weights first), then fits the
-    /// confidence map on the predictions that mix makes. Deterministic for the same samples in
-    /// the same order.
+    /// confidence map on the predictions that mix makes. For logs the KB does not know
+    /// ([`Regime::Unknown`]) a weight beside retrieval is taken only if it also helps more of
+    /// the samples' logs than it hurts ([`helps_more_logs`]): those weights serve products the
+    /// fit has never seen, and a record count there is a few large logs' shapes repeated. In
+    /// the other regimes the weights serve more records of logs the KB knows, and records
+    /// count. Deterministic for the same samples in the same order.
     pub fn fit_with_mix(samples: &[Sample]) -> Option<Calibrator> {
         let best = |r: Regime| {
             let subset: Vec<&Sample> =
                 samples.iter().filter(|s| regime(s.named, s.known_log) == r).collect();
-            let mut best = (0usize, Weights::default());
+            let right = |w: Weights| {
+                let mix = Mix { regimes: [w; 3] };
+                subset
+                    .iter()
+                    .map(|s| s.ranked(mix).first().is_some_and(|r| r.0 == s.expected))
+                    .collect::<Vec<bool>>()
+            };
+            let alone = right(Weights::default());
+            let mut best = (alone.iter().filter(|&&ok| ok).count(), Weights::default());
             for &stats in &STATS_GRID {
                 for &text in &TEXT_GRID {
                     let w = Weights { stats, text };
-                    let mix = Mix { regimes: [w; 3] };
-                    let ok = subset
-                        .iter()
-                        .filter(|s| s.ranked(mix).first().is_some_and(|r| r.0 == s.expected))
-                        .count();
-                    tracing::trace!(?r, stats, text, ok, n = subset.len(), "mix grid");
-                    if ok > best.0 {
+                    let with = right(w);
+                    let ok = with.iter().filter(|&&ok| ok).count();
+                    let logs = r != Regime::Unknown || helps_more_logs(&subset, &alone, &with);
+                    tracing::trace!(?r, stats, text, ok, logs, n = subset.len(), "mix grid");
+                    if ok > best.0 && logs {
                         best = (ok, w);
                     }
                 }
@@ -414,6 +429,18 @@ impl Calibrator {
         c.mix = mix;
         Some(c)
     }
+}
+
+/// More logs get more records right with the weight (`with`) than with retrieval alone
+/// (`alone`) than get fewer: each log counts once, however many records it has.
+fn helps_more_logs(samples: &[&Sample], alone: &[bool], with: &[bool]) -> bool {
+    let mut net: std::collections::BTreeMap<u32, i64> = std::collections::BTreeMap::new();
+    for ((s, &a), &w) in samples.iter().zip(alone).zip(with) {
+        *net.entry(s.log).or_default() += i64::from(w) - i64::from(a);
+    }
+    let helped = net.values().filter(|&&n| n > 0).count();
+    let hurt = net.values().filter(|&&n| n < 0).count();
+    helped > hurt
 }
 
 /// One held-out prediction the calibrator is fitted on.
@@ -455,6 +482,8 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
         Config { mode: if use_dense { mode } else { Mode::Lexical }, ..Config::default() },
     );
     let mut samples = Vec::new();
+    let log_ids: std::collections::BTreeMap<&str, u32> =
+        sources.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
     for (i, d) in docs.iter().enumerate() {
         if d.kind != DocKind::Example || (only_theirs && ours(&d.source)) {
             continue;
@@ -487,6 +516,7 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
                     likeness: r.likeness,
                     lacking: r.lacking,
                     expected: d.class_uid,
+                    log: log_ids.get(d.source.as_str()).copied().unwrap_or_default(),
                 });
             }
         };
@@ -503,6 +533,37 @@ pub fn fit_loso(kb: &KnowledgeBase, mode: Mode) -> Option<Calibrator> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample_of(log: u32) -> Sample {
+        Sample {
+            retrieval: vec![],
+            stats: vec![],
+            text: vec![],
+            log_classes: vec![],
+            named: false,
+            known_log: false,
+            likeness: 0.0,
+            lacking: vec![],
+            expected: 1,
+            log,
+        }
+    }
+
+    /// One large log's ten records gained do not outvote small logs that each lose one; a
+    /// gain that costs no log is taken.
+    #[test]
+    fn a_weight_must_help_more_logs_than_it_hurts() {
+        // Log 0 has records 0..10; logs 1, 2 and 3 one record each (10, 11, 12).
+        let mut samples: Vec<Sample> = (0..10).map(|_| sample_of(0)).collect();
+        samples.extend([1, 2, 3].map(sample_of));
+        let refs: Vec<&Sample> = samples.iter().collect();
+        let right = |f: &dyn Fn(usize) -> bool| (0..13).map(f).collect::<Vec<bool>>();
+        let alone = right(&|i| i >= 10);
+        assert!(!helps_more_logs(&refs, &alone, &right(&|i| i < 10)), "1 log helped, 3 hurt");
+        assert!(!helps_more_logs(&refs, &alone, &right(&|i| i < 11)), "1 log helped, 2 hurt");
+        assert!(helps_more_logs(&refs, &alone, &right(&|_| true)), "1 log helped, none hurt");
+        assert!(!helps_more_logs(&refs, &alone, &alone), "no log helped");
+    }
 
     /// Inputs of a decision between two classes with retrieval scores `scores`.
     fn x(scores: [f32; 2], departs: bool, named: bool) -> Inputs {
