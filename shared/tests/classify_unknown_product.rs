@@ -1,16 +1,14 @@
 //! Records of a product the knowledge base knows nothing about: each test builds a lexical KB
-//! from `knowledge/` without any pack entry or example of the record's product (the strict
-//! evaluation's fold), and classifies the sample records in `events/samples/`. Each test is a
+//! from `knowledge/` (and, where it says so, the labelled dev sets) without any pack entry,
+//! example or record of the record's product (the strict evaluation's fold), and classifies
+//! the sample records in `events/samples/` or the dev sets' real records. Each test is a
 //! regression test for a product-independent signal (see `shared/src/classify/`).
 
 mod event_support;
 
-use std::sync::Arc;
-
-use ocsfmap::classify::{Classifier, Config, Decision};
+use ocsfmap::classify::{Classifier, Decision};
 use ocsfmap::eval::{self, Holdout};
 use ocsfmap::kb;
-use ocsfmap::search::Mode;
 
 fn without_product(product: &str) -> Classifier {
     let schema = event_support::load_schema();
@@ -22,7 +20,7 @@ fn without_product(product: &str) -> Classifier {
     );
     let kb = eval::without(&body, &Holdout::product(product));
     assert!(!kb.docs().iter().any(|d| d.products.iter().any(|p| p == product)));
-    Classifier::new(Arc::new(kb), None, Config { mode: Mode::Lexical, ..Config::default() })
+    event_support::lexical(kb)
 }
 
 fn sample(name: &str) -> Vec<String> {
@@ -126,7 +124,7 @@ fn an_unknown_logs_own_verb_outweighs_other_logs_activities() {
 #[test]
 fn an_unknown_line_logs_own_outcome_word_is_its_activity() {
     let (fold, held) = strict_fold("pfsense/filterlog");
-    let c = lexical(fold);
+    let c = event_support::lexical(fold);
     // Real pfSense and OPNsense filterlog lines of the dev set (crowdsec hub's parser tests).
     // Lines with RFC 5424 structured data (`[meta sequenceId=...]`) are left out: its names
     // are field names other logs' lines can share, and they still count as the log's.
@@ -189,16 +187,12 @@ fn strict_fold(source: &str) -> (kb::KnowledgeBase, Vec<kb::sources::Labeled>) {
     (fold, held)
 }
 
-fn lexical(kb: kb::KnowledgeBase) -> Classifier {
-    Classifier::new(Arc::new(kb), None, Config { mode: Mode::Lexical, ..Config::default() })
-}
-
 /// The class statistics and the schema's text count for a log nobody described, and what
 /// they change they change with a confidence that says so. The mail platforms' authentication
 /// and filter lines (a bundle of products held out with everything about them): the fold's
-/// fit gives the two product-independent signals weight for unknown logs. They raise the right authentication
-/// lines' confidence (0.3–0.5 → 0.8) and cost four spam-verdict lines retrieval alone got
-/// right at 0.3–0.4; every record they lose must be sent to review.
+/// fit gives the two product-independent signals weight for unknown logs. They raise the
+/// right authentication lines' confidence (0.3–0.5 → 0.8) and cost four spam-verdict lines
+/// retrieval alone got right at 0.3–0.4; every record they lose must be sent to review.
 #[test]
 fn class_statistics_and_schema_text_count_for_an_unknown_log() {
     let (fold, held) = strict_fold("mail platforms & filters (zimbra/mailu/mailscanner/amavis)");
@@ -210,8 +204,9 @@ fn class_statistics_and_schema_text_count_for_an_unknown_log() {
     if let Some(c) = alone_body.calibrator.as_mut() {
         c.mix = Default::default();
     }
-    let alone = lexical(kb::KnowledgeBase::from_body(fold.header.clone(), alone_body));
-    let with = lexical(fold);
+    let alone =
+        event_support::lexical(kb::KnowledgeBase::from_body(fold.header.clone(), alone_body));
+    let with = event_support::lexical(fold);
     let mut surer = 0;
     for l in &held {
         let (a, w) = (alone.classify(&l.raw), with.classify(&l.raw));
@@ -234,7 +229,7 @@ fn class_statistics_and_schema_text_count_for_an_unknown_log() {
 #[test]
 fn the_unknown_log_mix_is_fitted_to_help_most_logs() {
     let (fold, held) = strict_fold("sublime/audit-and-message-events");
-    let c = lexical(fold);
+    let c = event_support::lexical(fold);
     // Real Sublime Security audit events of the dev2 set.
     let audit: Vec<_> = held.iter().filter(|l| l.class_uid == 6003).collect();
     assert!(audit.len() >= 4, "{} audit events", audit.len());

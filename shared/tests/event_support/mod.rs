@@ -122,6 +122,11 @@ pub fn lexical_classifier_from(
         .expect("kb builds");
     let (bytes, _) = kb::artifact::to_bytes(&body).expect("kb serialises");
     let kb: KnowledgeBase = kb::artifact::from_bytes(&bytes, "memory").expect("kb loads");
+    lexical(kb)
+}
+
+/// A lexical classifier over `kb` (a fold, a KB built another way).
+pub fn lexical(kb: KnowledgeBase) -> Classifier {
     Classifier::new(Arc::new(kb), None, Config { mode: Mode::Lexical, ..Config::default() })
 }
 
